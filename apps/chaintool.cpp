@@ -1,0 +1,212 @@
+// chaintool: the core on the command line (canonical JSON, hashing, chain verification, mining,
+// signing). Exit codes: 0 ok, 1 invalid (verify/verify-post), 2 unreadable input or bad usage.
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <boost/program_options.hpp>
+
+#include "yournet/crypto.hpp"
+#include "yournet/json.hpp"
+#include "yournet/pow.hpp"
+#include "yournet/validation.hpp"
+
+namespace po = boost::program_options;
+using namespace yournet;
+
+namespace {
+
+constexpr int kOk = 0;
+constexpr int kInvalid = 1;
+constexpr int kUnreadable = 2;
+
+constexpr const char* kUsage = R"(usage: chaintool COMMAND [options]
+
+commands:
+  canonical              read JSON on stdin, print Python's json.dumps(x, sort_keys=True)
+  hash                   read JSON on stdin, print the SHA-256 hex of its canonical form
+  verify FILE            check a GET /chain body (FILE or - for stdin); exit 0 valid, 1 invalid, 2 unreadable
+  mine                   read a block without nonce/hash on stdin, print it mined
+  keygen                 print a new Ed25519 key pair as JSON {"private_key", "public_key"}
+  sign --key FILE        read a post (with its own timestamp) on stdin, print it signed
+  verify-post            read a post on stdin; exit 0 when valid (signed or not), 1 when not
+
+options)";
+
+std::string read_all(std::istream& in) {
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+// Reads FILE ("-" = stdin); nullopt with a message on stderr when it cannot be read.
+std::optional<std::string> read_input(const std::string& path) {
+  if (path == "-") return read_all(std::cin);
+  std::ifstream file(path, std::ios::binary);
+  if (!file) {
+    std::cerr << "chaintool: cannot read " << path << "\n";
+    return std::nullopt;
+  }
+  return read_all(file);
+}
+
+std::optional<Json> parse_or_report(const std::string& text, const std::string& what) {
+  try {
+    return parse_json(text);
+  } catch (const JsonError& e) {
+    std::cerr << "chaintool: " << what << ": " << e.what() << "\n";
+    return std::nullopt;
+  }
+}
+
+Difficulty difficulty_from(const po::variables_map& vm) {
+  if (vm.count("difficulty-bits")) return Difficulty::bits(vm["difficulty-bits"].as<unsigned>());
+  return Difficulty::hex_digits(vm["difficulty"].as<unsigned>());
+}
+
+int cmd_verify(const po::variables_map& vm, const std::vector<std::string>& args) {
+  if (args.empty()) {
+    std::cerr << "chaintool verify: name a FILE (or - for stdin)\n";
+    return kUnreadable;
+  }
+  auto text = read_input(args[0]);
+  if (!text) return kUnreadable;
+  auto body = parse_or_report(*text, args[0]);
+  if (!body) return kUnreadable;
+  ChainParams params{difficulty_from(vm), vm.count("require-signatures") != 0};
+  auto chain = validate_chain(*body, params);
+  if (!chain) {
+    std::cout << "invalid: " << chain.error().message() << "\n";
+    return kInvalid;
+  }
+  std::size_t posts = 0;
+  for (const auto& block : *chain) posts += block.transactions.size();
+  std::cout << "valid: " << chain->size() << " blocks, height " << chain->back().index << ", "
+            << posts << " posts, tip " << chain->back().hash << " (difficulty "
+            << params.difficulty.describe() << ")\n";
+  return kOk;
+}
+
+int cmd_mine(const po::variables_map& vm) {
+  auto json = parse_or_report(read_all(std::cin), "stdin");
+  if (!json) return kUnreadable;
+  if (json->is_object()) {
+    (*json)["nonce"] = 0;
+    (*json)["hash"] = "";
+  }
+  auto block = block_from_json(*json);
+  if (!block) {
+    std::cerr << "chaintool mine: " << block.error().message() << "\n";
+    return kUnreadable;
+  }
+  MiningRequest request{*block, difficulty_from(vm), vm["threads"].as<unsigned>()};
+  MiningResult result = mine(request);
+  if (!result.found) {
+    std::cerr << "chaintool mine: no nonce found\n";
+    return kInvalid;
+  }
+  std::cout << canonical(block_to_json(result.block)) << "\n";
+  return kOk;
+}
+
+int cmd_sign(const po::variables_map& vm) {
+  if (!vm.count("key")) {
+    std::cerr << "chaintool sign: --key FILE is required (a file from chaintool keygen)\n";
+    return kUnreadable;
+  }
+  auto key_text = read_input(vm["key"].as<std::string>());
+  if (!key_text) return kUnreadable;
+  auto key = parse_or_report(*key_text, "key file");
+  if (!key) return kUnreadable;
+  if (!key->is_object() || !key->contains("private_key") || !(*key)["private_key"].is_string()) {
+    std::cerr << "chaintool sign: key file has no \"private_key\" string\n";
+    return kUnreadable;
+  }
+  auto post = parse_or_report(read_all(std::cin), "stdin");
+  if (!post) return kUnreadable;
+  auto signed_post = sign_post(*post, (*key)["private_key"].get<std::string>());
+  if (!signed_post) {
+    std::cerr << "chaintool sign: " << signed_post.error() << "\n";
+    return kUnreadable;
+  }
+  std::cout << canonical(*signed_post) << "\n";
+  return kOk;
+}
+
+int cmd_verify_post(const po::variables_map& vm) {
+  auto post = parse_or_report(read_all(std::cin), "stdin");
+  if (!post) return kUnreadable;
+  ChainParams params{difficulty_from(vm), vm.count("require-signatures") != 0};
+  if (auto verdict = check_post(*post, params)) {
+    std::cout << "invalid: " << verdict->message() << "\n";
+    return kInvalid;
+  }
+  std::cout << (signature_status(*post) == SignatureStatus::valid ? "valid: signed by " +
+                                                                        (*post)["public_key"].get<std::string>()
+                                                                  : std::string("valid: unsigned"))
+            << "\n";
+  return kOk;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  po::options_description options("options");
+  options.add_options()("help,h", "show this help")(
+      "difficulty,d", po::value<unsigned>()->default_value(2), "proof of work in leading hex zeros")(
+      "difficulty-bits", po::value<unsigned>(), "proof of work in leading zero bits (overrides -d)")(
+      "threads,t", po::value<unsigned>()->default_value(1), "mining threads (same nonce for any count)")(
+      "key,k", po::value<std::string>(), "key file for sign")(
+      "require-signatures", "treat unsigned posts as invalid");
+  po::options_description hidden;
+  hidden.add_options()("command", po::value<std::string>())(
+      "args", po::value<std::vector<std::string>>()->default_value({}, ""));
+  po::options_description all;
+  all.add(options).add(hidden);
+  po::positional_options_description positional;
+  positional.add("command", 1).add("args", -1);
+
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(argc, argv).options(all).positional(positional).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    std::cerr << "chaintool: " << e.what() << "\n" << kUsage << options;
+    return kUnreadable;
+  }
+  if (vm.count("help") || !vm.count("command")) {
+    std::cout << kUsage << options;
+    return vm.count("help") ? kOk : kUnreadable;
+  }
+  if (vm.count("difficulty-bits") && vm["difficulty-bits"].as<unsigned>() > kMaxDifficultyBits) {
+    std::cerr << "chaintool: --difficulty-bits is at most " << kMaxDifficultyBits << "\n";
+    return kUnreadable;
+  }
+  if (vm["difficulty"].as<unsigned>() * 4 > kMaxDifficultyBits) {
+    std::cerr << "chaintool: --difficulty is at most " << kMaxDifficultyBits / 4 << "\n";
+    return kUnreadable;
+  }
+  const auto command = vm["command"].as<std::string>();
+  const auto args = vm["args"].as<std::vector<std::string>>();
+  if (command == "canonical" || command == "hash") {
+    auto json = parse_or_report(read_all(std::cin), "stdin");
+    if (!json) return kUnreadable;
+    std::string bytes = canonical(*json);
+    std::cout << (command == "hash" ? sha256_hex(bytes) : bytes) << "\n";
+    return kOk;
+  }
+  if (command == "verify") return cmd_verify(vm, args);
+  if (command == "mine") return cmd_mine(vm);
+  if (command == "keygen") {
+    auto keys = ed25519_generate();
+    std::cout << canonical(Json{{"private_key", keys.private_key_hex},
+                                {"public_key", keys.public_key_hex}})
+              << "\n";
+    return kOk;
+  }
+  if (command == "sign") return cmd_sign(vm);
+  if (command == "verify-post") return cmd_verify_post(vm);
+  std::cerr << "chaintool: unknown command '" << command << "'\n" << kUsage << options;
+  return kUnreadable;
+}

@@ -1,0 +1,37 @@
+#pragma once
+// Hashing, hex and Ed25519 signatures, all through OpenSSL 3.
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace yournet {
+
+using Digest = std::array<std::uint8_t, 32>;
+
+Digest sha256(std::string_view bytes);
+std::string sha256_hex(std::string_view bytes);
+
+std::string to_hex(const std::uint8_t* data, std::size_t size);
+inline std::string to_hex(const Digest& digest) { return to_hex(digest.data(), digest.size()); }
+// Lowercase or uppercase hex; nullopt when the text is not an even run of hex digits.
+std::optional<std::vector<std::uint8_t>> from_hex(std::string_view hex);
+
+struct Ed25519KeyPair {
+  std::string private_key_hex;  // the 32-byte seed
+  std::string public_key_hex;   // 32 bytes
+};
+
+// A fresh key pair from OpenSSL's CSPRNG (for users; simulations derive keys from a seed instead).
+Ed25519KeyPair ed25519_generate();
+// The key pair whose private key is this 32-byte seed; nullopt for a malformed seed.
+std::optional<Ed25519KeyPair> ed25519_from_private(std::string_view private_key_hex);
+// Signature (64 bytes, hex) of `message`; nullopt for a malformed private key.
+std::optional<std::string> ed25519_sign(std::string_view private_key_hex, std::string_view message);
+// False for any malformed key or signature as well as for a signature that does not verify.
+bool ed25519_verify(std::string_view public_key_hex, std::string_view message,
+                    std::string_view signature_hex);
+
+}  // namespace yournet

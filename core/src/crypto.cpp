@@ -1,0 +1,123 @@
+#include "yournet/crypto.hpp"
+
+#include <memory>
+#include <stdexcept>
+
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+namespace yournet {
+namespace {
+
+struct PkeyDeleter {
+  void operator()(EVP_PKEY* key) const { EVP_PKEY_free(key); }
+};
+struct MdCtxDeleter {
+  void operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }
+};
+using PkeyPtr = std::unique_ptr<EVP_PKEY, PkeyDeleter>;
+using MdCtxPtr = std::unique_ptr<EVP_MD_CTX, MdCtxDeleter>;
+
+std::optional<std::vector<std::uint8_t>> key_bytes(std::string_view hex, std::size_t size) {
+  auto bytes = from_hex(hex);
+  if (!bytes || bytes->size() != size) return std::nullopt;
+  return bytes;
+}
+
+std::string raw_public_key_hex(EVP_PKEY* key) {
+  std::array<std::uint8_t, 32> pub{};
+  std::size_t len = pub.size();
+  if (EVP_PKEY_get_raw_public_key(key, pub.data(), &len) != 1) {
+    throw std::runtime_error("OpenSSL could not export an Ed25519 public key");
+  }
+  return to_hex(pub.data(), len);
+}
+
+}  // namespace
+
+Digest sha256(std::string_view bytes) {
+  Digest digest{};
+  unsigned int len = 0;
+  if (EVP_Digest(bytes.data(), bytes.size(), digest.data(), &len, EVP_sha256(), nullptr) != 1) {
+    throw std::runtime_error("OpenSSL SHA-256 failed");
+  }
+  return digest;
+}
+
+std::string sha256_hex(std::string_view bytes) { return to_hex(sha256(bytes)); }
+
+std::string to_hex(const std::uint8_t* data, std::size_t size) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out(size * 2, '0');
+  for (std::size_t i = 0; i < size; ++i) {
+    out[2 * i] = kDigits[data[i] >> 4];
+    out[2 * i + 1] = kDigits[data[i] & 0xF];
+  }
+  return out;
+}
+
+std::optional<std::vector<std::uint8_t>> from_hex(std::string_view hex) {
+  if (hex.size() % 2 != 0) return std::nullopt;
+  auto nibble = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  std::vector<std::uint8_t> out(hex.size() / 2);
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    int hi = nibble(hex[2 * i]);
+    int lo = nibble(hex[2 * i + 1]);
+    if (hi < 0 || lo < 0) return std::nullopt;
+    out[i] = static_cast<std::uint8_t>(hi << 4 | lo);
+  }
+  return out;
+}
+
+Ed25519KeyPair ed25519_generate() {
+  std::array<std::uint8_t, 32> seed{};
+  if (RAND_bytes(seed.data(), static_cast<int>(seed.size())) != 1) {
+    throw std::runtime_error("OpenSSL could not produce random bytes for a key");
+  }
+  return *ed25519_from_private(to_hex(seed.data(), seed.size()));
+}
+
+std::optional<Ed25519KeyPair> ed25519_from_private(std::string_view private_key_hex) {
+  auto seed = key_bytes(private_key_hex, 32);
+  if (!seed) return std::nullopt;
+  PkeyPtr key(EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, nullptr, seed->data(), seed->size()));
+  if (!key) return std::nullopt;
+  return Ed25519KeyPair{to_hex(seed->data(), seed->size()), raw_public_key_hex(key.get())};
+}
+
+std::optional<std::string> ed25519_sign(std::string_view private_key_hex, std::string_view message) {
+  auto seed = key_bytes(private_key_hex, 32);
+  if (!seed) return std::nullopt;
+  PkeyPtr key(EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, nullptr, seed->data(), seed->size()));
+  MdCtxPtr ctx(EVP_MD_CTX_new());
+  if (!key || !ctx) return std::nullopt;
+  std::array<std::uint8_t, 64> signature{};
+  std::size_t len = signature.size();
+  if (EVP_DigestSignInit(ctx.get(), nullptr, nullptr, nullptr, key.get()) != 1 ||
+      EVP_DigestSign(ctx.get(), signature.data(), &len,
+                     reinterpret_cast<const unsigned char*>(message.data()), message.size()) != 1) {
+    return std::nullopt;
+  }
+  return to_hex(signature.data(), len);
+}
+
+bool ed25519_verify(std::string_view public_key_hex, std::string_view message,
+                    std::string_view signature_hex) {
+  auto pub = key_bytes(public_key_hex, 32);
+  auto signature = key_bytes(signature_hex, 64);
+  if (!pub || !signature) return false;
+  PkeyPtr key(EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr, pub->data(), pub->size()));
+  MdCtxPtr ctx(EVP_MD_CTX_new());
+  if (!key || !ctx) return false;
+  if (EVP_DigestVerifyInit(ctx.get(), nullptr, nullptr, nullptr, key.get()) != 1) return false;
+  return EVP_DigestVerify(ctx.get(), signature->data(), signature->size(),
+                          reinterpret_cast<const unsigned char*>(message.data()),
+                          message.size()) == 1;
+}
+
+}  // namespace yournet

@@ -1,0 +1,239 @@
+#include "yournet/json.hpp"
+
+#include <array>
+#include <charconv>
+#include <cmath>
+#include <system_error>
+
+namespace yournet {
+namespace {
+
+// Builds the DOM like nlohmann's own parser, but sees each number's source text, so an integer
+// literal too large for 64 bits is refused instead of being turned into a double.
+class CheckedDomBuilder {
+ public:
+  using Dom = nlohmann::detail::json_sax_dom_parser<Json>;
+  CheckedDomBuilder(Json& result, const JsonLimits& limits) : dom_(result, true), limits_(limits) {}
+
+  bool null() { return dom_.null(); }
+  bool boolean(bool value) { return dom_.boolean(value); }
+  bool number_integer(Json::number_integer_t value) { return dom_.number_integer(value); }
+  bool number_unsigned(Json::number_unsigned_t value) { return dom_.number_unsigned(value); }
+  bool number_float(Json::number_float_t value, const std::string& text) {
+    if (text.find_first_of(".eE") == std::string::npos) {
+      throw JsonError("integer " + shorten(text) + " does not fit in 64 bits and cannot be kept exactly");
+    }
+    if (!std::isfinite(value)) throw JsonError("number " + shorten(text) + " is out of range");
+    return dom_.number_float(value, text);
+  }
+  bool string(std::string& value) { return dom_.string(value); }
+  bool binary(Json::binary_t& value) { return dom_.binary(value); }
+  bool start_object(std::size_t size) {
+    enter();
+    return dom_.start_object(size);
+  }
+  bool key(std::string& value) { return dom_.key(value); }
+  bool end_object() {
+    --depth_;
+    return dom_.end_object();
+  }
+  bool start_array(std::size_t size) {
+    enter();
+    return dom_.start_array(size);
+  }
+  bool end_array() {
+    --depth_;
+    return dom_.end_array();
+  }
+  bool parse_error(std::size_t position, const std::string&, const nlohmann::detail::exception& ex) {
+    std::string what = ex.what();
+    // nlohmann prefixes "[json.exception.parse_error.101] parse error at line 1, column 2: ..."
+    if (auto colon = what.find("parse error"); colon != std::string::npos) what = what.substr(colon);
+    throw JsonError("malformed JSON at byte " + std::to_string(position) + ": " + what);
+  }
+
+ private:
+  void enter() {
+    if (++depth_ > limits_.max_depth) {
+      throw JsonError("JSON nesting deeper than " + std::to_string(limits_.max_depth) + " levels");
+    }
+  }
+  static std::string shorten(const std::string& text) {
+    return text.size() <= 40 ? text : text.substr(0, 37) + "...";
+  }
+  Dom dom_;
+  const JsonLimits& limits_;
+  std::size_t depth_ = 0;
+};
+
+constexpr char kHexDigits[] = "0123456789abcdef";
+
+void append_u_escape(std::string& out, unsigned unit) {
+  out += "\\u";
+  out += kHexDigits[(unit >> 12) & 0xF];
+  out += kHexDigits[(unit >> 8) & 0xF];
+  out += kHexDigits[(unit >> 4) & 0xF];
+  out += kHexDigits[unit & 0xF];
+}
+
+}  // namespace
+
+Json parse_json(std::string_view text, const JsonLimits& limits) {
+  Json result;
+  CheckedDomBuilder builder(result, limits);
+  try {
+    Json::sax_parse(text.begin(), text.end(), &builder);
+  } catch (const JsonError&) {
+    throw;
+  } catch (const nlohmann::json::exception& ex) {
+    throw JsonError(std::string("malformed JSON: ") + ex.what());
+  }
+  return result;
+}
+
+std::string python_float_repr(double value) {
+  if (std::isnan(value)) return "NaN";
+  if (std::isinf(value)) return value > 0 ? "Infinity" : "-Infinity";
+  // Shortest round-trip digits in scientific form: "-d.ddde+XX".
+  std::array<char, 64> buf{};
+  auto [end, ec] = std::to_chars(buf.data(), buf.data() + buf.size(), value,
+                                 std::chars_format::scientific);
+  std::string_view sci(buf.data(), static_cast<std::size_t>(end - buf.data()));
+  std::string out;
+  if (sci.front() == '-') {
+    out += '-';
+    sci.remove_prefix(1);
+  }
+  auto e_pos = sci.find('e');
+  std::string digits;
+  for (char c : sci.substr(0, e_pos)) {
+    if (c != '.') digits += c;
+  }
+  int exponent = 0;
+  std::string_view exp_text = sci.substr(e_pos + 1);
+  if (exp_text.front() == '+') exp_text.remove_prefix(1);
+  std::from_chars(exp_text.data(), exp_text.data() + exp_text.size(), exponent);
+
+  if (exponent >= -4 && exponent < 16) {
+    if (exponent >= 0) {
+      auto int_len = static_cast<std::size_t>(exponent) + 1;
+      if (digits.size() <= int_len) {
+        out += digits;
+        out.append(int_len - digits.size(), '0');
+        out += ".0";
+      } else {
+        out += digits.substr(0, int_len);
+        out += '.';
+        out += digits.substr(int_len);
+      }
+    } else {
+      out += "0.";
+      out.append(static_cast<std::size_t>(-exponent - 1), '0');
+      out += digits;
+    }
+    return out;
+  }
+  out += digits.substr(0, 1);
+  if (digits.size() > 1) {
+    out += '.';
+    out += digits.substr(1);
+  }
+  out += 'e';
+  out += exponent < 0 ? '-' : '+';
+  int magnitude = exponent < 0 ? -exponent : exponent;
+  if (magnitude < 10) out += '0';
+  out += std::to_string(magnitude);
+  return out;
+}
+
+void append_python_string(std::string& out, std::string_view utf8) {
+  out += '"';
+  std::size_t i = 0;
+  while (i < utf8.size()) {
+    auto byte = static_cast<unsigned char>(utf8[i]);
+    if (byte < 0x80) {
+      switch (byte) {
+        case '"': out += "\\\""; break;
+        case '\\': out += "\\\\"; break;
+        case '\n': out += "\\n"; break;
+        case '\r': out += "\\r"; break;
+        case '\t': out += "\\t"; break;
+        case '\b': out += "\\b"; break;
+        case '\f': out += "\\f"; break;
+        default:
+          if (byte < 0x20 || byte == 0x7F) {
+            append_u_escape(out, byte);
+          } else {
+            out += static_cast<char>(byte);
+          }
+      }
+      ++i;
+      continue;
+    }
+    // Decode one UTF-8 sequence. Strings reach us from nlohmann's parser, which validates UTF-8;
+    // a truncated sequence from elsewhere is escaped as U+FFFD rather than read past the end.
+    unsigned length = byte >= 0xF0 ? 4 : byte >= 0xE0 ? 3 : 2;
+    unsigned code_point = byte & (length == 4 ? 0x07 : length == 3 ? 0x0F : 0x1F);
+    if (i + length > utf8.size()) {
+      append_u_escape(out, 0xFFFD);
+      break;
+    }
+    for (unsigned k = 1; k < length; ++k) {
+      code_point = (code_point << 6) | (static_cast<unsigned char>(utf8[i + k]) & 0x3F);
+    }
+    i += length;
+    if (code_point >= 0x10000) {
+      code_point -= 0x10000;
+      append_u_escape(out, 0xD800 + (code_point >> 10));
+      append_u_escape(out, 0xDC00 + (code_point & 0x3FF));
+    } else {
+      append_u_escape(out, code_point);
+    }
+  }
+  out += '"';
+}
+
+void append_canonical(std::string& out, const Json& value) {
+  switch (value.type()) {
+    case Json::value_t::null: out += "null"; break;
+    case Json::value_t::boolean: out += value.get<bool>() ? "true" : "false"; break;
+    case Json::value_t::number_integer: out += std::to_string(value.get<std::int64_t>()); break;
+    case Json::value_t::number_unsigned: out += std::to_string(value.get<std::uint64_t>()); break;
+    case Json::value_t::number_float: out += python_float_repr(value.get<double>()); break;
+    case Json::value_t::string: append_python_string(out, value.get_ref<const std::string&>()); break;
+    case Json::value_t::array: {
+      out += '[';
+      bool first = true;
+      for (const auto& item : value) {
+        if (!first) out += ", ";
+        first = false;
+        append_canonical(out, item);
+      }
+      out += ']';
+      break;
+    }
+    case Json::value_t::object: {
+      out += '{';
+      bool first = true;
+      for (const auto& [key, item] : value.items()) {
+        if (!first) out += ", ";
+        first = false;
+        append_python_string(out, key);
+        out += ": ";
+        append_canonical(out, item);
+      }
+      out += '}';
+      break;
+    }
+    case Json::value_t::binary:
+    case Json::value_t::discarded: throw JsonError("value has no JSON form");
+  }
+}
+
+std::string canonical(const Json& value) {
+  std::string out;
+  append_canonical(out, value);
+  return out;
+}
+
+}  // namespace yournet

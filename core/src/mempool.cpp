@@ -1,0 +1,67 @@
+#include "yournet/mempool.hpp"
+
+namespace yournet {
+
+Expected<std::string, std::string> Mempool::add(const Json& post) {
+  std::string bytes = canonical(post);
+  std::string id = sha256_hex(bytes);
+  if (contains(id)) return unexpected(std::string("post " + id.substr(0, 16) + " is already pending"));
+  if (bytes.size() > limits_.max_post_bytes) {
+    return unexpected("post is " + std::to_string(bytes.size()) + " bytes; the limit is " +
+                      std::to_string(limits_.max_post_bytes));
+  }
+  if (size() + 1 > limits_.max_posts || bytes_ + bytes.size() > limits_.max_bytes) {
+    return unexpected(std::string("the pending pool is full; try again after the next block"));
+  }
+  insert(id, post, bytes.size());
+  return id;
+}
+
+void Mempool::restore(const Json& post) {
+  std::string bytes = canonical(post);
+  std::string id = sha256_hex(bytes);
+  if (!contains(id)) insert(std::move(id), post, bytes.size());
+}
+
+void Mempool::insert(std::string id, const Json& post, std::size_t bytes) {
+  std::uint64_t arrival = next_arrival_++;
+  index_.emplace(id, arrival);
+  by_arrival_.emplace(arrival, Entry{std::move(id), post, bytes});
+  bytes_ += bytes;
+}
+
+bool Mempool::remove(const std::string& id) {
+  auto it = index_.find(id);
+  if (it == index_.end()) return false;
+  auto entry = by_arrival_.find(it->second);
+  bytes_ -= entry->second.bytes;
+  by_arrival_.erase(entry);
+  index_.erase(it);
+  return true;
+}
+
+std::vector<Json> Mempool::posts(std::size_t max) const {
+  std::vector<Json> out;
+  for (const auto& [arrival, entry] : by_arrival_) {
+    if (out.size() >= max) break;
+    out.push_back(entry.post);
+  }
+  return out;
+}
+
+void Mempool::apply(const BlockTree& tree, const AddResult& change) {
+  for (const auto& hash : change.disconnected) {
+    const Block* block = tree.find(hash);
+    if (!block) continue;
+    for (const auto& post : block->transactions) {
+      if (!tree.main_chain_post_height(post_id(post))) restore(post);
+    }
+  }
+  for (const auto& hash : change.connected) {
+    const Block* block = tree.find(hash);
+    if (!block) continue;
+    for (const auto& post : block->transactions) remove(post_id(post));
+  }
+}
+
+}  // namespace yournet

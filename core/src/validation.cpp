@@ -1,0 +1,241 @@
+#include "yournet/validation.hpp"
+
+#include <set>
+
+#include "yournet/crypto.hpp"
+
+namespace yournet {
+namespace {
+
+ValidationError error(Rule rule, std::optional<std::uint64_t> index, std::string detail,
+                      std::optional<std::size_t> post = std::nullopt) {
+  return ValidationError{rule, index, post, std::move(detail)};
+}
+
+bool non_empty_string(const Json& post, const char* key) {
+  auto it = post.find(key);
+  return it != post.end() && it->is_string() && !it->get_ref<const std::string&>().empty();
+}
+
+}  // namespace
+
+const char* rule_name(Rule rule) {
+  switch (rule) {
+    case Rule::malformed_block: return "malformed_block";
+    case Rule::malformed_post: return "malformed_post";
+    case Rule::malformed_chain: return "malformed_chain";
+    case Rule::bad_hash: return "bad_hash";
+    case Rule::insufficient_work: return "insufficient_work";
+    case Rule::broken_link: return "broken_link";
+    case Rule::wrong_index: return "wrong_index";
+    case Rule::foreign_genesis: return "foreign_genesis";
+    case Rule::bad_signature: return "bad_signature";
+    case Rule::unsigned_post: return "unsigned_post";
+    case Rule::duplicate_post: return "duplicate_post";
+  }
+  return "unknown";
+}
+
+std::string ValidationError::message() const {
+  std::string out;
+  if (block_index) out += "block " + std::to_string(*block_index) + ": ";
+  if (post_position) out += "post " + std::to_string(*post_position) + ": ";
+  out += rule_name(rule);
+  if (!detail.empty()) out += ": " + detail;
+  return out;
+}
+
+std::string post_signing_bytes(const Json& post) {
+  Json unsigned_post = post;
+  unsigned_post.erase("signature");
+  return canonical(unsigned_post);
+}
+
+SignatureStatus signature_status(const Json& post) {
+  bool has_key = post.contains("public_key");
+  bool has_signature = post.contains("signature");
+  if (!has_key && !has_signature) return SignatureStatus::unsigned_post;
+  if (!has_key || !has_signature || !post["public_key"].is_string() ||
+      !post["signature"].is_string()) {
+    return SignatureStatus::invalid;
+  }
+  return ed25519_verify(post["public_key"].get<std::string>(), post_signing_bytes(post),
+                        post["signature"].get<std::string>())
+             ? SignatureStatus::valid
+             : SignatureStatus::invalid;
+}
+
+Expected<Json, std::string> sign_post(Json post, const std::string& private_key_hex) {
+  if (!post.is_object()) return unexpected(std::string("a post must be a JSON object"));
+  if (!post.contains("timestamp") || !post["timestamp"].is_number()) {
+    return unexpected(std::string("a signed post must carry its own numeric timestamp"));
+  }
+  auto keys = ed25519_from_private(private_key_hex);
+  if (!keys) return unexpected(std::string("the private key is not 32 bytes of hex"));
+  post.erase("signature");
+  post["public_key"] = keys->public_key_hex;
+  auto signature = ed25519_sign(keys->private_key_hex, post_signing_bytes(post));
+  if (!signature) return unexpected(std::string("signing failed"));
+  post["signature"] = *signature;
+  return post;
+}
+
+Verdict check_post(const Json& post, const ChainParams& params) {
+  if (!post.is_object()) return error(Rule::malformed_post, std::nullopt, "a post must be a JSON object");
+  if (!non_empty_string(post, "author")) {
+    return error(Rule::malformed_post, std::nullopt, "\"author\" must be a non-empty string");
+  }
+  if (!non_empty_string(post, "content")) {
+    return error(Rule::malformed_post, std::nullopt, "\"content\" must be a non-empty string");
+  }
+  if (post.contains("timestamp") && !post["timestamp"].is_number()) {
+    return error(Rule::malformed_post, std::nullopt, "\"timestamp\" must be a number");
+  }
+  switch (signature_status(post)) {
+    case SignatureStatus::valid: return std::nullopt;
+    case SignatureStatus::invalid:
+      return error(Rule::bad_signature, std::nullopt,
+                   "signature of post by \"" + post["author"].get<std::string>() +
+                       "\" does not verify against its public_key");
+    case SignatureStatus::unsigned_post:
+      if (params.require_signatures) {
+        return error(Rule::unsigned_post, std::nullopt, "this chain requires signed posts");
+      }
+      return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+Expected<Block, ValidationError> block_from_json(const Json& json) {
+  std::optional<std::uint64_t> index;
+  if (json.is_object()) {
+    auto it = json.find("index");
+    if (it != json.end() && it->is_number_unsigned()) index = it->get<std::uint64_t>();
+    if (it != json.end() && it->is_number_integer() && it->get<std::int64_t>() >= 0) {
+      index = static_cast<std::uint64_t>(it->get<std::int64_t>());
+    }
+  }
+  auto fail = [&](std::string detail) { return unexpected(error(Rule::malformed_block, index, std::move(detail))); };
+  if (!json.is_object()) return fail("a block must be a JSON object");
+  if (!index) return fail("\"index\" must be a non-negative integer");
+  Block block;
+  block.index = *index;
+  auto transactions = json.find("transactions");
+  if (transactions == json.end() || !transactions->is_array()) {
+    return fail("\"transactions\" must be an array");
+  }
+  block.transactions = *transactions;
+  auto timestamp = json.find("timestamp");
+  if (timestamp == json.end() || !timestamp->is_number()) return fail("\"timestamp\" must be a number");
+  block.timestamp = *timestamp;
+  auto previous = json.find("previous_hash");
+  if (previous == json.end() || !previous->is_string()) {
+    return fail("\"previous_hash\" must be a string");
+  }
+  block.previous_hash = previous->get<std::string>();
+  auto nonce = json.find("nonce");
+  if (nonce == json.end() || !(nonce->is_number_unsigned() ||
+                               (nonce->is_number_integer() && nonce->get<std::int64_t>() >= 0))) {
+    return fail("\"nonce\" must be a non-negative integer");
+  }
+  block.nonce = nonce->get<std::uint64_t>();
+  auto hash = json.find("hash");
+  if (hash == json.end() || !hash->is_string()) return fail("\"hash\" must be a string");
+  block.hash = hash->get<std::string>();
+  return block;
+}
+
+Verdict check_block_alone(const Block& block, const ChainParams& params) {
+  std::string recomputed = compute_block_hash(block);
+  if (block.hash != recomputed) {
+    return error(Rule::bad_hash, block.index,
+                 "stored hash " + block.hash + " is not the recomputed " + recomputed);
+  }
+  if (block.index == 0) {
+    if (block.hash != kGenesisHash) {
+      return error(Rule::foreign_genesis, 0, "block 0 hashes to " + block.hash + ", not the shared genesis");
+    }
+    return std::nullopt;
+  }
+  if (!meets_difficulty(block.hash, params.difficulty)) {
+    return error(Rule::insufficient_work, block.index,
+                 "hash " + block.hash + " has fewer than " + params.difficulty.describe() + " of zeros");
+  }
+  std::set<std::string> seen;
+  for (std::size_t i = 0; i < block.transactions.size(); ++i) {
+    if (auto verdict = check_post(block.transactions[i], params)) {
+      verdict->block_index = block.index;
+      verdict->post_position = i;
+      return verdict;
+    }
+    if (!seen.insert(post_id(block.transactions[i])).second) {
+      return error(Rule::duplicate_post, block.index, "the same post appears twice in the block", i);
+    }
+  }
+  return std::nullopt;
+}
+
+Verdict check_block_link(const Block& block, const Block& parent) {
+  if (block.previous_hash != parent.hash) {
+    return error(Rule::broken_link, block.index,
+                 "previous_hash " + block.previous_hash + " is not the hash of block " +
+                     std::to_string(parent.index) + " (" + parent.hash + ")");
+  }
+  if (block.index != parent.index + 1) {
+    return error(Rule::wrong_index, block.index,
+                 "index follows block " + std::to_string(parent.index));
+  }
+  return std::nullopt;
+}
+
+Expected<std::vector<Block>, ValidationError> validate_chain(const Json& body,
+                                                             const ChainParams& params) {
+  auto fail = [](std::string detail) {
+    return unexpected(error(Rule::malformed_chain, std::nullopt, std::move(detail)));
+  };
+  const Json* blocks = &body;
+  if (body.is_object()) {
+    auto chain = body.find("chain");
+    if (chain == body.end()) return fail("no \"chain\" field");
+    blocks = &*chain;
+    auto length = body.find("length");
+    if (length != body.end() &&
+        (!length->is_number_integer() || length->get<std::int64_t>() < 0 ||
+         static_cast<std::size_t>(length->get<std::int64_t>()) != chain->size())) {
+      return fail("\"length\" does not match the number of blocks");
+    }
+  }
+  if (!blocks->is_array()) return fail("\"chain\" must be an array of blocks");
+  if (blocks->empty()) return fail("the chain is empty; it must start with the genesis block");
+
+  std::vector<Block> chain;
+  chain.reserve(blocks->size());
+  std::set<std::string> posts_seen;
+  for (std::size_t position = 0; position < blocks->size(); ++position) {
+    auto parsed = block_from_json((*blocks)[position]);
+    if (!parsed) {
+      auto failure = parsed.error();
+      if (!failure.block_index) failure.block_index = position;
+      return unexpected(failure);
+    }
+    Block& block = *parsed;
+    if (position == 0) {
+      if (block.index != 0 || block.hash != kGenesisHash || compute_block_hash(block) != kGenesisHash) {
+        return unexpected(error(Rule::foreign_genesis, block.index,
+                                "the first block is not the shared genesis " + std::string(kGenesisHash)));
+      }
+    } else if (auto verdict = check_block_link(block, chain.back())) {
+      return unexpected(*verdict);
+    }
+    if (auto verdict = check_block_alone(block, params)) return unexpected(*verdict);
+    for (std::size_t i = 0; i < block.transactions.size(); ++i) {
+      if (!posts_seen.insert(post_id(block.transactions[i])).second) {
+        return unexpected(error(Rule::duplicate_post, block.index, "post already mined in an earlier block", i));
+      }
+    }
+    chain.push_back(std::move(block));
+  }
+  return chain;
+}
+
+}  // namespace yournet
