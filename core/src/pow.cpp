@@ -21,7 +21,8 @@ std::optional<std::uint64_t> search_range(const NonceSplice& splice, unsigned ze
                                           const std::atomic<bool>* cancel) {
   std::atomic<std::uint64_t> next_chunk{0};
   std::atomic<std::uint64_t> best{kNone};
-  const std::uint64_t chunks = (end - begin + kChunk - 1) / kChunk;
+  const std::uint64_t span = end - begin;  // written so a range up to UINT64_MAX cannot overflow
+  const std::uint64_t chunks = span / kChunk + (span % kChunk != 0 ? 1 : 0);
   auto worker = [&] {
     NonceSearcher searcher(splice.prefix, splice.suffix);
     for (;;) {
