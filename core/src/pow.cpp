@@ -31,7 +31,7 @@ std::optional<std::uint64_t> search_range(const NonceSplice& splice, unsigned ze
       if (chunk >= chunks) return;
       std::uint64_t chunk_begin = begin + chunk * kChunk;
       if (chunk_begin >= best.load(std::memory_order_acquire)) return;
-      std::uint64_t chunk_end = std::min(end, chunk_begin + kChunk);
+      std::uint64_t chunk_end = end - chunk_begin > kChunk ? chunk_begin + kChunk : end;  // no wrap
       if (auto found = searcher.search(chunk_begin, chunk_end, zero_bits)) {
         std::uint64_t current = best.load();
         while (*found < current && !best.compare_exchange_weak(current, *found)) {

@@ -14,7 +14,8 @@ struct MiningRequest {
   Difficulty difficulty;
   unsigned threads = 1;
   std::uint64_t first_nonce = 0;
-  std::uint64_t last_nonce = std::numeric_limits<std::uint64_t>::max();  // inclusive
+  // Inclusive, and capped at UINT64_MAX - 1 so the range's exclusive end is representable.
+  std::uint64_t last_nonce = std::numeric_limits<std::uint64_t>::max() - 1;
   const std::atomic<bool>* cancel = nullptr;  // checked between chunks of nonces
 };
 
