@@ -1,0 +1,52 @@
+#pragma once
+// What a Node may use of the world: a transport to peers, a clock with timers, and a miner. The live
+// node implements them with HTTP, the system clock and worker threads; the simulator with its
+// in-memory network, virtual clock and deterministic mining.
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "yournet/pow.hpp"
+
+namespace yournet {
+
+struct HttpRequest {
+  std::string method;  // "GET", "POST", ...
+  std::string target;  // "/chain", "/add_block?x=1"
+  std::string body;
+};
+
+struct HttpResponse {
+  int status = 200;
+  std::string body;
+  std::string content_type = "text/html; charset=utf-8";  // the reference's default for text
+};
+
+// Exactly one of response / error is set when the callback runs.
+using ResponseCallback =
+    std::function<void(const std::optional<HttpResponse>& response, const std::string& error)>;
+
+class Transport {
+ public:
+  virtual ~Transport() = default;
+  // Sends a request to a peer ("http://host:port/"); the callback runs later, on the node's thread.
+  virtual void send(const std::string& peer, HttpRequest request, ResponseCallback done) = 0;
+};
+
+class Clock {
+ public:
+  virtual ~Clock() = default;
+  // Unix seconds, as Python's time.time() (the reference stamps posts and blocks with it).
+  virtual double now() const = 0;
+  // Runs `fn` on the node's thread after `delay_seconds`.
+  virtual void after(double delay_seconds, std::function<void()> fn) = 0;
+};
+
+class MiningService {
+ public:
+  virtual ~MiningService() = default;
+  // Mines and calls back on the node's thread; the live node mines on a worker, never blocking.
+  virtual void mine(MiningRequest request, std::function<void(MiningResult)> done) = 0;
+};
+
+}  // namespace yournet

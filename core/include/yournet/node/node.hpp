@@ -1,0 +1,87 @@
+#pragma once
+// A node's behaviour: its block tree, pending pool and peers, and its reaction to every request of
+// the tutorial's API. It talks to the world only through Transport, Clock and MiningService, so the
+// live node and the simulator run this very code. Not thread-safe: one thread drives a Node.
+#include <cstddef>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "yournet/block_tree.hpp"
+#include "yournet/mempool.hpp"
+#include "yournet/node/environment.hpp"
+
+namespace yournet {
+
+struct NodeConfig {
+  std::string self_address;  // how peers reach this node: "http://127.0.0.1:8000/"
+  ChainParams params;
+  MempoolLimits mempool;
+  std::size_t max_peers = 64;
+  std::size_t max_posts_per_block = 1000;
+  unsigned mining_threads = 1;
+};
+
+// What a node reports as it works (accepted block, reorg, rejected request, peer added...), for
+// logs, traces and tests. Core code never logs by itself.
+class NodeObserver {
+ public:
+  virtual ~NodeObserver() = default;
+  virtual void on_event(const std::string& kind, const Json& detail) = 0;
+};
+
+// "http://host:port" or "http://host:port/" -> "http://host:port/"; nullopt for anything else.
+std::optional<std::string> normalize_peer_address(const std::string& address);
+
+class Node {
+ public:
+  using Respond = std::function<void(HttpResponse)>;
+
+  Node(NodeConfig config, Transport& transport, Clock& clock, MiningService& miner,
+       NodeObserver* observer = nullptr);
+
+  // Every route of the API; `respond` is called exactly once, maybe later (mine, register_with).
+  void handle(const HttpRequest& request, Respond respond);
+
+  const BlockTree& tree() const { return tree_; }
+  const Mempool& mempool() const { return mempool_; }
+  const std::vector<std::string>& peers() const { return peers_; }
+  const NodeConfig& config() const { return config_; }
+
+  // The GET /chain body: {"length", "chain", "peers"}.
+  Json chain_body() const;
+  Json status() const;
+
+  // Adds a post (stamping it with the clock if it carries no timestamp); returns its id or why not.
+  Expected<std::string, std::string> submit_post(Json post);
+  // Adds a block from a peer or the miner; on a change of main chain the pool follows it.
+  AddResult accept_block(const Block& block, const std::string& from);
+  // Adopts every block of a peer's chain dump that is valid; returns the first error, if any.
+  std::optional<ValidationError> accept_chain(const Json& body, const std::string& from);
+  bool add_peer(const std::string& address);
+  // Fetches every peer's chain and adopts those with more work; `done` runs when all answered.
+  void run_consensus(std::function<void()> done);
+  // Mines the pending posts; `done` gets the reference's message.
+  void mine(std::function<void(std::string)> done);
+  // Sends a block to every peer except `except`.
+  void announce(const Block& block, const std::string& except);
+
+ private:
+  void emit(const char* kind, Json detail);
+  void handle_new_transaction(const HttpRequest& request, Respond& respond);
+  void handle_add_block(const HttpRequest& request, Respond& respond);
+  void handle_register_node(const HttpRequest& request, Respond& respond);
+  void handle_register_with(const HttpRequest& request, Respond respond);
+
+  NodeConfig config_;
+  Transport& transport_;
+  Clock& clock_;
+  MiningService& miner_;
+  NodeObserver* observer_;
+  BlockTree tree_;
+  Mempool mempool_;
+  std::vector<std::string> peers_;  // normalized, in the order they registered
+  bool mining_ = false;
+};
+
+}  // namespace yournet

@@ -1,0 +1,325 @@
+#include "yournet/node/node.hpp"
+
+#include <algorithm>
+#include <memory>
+
+namespace yournet {
+namespace {
+
+HttpResponse text(int status, std::string body) { return HttpResponse{status, std::move(body)}; }
+HttpResponse json_response(int status, const Json& body) {
+  return HttpResponse{status, body.dump(), "application/json"};
+}
+
+std::string route_of(const std::string& target) { return target.substr(0, target.find('?')); }
+
+// The JSON object of a request body, or a 400 naming what is wrong with it.
+std::optional<Json> parse_object(const std::string& body, HttpResponse& error) {
+  try {
+    Json value = parse_json(body);
+    if (value.is_object()) return value;
+    error = text(400, "request body must be a JSON object");
+  } catch (const JsonError& e) {
+    error = text(400, std::string("request body: ") + e.what());
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<std::string> normalize_peer_address(const std::string& address) {
+  const std::string scheme = "http://";
+  if (address.compare(0, scheme.size(), scheme) != 0) return std::nullopt;
+  std::string rest = address.substr(scheme.size());
+  if (!rest.empty() && rest.back() == '/') rest.pop_back();
+  auto colon = rest.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == rest.size()) return std::nullopt;
+  std::string host = rest.substr(0, colon);
+  std::string port = rest.substr(colon + 1);
+  if (port.size() > 5 || !std::all_of(port.begin(), port.end(), ::isdigit) || std::stoi(port) == 0 ||
+      std::stoi(port) > 65535) {
+    return std::nullopt;
+  }
+  auto host_char = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-'; };
+  if (host.size() > 253 || !std::all_of(host.begin(), host.end(), host_char)) return std::nullopt;
+  return scheme + host + ":" + port + "/";
+}
+
+Node::Node(NodeConfig config, Transport& transport, Clock& clock, MiningService& miner,
+           NodeObserver* observer)
+    : config_(std::move(config)),
+      transport_(transport),
+      clock_(clock),
+      miner_(miner),
+      observer_(observer),
+      tree_(config_.params),
+      mempool_(config_.mempool) {}
+
+void Node::emit(const char* kind, Json detail) {
+  if (observer_) observer_->on_event(kind, detail);
+}
+
+Json Node::chain_body() const {
+  Json chain = Json::array();
+  for (const auto& block : tree_.main_chain()) chain.push_back(block_to_json(block));
+  return Json{{"length", chain.size()}, {"chain", std::move(chain)}, {"peers", peers_}};
+}
+
+Json Node::status() const {
+  return Json{{"height", tree_.height()},
+              {"tip", tree_.tip().hash},
+              {"work", tree_.tip_work()},
+              {"blocks_known", tree_.size()},
+              {"orphans", tree_.orphan_count()},
+              {"pending", mempool_.size()},
+              {"peers", peers_},
+              {"difficulty_bits", config_.params.difficulty.zero_bits},
+              {"require_signatures", config_.params.require_signatures}};
+}
+
+bool Node::add_peer(const std::string& address) {
+  auto normalized = normalize_peer_address(address);
+  if (!normalized || *normalized == config_.self_address) return false;
+  if (std::find(peers_.begin(), peers_.end(), *normalized) != peers_.end()) return true;
+  if (peers_.size() >= config_.max_peers) return false;
+  peers_.push_back(*normalized);
+  emit("peer_added", Json{{"peer", *normalized}});
+  return true;
+}
+
+Expected<std::string, std::string> Node::submit_post(Json post) {
+  if (post.is_object() && !post.contains("timestamp")) post["timestamp"] = clock_.now();
+  if (auto verdict = check_post(post, config_.params)) return unexpected(verdict->message());
+  std::string id = post_id(post);
+  if (tree_.main_chain_post_height(id)) {
+    return unexpected(std::string("post " + id.substr(0, 16) + " is already in the chain"));
+  }
+  auto added = mempool_.add(post);
+  if (added) emit("post_accepted", Json{{"id", id}});
+  return added;
+}
+
+AddResult Node::accept_block(const Block& block, const std::string& from) {
+  AddResult result = tree_.add(block);
+  switch (result.status) {
+    case AddStatus::added:
+      if (result.tip_changed) {
+        mempool_.apply(tree_, result);
+        if (result.is_reorg()) {
+          emit("reorg", Json{{"depth", result.disconnected.size()},
+                             {"left", result.disconnected},
+                             {"joined", result.connected}});
+        }
+      }
+      emit("block_accepted", Json{{"hash", block.hash}, {"index", block.index}, {"from", from},
+                                  {"main", tree_.on_main_chain(block.hash)}});
+      break;
+    case AddStatus::invalid:
+      emit("block_rejected", Json{{"hash", block.hash}, {"from", from}, {"error", result.error->message()}});
+      break;
+    case AddStatus::orphan:
+      emit("block_orphaned", Json{{"hash", block.hash}, {"from", from}});
+      break;
+    case AddStatus::already_known: break;
+  }
+  return result;
+}
+
+std::optional<ValidationError> Node::accept_chain(const Json& body, const std::string& from) {
+  auto chain = validate_chain(body, config_.params);
+  if (!chain) {
+    emit("chain_rejected", Json{{"from", from}, {"error", chain.error().message()}});
+    return chain.error();
+  }
+  // Only a chain with more work than ours can change the main chain; skip the rest cheaply.
+  if (chain->size() - 1 <= tree_.height() && tree_.contains(chain->back().hash)) return std::nullopt;
+  for (const auto& block : *chain) {
+    if (block.index == 0 || tree_.contains(block.hash)) continue;
+    AddResult result = accept_block(block, from);
+    if (result.status == AddStatus::invalid) return result.error;
+  }
+  return std::nullopt;
+}
+
+void Node::announce(const Block& block, const std::string& except) {
+  std::string body = block_to_json(block).dump();
+  for (const auto& peer : peers_) {
+    if (peer == except) continue;
+    transport_.send(peer, HttpRequest{"POST", "/add_block", body},
+                    [](const std::optional<HttpResponse>&, const std::string&) {});
+  }
+}
+
+void Node::run_consensus(std::function<void()> done) {
+  if (peers_.empty()) {
+    done();
+    return;
+  }
+  auto remaining = std::make_shared<std::size_t>(peers_.size());
+  auto finish = std::make_shared<std::function<void()>>(std::move(done));
+  for (const auto& peer : peers_) {
+    transport_.send(peer, HttpRequest{"GET", "/chain", ""},
+                    [this, peer, remaining, finish](const std::optional<HttpResponse>& response,
+                                                    const std::string& error) {
+                      if (!response) {
+                        emit("peer_unreachable", Json{{"peer", peer}, {"error", error}});
+                      } else if (response->status == 200) {
+                        try {
+                          accept_chain(parse_json(response->body), peer);
+                        } catch (const JsonError& e) {
+                          emit("chain_rejected", Json{{"from", peer}, {"error", e.what()}});
+                        }
+                      }
+                      if (--*remaining == 0) (*finish)();
+                    });
+  }
+}
+
+void Node::mine(std::function<void(std::string)> done) {
+  if (mempool_.size() == 0) {
+    done("No transactions to mine");
+    return;
+  }
+  if (mining_) {
+    done("Mining is already in progress");
+    return;
+  }
+  mining_ = true;
+  const Block& tip = tree_.tip();
+  Block block;
+  block.index = tip.index + 1;
+  block.previous_hash = tip.hash;
+  block.timestamp = clock_.now();
+  for (auto& post : mempool_.posts(config_.max_posts_per_block)) block.transactions.push_back(post);
+  MiningRequest request{block, config_.params.difficulty, config_.mining_threads};
+  miner_.mine(request, [this, done = std::move(done)](MiningResult result) {
+    mining_ = false;
+    if (!result.found) {
+      done("Mining was stopped");
+      return;
+    }
+    const Block mined = result.block;
+    emit("mined", Json{{"hash", mined.hash}, {"index", mined.index}, {"attempts", result.attempts}});
+    accept_block(mined, config_.self_address);
+    // As the reference: run consensus, then announce our block if it is still on the main chain.
+    run_consensus([this, mined, done] {
+      if (tree_.on_main_chain(mined.hash)) announce(mined, "");
+      done("Block #" + std::to_string(mined.index) + " is mined.");
+    });
+  });
+}
+
+void Node::handle(const HttpRequest& request, Respond respond) {
+  const std::string route = route_of(request.target);
+  struct Route {
+    const char* path;
+    const char* method;
+  };
+  static constexpr Route kRoutes[] = {
+      {"/new_transaction", "POST"}, {"/chain", "GET"},         {"/mine", "GET"},
+      {"/pending_tx", "GET"},       {"/register_node", "POST"}, {"/register_with", "POST"},
+      {"/add_block", "POST"},       {"/status", "GET"}};
+  auto known = std::find_if(std::begin(kRoutes), std::end(kRoutes),
+                            [&](const Route& r) { return route == r.path; });
+  if (known == std::end(kRoutes)) {
+    respond(text(404, "Not found: " + route));
+    return;
+  }
+  if (request.method != known->method) {
+    respond(text(405, "Method " + request.method + " not allowed on " + route + "; use " + known->method));
+    return;
+  }
+  if (route == "/new_transaction") return handle_new_transaction(request, respond);
+  if (route == "/chain") return respond(json_response(200, chain_body()));
+  if (route == "/pending_tx") return respond(json_response(200, Json(mempool_.posts())));
+  if (route == "/status") return respond(json_response(200, status()));
+  if (route == "/mine") {
+    return mine([respond](std::string message) { respond(text(200, std::move(message))); });
+  }
+  if (route == "/register_node") return handle_register_node(request, respond);
+  if (route == "/register_with") return handle_register_with(request, respond);
+  handle_add_block(request, respond);
+}
+
+void Node::handle_new_transaction(const HttpRequest& request, Respond& respond) {
+  HttpResponse error;
+  auto post = parse_object(request.body, error);
+  if (!post) {
+    emit("request_rejected", Json{{"route", "/new_transaction"}, {"error", error.body}});
+    return respond(error);
+  }
+  auto added = submit_post(std::move(*post));
+  if (!added) {
+    emit("request_rejected", Json{{"route", "/new_transaction"}, {"error", added.error()}});
+    return respond(text(400, "Invalid transaction data: " + added.error()));
+  }
+  respond(text(201, "Success"));
+}
+
+void Node::handle_add_block(const HttpRequest& request, Respond& respond) {
+  HttpResponse error;
+  auto json = parse_object(request.body, error);
+  if (!json) return respond(text(400, "The block was discarded by the node: " + error.body));
+  auto block = block_from_json(*json);
+  if (!block) {
+    return respond(text(400, "The block was discarded by the node: " + block.error().message()));
+  }
+  AddResult result = accept_block(*block, "");
+  switch (result.status) {
+    case AddStatus::invalid:
+      return respond(text(400, "The block was discarded by the node: " + result.error->message()));
+    case AddStatus::orphan:
+      // The parent is unknown: fetch the peers' chains to fill the gap.
+      run_consensus([] {});
+      return respond(text(202, "Block kept until its parent arrives"));
+    case AddStatus::already_known: return respond(text(201, "Block added to the chain"));
+    case AddStatus::added:
+      if (tree_.on_main_chain(block->hash)) announce(*block, "");  // gossip once: new blocks only
+      return respond(text(201, "Block added to the chain"));
+  }
+}
+
+void Node::handle_register_node(const HttpRequest& request, Respond& respond) {
+  HttpResponse error;
+  auto json = parse_object(request.body, error);
+  if (!json) return respond(error);
+  auto address = json->find("node_address");
+  if (address == json->end() || !address->is_string()) {
+    return respond(text(400, "\"node_address\" must be a string"));
+  }
+  if (!add_peer(address->get<std::string>())) {
+    return respond(text(400, "\"node_address\" must be http://host:port (and peers not full)"));
+  }
+  respond(json_response(200, chain_body()));
+}
+
+void Node::handle_register_with(const HttpRequest& request, Respond respond) {
+  HttpResponse error;
+  auto json = parse_object(request.body, error);
+  if (!json) return respond(error);
+  auto address = json->find("node_address");
+  std::optional<std::string> peer;
+  if (address != json->end() && address->is_string()) peer = normalize_peer_address(address->get<std::string>());
+  if (!peer) return respond(text(400, "\"node_address\" must be http://host:port"));
+  Json body{{"node_address", config_.self_address}};
+  transport_.send(*peer, HttpRequest{"POST", "/register_node", body.dump()},
+                  [this, peer = *peer, respond](const std::optional<HttpResponse>& response,
+                                                const std::string& failure) {
+                    if (!response) return respond(text(502, "Registration failed: " + failure));
+                    if (response->status != 200) {
+                      return respond(text(502, "Registration failed: peer answered " +
+                                                   std::to_string(response->status)));
+                    }
+                    try {
+                      if (auto bad = accept_chain(parse_json(response->body), peer)) {
+                        return respond(text(502, "Registration failed: peer's chain is invalid: " + bad->message()));
+                      }
+                    } catch (const JsonError& e) {
+                      return respond(text(502, std::string("Registration failed: ") + e.what()));
+                    }
+                    add_peer(peer);
+                    respond(text(200, "Registration successful"));
+                  });
+}
+
+}  // namespace yournet
