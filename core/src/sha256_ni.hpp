@@ -1,0 +1,30 @@
+#pragma once
+// Private: SHA-256 compression driven by the x86 SHA extensions (SHA-NI). Every function here may
+// only be called after the caller has checked at run time that the CPU supports SHA, SSSE3 and
+// SSE4.1 (see nonce_search.cpp). States are the eight standard words a..h in host order; blocks are
+// 64 bytes of already padded message.
+#include <cstddef>
+#include <cstdint>
+
+namespace yournet::detail {
+
+// True when this build contains the SHA-NI code (x86 with GCC or Clang).
+bool sha_ni_compiled();
+
+// state := compression of `blocks` consecutive 64-byte blocks starting from state.
+void sha_ni_compress(std::uint32_t state[8], const std::uint8_t* data, std::size_t blocks);
+
+// Message schedule of one block with the round constants added: wk[i] = W[i] + K[i], i < 64.
+void sha_ni_schedule(const std::uint8_t* block, std::uint32_t wk[64]);
+
+// Digest of a message whose padded form is: blocks already folded into `init`, then `var_blocks`
+// blocks at `var`, then `wk_blocks` blocks given only as precomputed schedules (64 words each).
+void sha_ni_hash1(const std::uint32_t init[8], const std::uint8_t* var, std::size_t var_blocks,
+                  const std::uint32_t* wk, std::size_t wk_blocks, std::uint8_t out[32]);
+
+// The same for two messages at once that differ only in their variable blocks.
+void sha_ni_hash2(const std::uint32_t init[8], const std::uint8_t* var_a, const std::uint8_t* var_b,
+                  std::size_t var_blocks, const std::uint32_t* wk, std::size_t wk_blocks,
+                  std::uint8_t out_a[32], std::uint8_t out_b[32]);
+
+}  // namespace yournet::detail
