@@ -1,0 +1,173 @@
+#include "yournet/net/http_server.hpp"
+
+#include <optional>
+
+#include <boost/asio/ip/address.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <spdlog/spdlog.h>
+
+namespace yournet::net {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+// What sessions share with the server, kept alive by them after the server is gone.
+struct HttpServer::Shared {
+  HttpServerOptions options;
+  Handler handler;
+  std::size_t connections = 0;
+};
+
+namespace {
+
+constexpr std::size_t kMaxDrainBytes = 64u * 1024u * 1024u;
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket socket, std::shared_ptr<HttpServer::Shared> shared)
+      : stream_(std::move(socket)), shared_(std::move(shared)) {
+    ++shared_->connections;
+  }
+  ~Session() { --shared_->connections; }
+
+  void start() { do_read(); }
+
+ private:
+  void do_read() {
+    parser_.emplace();
+    parser_->body_limit(shared_->options.body_limit);
+    stream_.expires_after(shared_->options.idle_timeout);
+    http::async_read(stream_, buffer_, *parser_,
+                     [self = shared_from_this()](const beast::error_code& ec, std::size_t) {
+                       self->on_read(ec);
+                     });
+  }
+
+  void on_read(const beast::error_code& ec) {
+    if (ec == http::error::body_limit) {
+      HttpResponse too_large{413,
+                             "Request body too large: the limit is " +
+                                 std::to_string(shared_->options.body_limit) + " bytes",
+                             "text/plain; charset=utf-8"};
+      return write(too_large, false, true);
+    }
+    if (ec) return close();  // end of stream, timeout or malformed HTTP
+    auto& message = parser_->get();
+    HttpRequest request{std::string(message.method_string()), std::string(message.target()),
+                        std::move(message.body())};
+    version_ = message.version();
+    keep_alive_ = message.keep_alive();
+    stream_.expires_never();  // the handler may take its time (mining); no idle timeout meanwhile
+    auto answered = std::make_shared<bool>(false);
+    auto self = shared_from_this();
+    try {
+      shared_->handler(std::move(request), [self, answered](HttpResponse response) {
+        if (*answered) return;
+        *answered = true;
+        self->write(response, self->keep_alive_, false);
+      });
+    } catch (const std::exception& e) {
+      spdlog::error("request handler threw: {}", e.what());
+      if (!*answered) {
+        *answered = true;
+        write(HttpResponse{500, "Internal error", "text/plain; charset=utf-8"}, false, false);
+      }
+    }
+  }
+
+  void write(const HttpResponse& answer, bool keep_alive, bool drain) {
+    auto response = std::make_shared<http::response<http::string_body>>();
+    response->version(version_);
+    response->result(static_cast<unsigned>(answer.status));
+    response->set(http::field::server, "yournet-chainnode");
+    response->set(http::field::content_type, answer.content_type);
+    response->body() = answer.body;
+    response->keep_alive(keep_alive);
+    response->prepare_payload();
+    stream_.expires_after(shared_->options.idle_timeout);
+    http::async_write(stream_, *response,
+                      [self = shared_from_this(), response, keep_alive, drain](
+                          const beast::error_code& ec, std::size_t) {
+                        if (ec) return self->close();
+                        if (drain) return self->drain();
+                        if (!keep_alive) return self->close();
+                        self->do_read();
+                      });
+  }
+
+  // After an early answer (413), reads and discards what the client still sends, so that closing
+  // does not reset the connection before the client has read the answer.
+  void drain() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    drain_buffer_.resize(64 * 1024);
+    do_drain();
+  }
+  void do_drain() {
+    stream_.expires_after(std::chrono::seconds(5));
+    stream_.async_read_some(asio::buffer(drain_buffer_),
+                            [self = shared_from_this()](const beast::error_code& ec, std::size_t n) {
+                              self->drained_ += n;
+                              if (ec || self->drained_ > kMaxDrainBytes) return self->close();
+                              self->do_drain();
+                            });
+  }
+
+  void close() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    stream_.socket().close(ignored);
+  }
+
+  beast::tcp_stream stream_;
+  std::shared_ptr<HttpServer::Shared> shared_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  unsigned version_ = 11;
+  bool keep_alive_ = true;
+  std::vector<char> drain_buffer_;
+  std::size_t drained_ = 0;
+};
+
+}  // namespace
+
+HttpServer::HttpServer(asio::io_context& io, HttpServerOptions options, Handler handler)
+    : acceptor_(io), shared_(std::make_shared<Shared>(Shared{std::move(options), std::move(handler), 0})) {
+  tcp::endpoint endpoint(asio::ip::make_address(shared_->options.host), shared_->options.port);
+  acceptor_.open(endpoint.protocol());
+  acceptor_.set_option(asio::socket_base::reuse_address(true));
+  acceptor_.bind(endpoint);
+  acceptor_.listen(asio::socket_base::max_listen_connections);
+  port_ = acceptor_.local_endpoint().port();
+}
+
+HttpServer::~HttpServer() { stop(); }
+
+void HttpServer::start() { do_accept(); }
+
+void HttpServer::stop() {
+  beast::error_code ignored;
+  acceptor_.close(ignored);
+}
+
+std::size_t HttpServer::open_connections() const { return shared_->connections; }
+
+void HttpServer::do_accept() {
+  acceptor_.async_accept([this, shared = shared_](const beast::error_code& ec, tcp::socket socket) {
+    if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
+    if (!ec) {
+      if (shared->connections >= shared->options.max_connections) {
+        beast::error_code ignored;
+        socket.close(ignored);  // over the cap: refuse by closing
+      } else {
+        std::make_shared<Session>(std::move(socket), shared)->start();
+      }
+    }
+    do_accept();
+  });
+}
+
+}  // namespace yournet::net

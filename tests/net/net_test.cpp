@@ -1,0 +1,246 @@
+// The live node's environment over real sockets on 127.0.0.1 (ephemeral ports): several nodes in
+// one process, one io_context on a background thread, the test thread calling them over HTTP with
+// bounded waits so that nothing can hang.
+#include <chrono>
+#include <future>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/write.hpp>
+#include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+
+#include "yournet/net/asio_clock.hpp"
+#include "yournet/net/http_server.hpp"
+#include "yournet/net/http_transport.hpp"
+#include "yournet/net/thread_mining_service.hpp"
+#include "yournet/node/node.hpp"
+
+using namespace yournet;
+using namespace std::chrono_literals;
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+constexpr auto kCap = 10s;  // the longest any single wait may take
+
+struct LiveNode {
+  std::unique_ptr<net::HttpServer> server;
+  std::unique_ptr<Node> node;
+  std::string address;
+};
+
+class Cluster {
+ public:
+  Cluster() : transport_(io_, net::HttpTransportOptions{500ms, 16u * 1024u * 1024u}) {}
+  ~Cluster() { stop(); }
+
+  // Stops the io_context and joins its thread: after this, the test thread may touch anything.
+  void stop() {
+    io_.stop();
+    if (runner_.joinable()) runner_.join();
+  }
+
+  // Only before start(): the nodes are built on the test thread while the io_context is idle.
+  std::string add_node() {
+    auto live = std::make_unique<LiveNode>();
+    LiveNode* raw = live.get();
+    net::HttpServerOptions options;
+    options.port = 0;
+    live->server = std::make_unique<net::HttpServer>(
+        io_, options, [raw](HttpRequest request, Node::Respond respond) { raw->node->handle(request, respond); });
+    live->address = "http://127.0.0.1:" + std::to_string(live->server->port()) + "/";
+    NodeConfig config;
+    config.self_address = live->address;
+    config.params.difficulty = Difficulty::hex_digits(2);
+    live->node = std::make_unique<Node>(config, transport_, clock_, miner_);
+    live->server->start();
+    nodes_.push_back(std::move(live));
+    return raw->address;
+  }
+
+  void start() {
+    runner_ = std::thread([this] { io_.run(); });
+  }
+
+  // A request as a client sends it, through the HTTP transport; status -1 when it failed.
+  HttpResponse call(const std::string& address, const std::string& method, const std::string& target,
+                    const std::string& body = "") {
+    auto promise = std::make_shared<std::promise<HttpResponse>>();
+    auto future = promise->get_future();
+    asio::post(io_, [this, address, method, target, body, promise] {
+      client_.send(address, HttpRequest{method, target, body},
+                      [promise](const std::optional<HttpResponse>& response, const std::string& error) {
+                        promise->set_value(response ? *response : HttpResponse{-1, error});
+                      });
+    });
+    if (future.wait_for(kCap) != std::future_status::ready) {
+      ADD_FAILURE() << method << " " << target << " did not answer within the cap";
+      return HttpResponse{-1, "no answer"};
+    }
+    return future.get();
+  }
+
+  Json chain_of(const std::string& address) {
+    HttpResponse response = call(address, "GET", "/chain");
+    if (response.status != 200) return Json();
+    return parse_json(response.body).at("chain");
+  }
+
+  asio::io_context& io() { return io_; }
+
+ private:
+  asio::io_context io_;
+  asio::executor_work_guard<asio::io_context::executor_type> work_{asio::make_work_guard(io_)};
+  net::AsioClock clock_{io_};
+  net::HttpTransport transport_;  // the nodes' own, with a short timeout
+  net::HttpTransport client_{io_, net::HttpTransportOptions{8s, 16u * 1024u * 1024u}};  // the test's
+  net::ThreadMiningService miner_{io_};
+  std::vector<std::unique_ptr<LiveNode>> nodes_;
+  std::thread runner_;
+};
+
+// Polls until `condition` holds, for at most the cap.
+template <typename Condition>
+bool eventually(Condition condition) {
+  auto deadline = std::chrono::steady_clock::now() + kCap;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (condition()) return true;
+    std::this_thread::sleep_for(50ms);
+  }
+  return condition();
+}
+
+TEST(LiveNode, TutorialWalkthroughConvergesAllNodes) {
+  Cluster cluster;
+  const std::string a = cluster.add_node(), b = cluster.add_node(), c = cluster.add_node();
+  cluster.start();
+  std::string a_no_slash = a.substr(0, a.size() - 1);
+  EXPECT_EQ(cluster.call(b, "POST", "/register_with", R"({"node_address": ")" + a_no_slash + "\"}").status, 200);
+  EXPECT_EQ(cluster.call(c, "POST", "/register_with", R"({"node_address": ")" + a + "\"}").status, 200);
+
+  HttpResponse posted = cluster.call(a, "POST", "/new_transaction", R"({"author": "alice", "content": "hi"})");
+  EXPECT_EQ(posted.status, 201);
+  EXPECT_EQ(posted.body, "Success");
+  HttpResponse mined = cluster.call(a, "GET", "/mine");
+  EXPECT_EQ(mined.status, 200);
+  EXPECT_EQ(mined.body, "Block #1 is mined.");
+
+  EXPECT_EQ(cluster.call(b, "POST", "/new_transaction", R"({"author": "bob", "content": "yo"})").status, 201);
+  EXPECT_TRUE(eventually([&] { return cluster.chain_of(b).size() == 2; }));
+  EXPECT_EQ(cluster.call(b, "GET", "/mine").body, "Block #2 is mined.");
+
+  EXPECT_TRUE(eventually([&] {
+    Json chain = cluster.chain_of(a);
+    return chain.size() == 3 && cluster.chain_of(b) == chain && cluster.chain_of(c) == chain;
+  }));
+  Json chain = cluster.chain_of(c);
+  ASSERT_EQ(chain.size(), 3u);
+  EXPECT_EQ(chain[1]["transactions"][0]["author"], "alice");
+  EXPECT_EQ(chain[2]["transactions"][0]["author"], "bob");
+  HttpResponse chain_response = cluster.call(a, "GET", "/chain");
+  EXPECT_EQ(chain_response.content_type, "application/json");
+  EXPECT_EQ(parse_json(chain_response.body)["peers"].size(), 2u);
+}
+
+TEST(LiveNode, BadInputIsRejectedAndLeavesStateUnchanged) {
+  Cluster cluster;
+  const std::string a = cluster.add_node();
+  cluster.start();
+  const std::string before = cluster.call(a, "GET", "/chain").body;
+
+  EXPECT_EQ(cluster.call(a, "POST", "/new_transaction", "{not json").status, 400);
+  EXPECT_EQ(cluster.call(a, "POST", "/new_transaction", R"({"author": "", "content": "x"})").status, 400);
+  EXPECT_EQ(cluster.call(a, "POST", "/add_block", R"({"index": 1})").status, 400);
+  HttpResponse too_large = cluster.call(a, "POST", "/new_transaction",
+                                        R"({"author": "a", "content": ")" + std::string(1536 * 1024, 'x') + "\"}");
+  EXPECT_EQ(too_large.status, 413) << too_large.body;
+  EXPECT_NE(too_large.body.find("too large"), std::string::npos);
+  EXPECT_EQ(cluster.call(a, "GET", "/nowhere").status, 404);
+  EXPECT_EQ(cluster.call(a, "GET", "/new_transaction").status, 405);
+  EXPECT_EQ(cluster.call(a, "POST", "/chain", "{}").status, 405);
+
+  // Malformed HTTP: the server closes the connection and keeps serving.
+  {
+    asio::io_context client_io;
+    tcp::socket socket(client_io);
+    socket.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"),
+                                 static_cast<unsigned short>(std::stoi(a.substr(a.rfind(':') + 1)))));
+    timeval timeout{10, 0};
+    ::setsockopt(socket.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+    asio::write(socket, asio::buffer(std::string("NOT HTTP AT ALL\r\n\r\n")));
+    boost::system::error_code ec;
+    std::string sink(1024, '\0');
+    std::size_t n = socket.read_some(asio::buffer(sink), ec);
+    EXPECT_EQ(n, 0u);
+    EXPECT_EQ(ec, asio::error::eof);
+  }
+
+  EXPECT_EQ(cluster.call(a, "GET", "/chain").body, before);
+  EXPECT_EQ(cluster.call(a, "GET", "/pending_tx").body, "[]");
+}
+
+TEST(LiveNode, SilentOrClosedPeerDoesNotStallMining) {
+  Cluster cluster;
+  const std::string a = cluster.add_node();
+  // A peer that accepts connections and never answers.
+  tcp::acceptor silent(cluster.io(), tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  std::vector<std::shared_ptr<tcp::socket>> held;
+  std::function<void()> accept_forever = [&] {
+    silent.async_accept([&](const boost::system::error_code& ec, tcp::socket socket) {
+      if (ec) return;
+      held.push_back(std::make_shared<tcp::socket>(std::move(socket)));
+      accept_forever();
+    });
+  };
+  accept_forever();
+  const std::string silent_peer = "http://127.0.0.1:" + std::to_string(silent.local_endpoint().port()) + "/";
+  // A port nobody listens on.
+  unsigned short closed_port = 0;
+  {
+    tcp::acceptor probe(cluster.io(), tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+    closed_port = probe.local_endpoint().port();
+  }
+  const std::string closed_peer = "http://127.0.0.1:" + std::to_string(closed_port) + "/";
+  cluster.start();
+
+  EXPECT_EQ(cluster.call(a, "POST", "/register_node", R"({"node_address": ")" + silent_peer + "\"}").status, 200);
+  EXPECT_EQ(cluster.call(a, "POST", "/register_node", R"({"node_address": ")" + closed_peer + "\"}").status, 200);
+  EXPECT_EQ(cluster.call(a, "POST", "/new_transaction", R"({"author": "alice", "content": "hi"})").status, 201);
+
+  auto started = std::chrono::steady_clock::now();
+  HttpResponse mined = cluster.call(a, "GET", "/mine");
+  auto took = std::chrono::steady_clock::now() - started;
+  EXPECT_EQ(mined.body, "Block #1 is mined.");
+  EXPECT_LT(took, 3s);  // the transport's timeout is 500 ms
+  EXPECT_EQ(cluster.chain_of(a).size(), 2u);
+
+  // register_with a silent node fails with 502 after the timeout, not never.
+  HttpResponse registered = cluster.call(a, "POST", "/register_with", R"({"node_address": ")" + silent_peer + "\"}");
+  EXPECT_EQ(registered.status, 502);
+  cluster.stop();  // before `silent` and `held` go, as the io thread uses them
+}
+
+TEST(PeerUrl, ParsesHostPortAndBasePath) {
+  auto url = net::parse_peer_url("http://127.0.0.1:8001/");
+  ASSERT_TRUE(url);
+  EXPECT_EQ(url->host, "127.0.0.1");
+  EXPECT_EQ(url->port, "8001");
+  EXPECT_EQ(url->base_path, "");
+  url = net::parse_peer_url("http://node.example:80/api/");
+  ASSERT_TRUE(url);
+  EXPECT_EQ(url->base_path, "/api");
+  EXPECT_FALSE(net::parse_peer_url("https://x:1/"));
+  EXPECT_FALSE(net::parse_peer_url("http://:1/"));
+  EXPECT_FALSE(net::parse_peer_url("http://x:abc/"));
+}
+
+}  // namespace
