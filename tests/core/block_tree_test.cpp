@@ -10,12 +10,8 @@
 namespace yournet {
 namespace {
 
-ChainParams make_params() {
-  ChainParams params;
-  params.difficulty = Difficulty::bits(4);
-  return params;
-}
-const ChainParams kParams = make_params();
+const ChainParams kParams = test::fast_params();
+
 
 Block child(const Block& parent, std::vector<Json> posts = {}, double salt = 0.0) {
   return test::mine_child(parent, posts, Difficulty::bits(4), salt);

@@ -9,11 +9,8 @@
 namespace yournet {
 namespace {
 
-ChainParams fast_params() {
-  ChainParams params;
-  params.difficulty = Difficulty::bits(4);
-  return params;
-}
+
+using test::fast_params;
 
 Block child(const Block& parent, std::vector<Json> posts = {}, double salt = 0.0) {
   return test::mine_child(parent, posts, Difficulty::bits(4), salt);

@@ -28,6 +28,13 @@ inline Json make_post(const std::string& author, const std::string& content, dou
   return post;
 }
 
+// The low difficulty (4 bits) tests mine at, to stay fast.
+inline ChainParams fast_params() {
+  ChainParams params;
+  params.difficulty = Difficulty::bits(4);
+  return params;
+}
+
 // A child of `parent` carrying `posts`, mined at `difficulty`. `salt` varies the timestamp so that
 // siblings with the same posts differ.
 inline Block mine_child(const Block& parent, const std::vector<Json>& posts,
