@@ -115,7 +115,8 @@ void BM_ValidateChainText(benchmark::State& state) {
 void BM_HashChainBlocks(benchmark::State& state) {
   static const std::vector<std::string> canonical_blocks = [] {
     std::vector<std::string> out;
-    for (const auto& json : parse_json(chain_text())["chain"]) {
+    const Json body = parse_json(chain_text());
+    for (const auto& json : body["chain"]) {
       out.push_back(block_canonical(*block_from_json(json)));
     }
     return out;
@@ -192,12 +193,16 @@ std::string ratio_table(const std::map<std::string, double>& rates) {
     out += line;
   }
   out += "\n## Mining: hashes/s by difficulty (bits) and threads\n\n| bits | threads | hashes/s |\n|---|---|---|\n";
+  std::map<std::pair<unsigned, unsigned>, double> mining;  // (bits, threads), in numeric order
   for (const auto& [name, rate] : rates) {
     unsigned bits = 0, threads = 0;
     if (std::sscanf(name.c_str(), "BM_MineDifficulty/%u/%u", &bits, &threads) == 2) {
-      std::snprintf(line, sizeof line, "| %u | %u | %.3g |\n", bits, threads, rate);
-      out += line;
+      mining[{bits, threads}] = rate;
     }
+  }
+  for (const auto& [key, rate] : mining) {
+    std::snprintf(line, sizeof line, "| %u | %u | %.3g |\n", key.first, key.second, rate);
+    out += line;
   }
   return out;
 }
