@@ -9,6 +9,7 @@
 #include <boost/program_options.hpp>
 #include <spdlog/spdlog.h>
 
+#include "sim_report.hpp"
 #include "yournet/sim/simulation.hpp"
 
 namespace po = boost::program_options;
@@ -72,6 +73,7 @@ int main(int argc, char** argv) {
   fs::create_directories(out, ec);
   std::ofstream(out / "trace.jsonl") << result.trace;
   std::ofstream(out / "summary.json") << result.summary.dump(2) << "\n";
+  std::ofstream(out / "report.html") << sim::html_report(result.summary, result.trace);
   if (!std::ofstream(out / "summary.json", std::ios::app)) {
     std::cerr << "netsim: cannot write to " << out << "\n";
     return 2;

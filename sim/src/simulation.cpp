@@ -394,6 +394,12 @@ class World {
     }
   }
 
+  static Json main_chain_hashes(const BlockTree& tree) {
+    Json hashes = Json::array();
+    for (std::uint64_t h = 0; h <= tree.height(); ++h) hashes.push_back(tree.at_height(h)->hash);
+    return hashes;
+  }
+
   Json summarize() {
     const BlockTree& reference = nodes_[0].node->tree();
     bool converged = true;
@@ -456,6 +462,7 @@ class World {
                 {"converged", converged},
                 {"final_height", reference.height()},
                 {"final_tip", reference.tip().hash},
+                {"main_chain", main_chain_hashes(reference)},
                 {"posts_submitted", posts_submitted_},
                 {"posts_in_chain", posts_in_chain},
                 {"posts_lost", posts_lost},

@@ -199,7 +199,8 @@ void Node::mine(std::function<void(std::string)> done) {
       return;
     }
     const Block mined = result.block;
-    emit("mined", Json{{"hash", mined.hash}, {"index", mined.index}, {"attempts", result.attempts}});
+    emit("mined", Json{{"hash", mined.hash}, {"index", mined.index}, {"previous_hash", mined.previous_hash},
+                       {"attempts", result.attempts}});
     accept_block(mined, config_.self_address);
     // As the reference: run consensus, then announce our block if it is still on the main chain.
     run_consensus([this, mined, done] {
