@@ -233,6 +233,7 @@ class World {
       config.self_address = address_of(i);
       config.params.difficulty = scenario.difficulty;
       n.node = std::make_unique<Node>(config, *n.transport, clock_, *n.miner, n.tracer.get());
+      node_by_address_.emplace(config.self_address, i);
     }
     for (int i = 0; i < scenario.node_count; ++i) {  // full mesh
       for (int j = 0; j < scenario.node_count; ++j) {
@@ -323,10 +324,8 @@ class World {
   };
 
   int index_of(const std::string& address) const {
-    for (int i = 0; i < scenario_.node_count; ++i) {
-      if (address_of(i) == address) return i;
-    }
-    return -1;
+    auto it = node_by_address_.find(address);
+    return it == node_by_address_.end() ? -1 : it->second;
   }
   bool reachable(int from, int to) const { return group_[static_cast<std::size_t>(from)] == group_[static_cast<std::size_t>(to)]; }
   std::int64_t latency_us() { return static_cast<std::int64_t>(scenario_.link.latency.sample_ms(rng_) * 1000.0); }
@@ -474,6 +473,7 @@ class World {
   Rng rng_;
   SimClock clock_;
   std::vector<SimNode> nodes_;
+  std::map<std::string, int> node_by_address_;  // every send looks its peer up here
   std::vector<int> group_;  // partition group of each node; equal groups can talk
   std::priority_queue<Event, std::vector<Event>, std::greater<Event>> queue_;
   std::int64_t now_us_ = 0;
