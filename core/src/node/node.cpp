@@ -225,7 +225,7 @@ void Node::run_consensus(std::function<void()> done) {
 }
 
 void Node::mine(std::function<void(std::string)> done) {
-  if (mempool_.size() == 0) {
+  if (mempool_.size() == 0 && !config_.allow_empty_blocks) {
     done("No transactions to mine");
     return;
   }
@@ -338,7 +338,11 @@ void Node::handle_add_block(const HttpRequest& request, Respond& respond) {
   if (!block) {
     return respond(text(400, "The block was discarded by the node: " + block.error().message()));
   }
-  AddResult result = accept_block(*block, "");
+  receive_block(*block, respond);
+}
+
+void Node::receive_block(const Block& block, const Respond& respond) {
+  AddResult result = accept_block(block, "");
   switch (result.status) {
     case AddStatus::invalid:
       return respond(text(400, "The block was discarded by the node: " + result.error->message()));
@@ -348,7 +352,7 @@ void Node::handle_add_block(const HttpRequest& request, Respond& respond) {
       return respond(text(202, "Block kept until its parent arrives"));
     case AddStatus::already_known: return respond(text(201, "Block added to the chain"));
     case AddStatus::added:
-      if (tree_.on_main_chain(block->hash)) announce(*block, "");  // gossip once: new blocks only
+      if (tree_.on_main_chain(block.hash)) announce(block, "");  // gossip once: new blocks only
       return respond(text(201, "Block added to the chain"));
   }
 }

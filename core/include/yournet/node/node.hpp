@@ -23,6 +23,9 @@ struct NodeConfig {
   std::size_t max_peers = 64;
   std::size_t max_posts_per_block = 1000;
   unsigned mining_threads = 1;
+  // Mine even with no pending post (simulated miners that keep the chain growing); the reference
+  // answers "No transactions to mine".
+  bool allow_empty_blocks = false;
   // A peer that has failed every contact for this many seconds is forgotten; 0 keeps peers
   // forever (the simulator's default: a partitioned peer must still be there when it heals).
   double drop_peer_after = 0;
@@ -77,6 +80,8 @@ class Node {
   void run_consensus(std::function<void()> done);
   // Mines the pending posts; `done` gets the reference's message.
   void mine(std::function<void(std::string)> done);
+  // POST /add_block once its body is parsed (the simulator parses each distinct body once).
+  void receive_block(const Block& block, const Respond& respond);
   // Sends a block to every peer except `except`.
   void announce(const Block& block, const std::string& except);
 
