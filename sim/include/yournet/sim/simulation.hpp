@@ -9,6 +9,7 @@
 #include <queue>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "yournet/node/node.hpp"
@@ -82,11 +83,20 @@ struct ExpectationResult {
 };
 
 struct RunResult {
-  Json summary;
-  std::string trace;  // JSON lines
+  Json summary;       // includes "trace_sha256", the SHA-256 of the whole trace text
+  std::string trace;  // JSON lines; empty when RunOptions::trace_sink took them
   bool passed = false;
 };
 
-RunResult run_scenario(const Scenario& scenario);
+struct RunOptions {
+  // When set, every trace line (without the newline) goes here as it happens instead of into
+  // RunResult::trace.
+  std::function<void(std::string_view line)> trace_sink;
+  // Called now and then (every few thousand events) with simulated time reached, stop time, events
+  // so far; and once at the end, with now_us == stop_us.
+  std::function<void(std::int64_t now_us, std::int64_t stop_us, std::uint64_t events)> progress;
+};
+
+RunResult run_scenario(const Scenario& scenario, const RunOptions& options = {});
 
 }  // namespace yournet::sim
