@@ -1,14 +1,14 @@
 // chainnode: the live node. One io_context on one thread drives the Node, its HTTP server and
 // client, its timers and the results of mining (which runs on a worker thread).
-#include <csignal>
-#include <iostream>
-#include <string>
-#include <vector>
+#include <spdlog/spdlog.h>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/program_options.hpp>
-#include <spdlog/spdlog.h>
+#include <csignal>
+#include <iostream>
+#include <string>
+#include <vector>
 
 #include "yournet/net/asio_clock.hpp"
 #include "yournet/net/http_server.hpp"
@@ -46,18 +46,17 @@ int main(int argc, char** argv) {
   unsigned mine_threads = 1;
   double sync_interval = 0;
   std::string log_level;
-  options.add_options()
-      ("help,h", "show this help")
-      ("port", po::value(&port)->default_value(8000), "port to listen on (0: any free port)")
-      ("host", po::value(&host)->default_value("127.0.0.1"), "address to listen on")
-      ("difficulty", po::value(&difficulty)->default_value(2), "proof of work: leading hex zeros")
-      ("peer", po::value(&peers)->composing(), "peer URL http://host:port/ (repeatable)")
-      ("require-signatures", po::bool_switch(), "accept only signed posts")
-      ("mine-threads", po::value(&mine_threads)->default_value(1), "threads searching nonces")
-      ("sync-interval", po::value(&sync_interval)->default_value(0),
-       "seconds between consensus rounds with the peers (0: off)")
-      ("log-level", po::value(&log_level)->default_value("info"),
-       "trace, debug, info, warn, error, critical or off");
+  options.add_options()("help,h", "show this help")("port", po::value(&port)->default_value(8000),
+                                                    "port to listen on (0: any free port)")(
+      "host", po::value(&host)->default_value("127.0.0.1"), "address to listen on")(
+      "difficulty", po::value(&difficulty)->default_value(2), "proof of work: leading hex zeros")(
+      "peer", po::value(&peers)->composing(), "peer URL http://host:port/ (repeatable)")(
+      "require-signatures", po::bool_switch(), "accept only signed posts")(
+      "mine-threads", po::value(&mine_threads)->default_value(1), "threads searching nonces")(
+      "sync-interval", po::value(&sync_interval)->default_value(0),
+      "seconds between consensus rounds with the peers (0: off)")(
+      "log-level", po::value(&log_level)->default_value("info"),
+      "trace, debug, info, warn, error, critical or off");
   po::variables_map vars;
   try {
     po::store(po::parse_command_line(argc, argv, options), vars);
@@ -97,10 +96,11 @@ int main(int argc, char** argv) {
     net::HttpServerOptions server_options;
     server_options.host = host;
     server_options.port = static_cast<unsigned short>(port);
-    net::HttpServer server(io, server_options, [&node_ptr](HttpRequest request, Node::Respond respond) {
-      spdlog::debug("{} {}", request.method, request.target);
-      node_ptr->handle(request, std::move(respond));
-    });
+    net::HttpServer server(io, server_options,
+                           [&node_ptr](HttpRequest request, Node::Respond respond) {
+                             spdlog::debug("{} {}", request.method, request.target);
+                             node_ptr->handle(request, std::move(respond));
+                           });
 
     NodeConfig config;
     config.self_address = "http://" + host + ":" + std::to_string(server.port()) + "/";
