@@ -1,8 +1,10 @@
 #include "sim_report.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -126,9 +128,66 @@ void ReportBuilder::add_trace(std::istream& lines) {
   for (std::string line; std::getline(lines, line);) add_line(line);
 }
 
+namespace {
+
+// The integer after `key` in `text`, searching from `from`; nullopt when absent.
+std::optional<std::int64_t> integer_after(std::string_view text, std::string_view key,
+                                          std::size_t from) {
+  auto at = text.find(key, from);
+  if (at == std::string_view::npos) return std::nullopt;
+  const char* begin = text.data() + at + key.size();
+  std::int64_t value = 0;
+  auto [end, error] = std::from_chars(begin, text.data() + text.size(), value);
+  if (error != std::errc() || (end != text.data() + text.size() && *end != ',' && *end != '}')) {
+    return std::nullopt;
+  }
+  return value;
+}
+
+// The string after `key` when it holds no escapes; nullopt otherwise.
+std::optional<std::string_view> plain_string_after(std::string_view text, std::string_view key,
+                                                   std::size_t from, std::size_t to) {
+  auto at = text.find(key, from);
+  if (at == std::string_view::npos || at >= to) return std::nullopt;
+  auto begin = at + key.size();
+  auto end = text.find('"', begin);
+  if (end == std::string_view::npos || end > to) return std::nullopt;
+  std::string_view value = text.substr(begin, end - begin);
+  if (value.find('\\') != std::string_view::npos) return std::nullopt;
+  return value;
+}
+
+}  // namespace
+
+// Messages are most of a big trace and need only their kind, route, node and time: read those
+// straight from the canonical line (keys sorted: detail, event, node, t_us) and leave the general
+// parser for the rest. Anything unexpected falls through to the parser.
+bool ReportBuilder::add_message_line(std::string_view line) {
+  constexpr std::string_view kEventKey = "\"event\": \"";
+  auto event_at = line.rfind(kEventKey);  // the last one is the top-level key: detail comes first
+  if (event_at == std::string_view::npos) return false;
+  auto kind = plain_string_after(line, kEventKey, event_at, line.size());
+  if (!kind || (*kind != "send" && *kind != "deliver" && *kind != "drop")) return false;
+  auto node = integer_after(line, "\"node\": ", event_at);
+  auto t_us = integer_after(line, "\"t_us\": ", event_at);
+  auto route = plain_string_after(line, "\"route\": \"", 0, event_at);
+  if (!node || !t_us || !route || *node < -1 || *node > 10'000'000) return false;
+  advance_time(*t_us);
+  ensure_node(static_cast<int>(*node));
+  auto count = counts_.find(*kind);
+  if (count == counts_.end()) count = counts_.emplace(std::string(*kind), 0).first;
+  ++count->second;
+  auto found = messages_.find(*route);
+  if (found == messages_.end()) found = messages_.emplace(std::string(*route), Message{}).first;
+  Message& message = found->second;
+  (*kind == "send" ? message.sent : *kind == "deliver" ? message.delivered : message.dropped)++;
+  return true;
+}
+
 void ReportBuilder::add_line(std::string_view line) {
   while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
   if (line.empty()) return;
+  if (add_message_line(line)) return;
   Json event;
   try {
     event = parse_json(line);

@@ -58,8 +58,11 @@ class ReportBuilder {
     int node;
   };
 
-  const std::map<std::string, std::uint64_t>& event_counts() const { return counts_; }
-  const std::map<std::string, Message>& messages() const { return messages_; }
+  // std::less<> so the per-line lookups take a string_view without allocating.
+  using Counts = std::map<std::string, std::uint64_t, std::less<>>;
+  using Messages = std::map<std::string, Message, std::less<>>;
+  const Counts& event_counts() const { return counts_; }
+  const Messages& messages() const { return messages_; }
   const std::vector<MinedBlock>& blocks() const { return blocks_; }
   const std::map<std::uint64_t, std::uint64_t>& reorg_depths() const { return reorg_depths_; }
   DelayStats propagation() const;
@@ -73,6 +76,7 @@ class ReportBuilder {
   int node_count() const { return static_cast<int>(heights_.size()); }
 
  private:
+  bool add_message_line(std::string_view line);
   void add_event(const Json& event);
   void ensure_node(int node);
   void set_height(int node, std::uint64_t height);
@@ -82,8 +86,8 @@ class ReportBuilder {
   std::string propagation_html() const;
   std::string reorg_html() const;
 
-  std::map<std::string, std::uint64_t> counts_;
-  std::map<std::string, Message> messages_;
+  Counts counts_;
+  Messages messages_;
   std::vector<MinedBlock> blocks_;
   std::map<std::string, std::size_t> block_index_;  // hash -> blocks_ position
   std::map<std::uint64_t, std::uint64_t> reorg_depths_;

@@ -220,3 +220,27 @@ TEST(ReportBuilder, ReadsAStreamLineByLine) {
   EXPECT_NE(html.find("<svg"), std::string::npos);
   EXPECT_EQ(html.find("could not be read"), std::string::npos);
 }
+
+TEST(ReportBuilder, MessageLinesCountTheSameWhateverTheirLayout) {
+  // Canonical lines take a fast path; any other layout of the same JSON goes through the parser.
+  ReportBuilder canonical_lines, compact_lines;
+  canonical_lines.add_line(line(5, 0, "send", Json{{"to", 1}, {"route", "/chain"}}));
+  canonical_lines.add_line(line(6, 1, "deliver", Json{{"from", 0}, {"route", "/chain"}}));
+  canonical_lines.add_line(
+      line(7, 1, "drop", Json{{"to", 0}, {"route", "response"}, {"error", "\"route\": \"x\""}}));
+  compact_lines.add_line(
+      R"({"detail":{"route":"/chain","to":1},"event":"send","node":0,"t_us":5})");
+  compact_lines.add_line(
+      R"({"t_us":6,"node":1,"event":"deliver","detail":{"from":0,"route":"/chain"}})");
+  compact_lines.add_line(
+      R"({"detail":{"error":"\"route\": \"x\"","route":"response","to":0},"event":"drop","node":1,"t_us":7})");
+  for (const ReportBuilder* builder : {&canonical_lines, &compact_lines}) {
+    ASSERT_EQ(builder->messages().size(), 2u);
+    EXPECT_EQ(builder->messages().at("/chain").sent, 1u);
+    EXPECT_EQ(builder->messages().at("/chain").delivered, 1u);
+    EXPECT_EQ(builder->messages().at("response").dropped, 1u);
+    EXPECT_EQ(builder->node_count(), 2);
+    EXPECT_EQ(builder->unreadable_lines(), 0u);
+  }
+  EXPECT_EQ(canonical_lines.event_counts(), compact_lines.event_counts());
+}
