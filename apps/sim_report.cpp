@@ -159,6 +159,14 @@ std::optional<std::string_view> plain_string_after(std::string_view text, std::s
 
 }  // namespace
 
+// Beyond these a line is taken as damaged rather than allocating for it.
+constexpr std::int64_t kMaxNodes = 10'000'000;
+constexpr std::int64_t kMaxHeight = 10'000'000;
+constexpr std::int64_t kMaxTimeUs = 1'000'000'000'000'000;  // 31 years
+bool plausible(std::int64_t node, std::int64_t t_us) {
+  return node >= -1 && node < kMaxNodes && t_us >= 0 && t_us <= kMaxTimeUs;
+}
+
 // Messages are most of a big trace and need only their kind, route, node and time: read those
 // straight from the canonical line (keys sorted: detail, event, node, t_us) and leave the general
 // parser for the rest. Anything unexpected falls through to the parser.
@@ -171,7 +179,7 @@ bool ReportBuilder::add_message_line(std::string_view line) {
   auto node = integer_after(line, "\"node\": ", event_at);
   auto t_us = integer_after(line, "\"t_us\": ", event_at);
   auto route = plain_string_after(line, "\"route\": \"", 0, event_at);
-  if (!node || !t_us || !route || *node < -1 || *node > 10'000'000) return false;
+  if (!node || !t_us || !route || !plausible(*node, *t_us)) return false;
   advance_time(*t_us);
   ensure_node(static_cast<int>(*node));
   auto count = counts_.find(*kind);
@@ -269,10 +277,16 @@ void ReportBuilder::advance_time(std::int64_t t_us) {
 void ReportBuilder::add_event(const Json& event) {
   const std::string kind = event["event"].get<std::string>();
   const std::int64_t t_us = int_of(event, "t_us", last_t_us_);
-  const int node = static_cast<int>(int_of(event, "node", -1));
+  const std::int64_t node_number = int_of(event, "node", -1);
   static const Json kNoDetail = Json::object();
   const Json* detail_field = field(event, "detail");
   const Json& detail = detail_field && detail_field->is_object() ? *detail_field : kNoDetail;
+  const std::int64_t height = int_of(detail, kind == "tip" ? "height" : "index", 0);
+  if (!plausible(node_number, t_us) || height < 0 || height > kMaxHeight) {
+    ++unreadable_;
+    return;
+  }
+  const int node = static_cast<int>(node_number);
   advance_time(t_us);
   ensure_node(node);
   counts_[kind]++;
@@ -282,7 +296,7 @@ void ReportBuilder::add_event(const Json& event) {
     (kind == "send" ? message.sent : kind == "deliver" ? message.delivered : message.dropped)++;
   } else if (kind == "start") {
     std::int64_t nodes = int_of(detail, "nodes", 0);
-    if (nodes > 0 && nodes <= 10'000'000) {
+    if (nodes > 0 && nodes <= kMaxNodes) {
       ensure_node(static_cast<int>(nodes - 1));
     }
   } else if (kind == "mined") {
@@ -291,8 +305,7 @@ void ReportBuilder::add_event(const Json& event) {
       MinedBlock block;
       block.hash = hash;
       block.parent = text_of(detail, "previous_hash");
-      block.height =
-          static_cast<std::uint64_t>(std::max<std::int64_t>(0, int_of(detail, "index", 0)));
+      block.height = static_cast<std::uint64_t>(height);
       block.miner = node;
       block.mined_us = t_us;
       block_index_.emplace(hash, blocks_.size());
@@ -313,13 +326,11 @@ void ReportBuilder::add_event(const Json& event) {
     // Traces without tip events: a block accepted onto the main chain is the node's new tip.
     const Json* main = field(detail, "main");
     if (!saw_tip_events_ && main && main->is_boolean() && main->get<bool>()) {
-      set_height(node,
-                 static_cast<std::uint64_t>(std::max<std::int64_t>(0, int_of(detail, "index", 0))));
+      set_height(node, static_cast<std::uint64_t>(height));
     }
   } else if (kind == "tip") {
     saw_tip_events_ = true;
-    set_height(node,
-               static_cast<std::uint64_t>(std::max<std::int64_t>(0, int_of(detail, "height", 0))));
+    set_height(node, static_cast<std::uint64_t>(height));
   } else if (kind == "reorg") {
     reorg_depths_[static_cast<std::uint64_t>(
         std::max<std::int64_t>(0, int_of(detail, "depth", 0)))]++;
@@ -600,13 +611,25 @@ std::string ReportBuilder::tip_chart_svg(const Json& summary) const {
 std::string ReportBuilder::propagation_html() const {
   std::ostringstream html;
   DelayStats all = propagation();
-  html
-      << "<h2>Block propagation</h2><p class='note'>Delay from a block's <code>mined</code> event "
-         "to its acceptance by each other node.</p><table><tr><th></th><th>samples</th><th>p50</th>"
-         "<th>p90</th><th>p99</th><th>max</th></tr><tr><th>all blocks</th><td class='n'>"
-      << all.count << "</td><td class='n'>" << ms(all.p50) << "</td><td class='n'>" << ms(all.p90)
-      << "</td><td class='n'>" << ms(all.p99) << "</td><td class='n'>" << ms(all.max)
-      << "</td></tr></table>";
+  // How long a block took to reach the last node, over the blocks that reached them all.
+  std::vector<std::int64_t> to_everyone;
+  for (const auto& block : blocks_) {
+    if (node_count() > 1 && block.delays_us.size() == static_cast<std::size_t>(node_count() - 1)) {
+      to_everyone.push_back(*std::max_element(block.delays_us.begin(), block.delays_us.end()));
+    }
+  }
+  auto row = [&](const std::string& label, const DelayStats& stats) {
+    html << "<tr><th>" << label << "</th><td class='n'>" << stats.count << "</td><td class='n'>"
+         << ms(stats.p50) << "</td><td class='n'>" << ms(stats.p90) << "</td><td class='n'>"
+         << ms(stats.p99) << "</td><td class='n'>" << ms(stats.max) << "</td></tr>";
+  };
+  html << "<h2>Block propagation</h2><p class='note'>Delay from a block's <code>mined</code> event "
+          "to its acceptance by each other node; and, for each block that reached every node, "
+          "the delay to the last one.</p><table><tr><th></th><th>samples</th><th>p50</th>"
+          "<th>p90</th><th>p99</th><th>max</th></tr>";
+  row("each node", all);
+  row("whole network", delay_stats(std::move(to_everyone)));
+  html << "</table>";
   if (all.count > 0) {
     // Cumulative distribution: share of (block, node) pairs reached within a delay.
     std::vector<std::int64_t> pooled;

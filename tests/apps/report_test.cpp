@@ -82,6 +82,9 @@ TEST(ReportBuilder, PropagationDelaysFromMinedToEachOtherNodesAcceptance) {
   EXPECT_NE(html.find("4.0 ms"), std::string::npos);
   EXPECT_NE(html.find("10.0 ms"), std::string::npos);
   EXPECT_NE(html.find("3 / 3"), std::string::npos);  // nodes reached
+  // Reached every node: the whole-network row has this one block, 10 ms.
+  EXPECT_NE(html.find("<tr><th>whole network</th><td class='n'>1</td><td class='n'>10.0 ms"),
+            std::string::npos);
 }
 
 TEST(ReportBuilder, CountsMessagesByRouteAndReorgDepths) {
@@ -243,4 +246,18 @@ TEST(ReportBuilder, MessageLinesCountTheSameWhateverTheirLayout) {
     EXPECT_EQ(builder->unreadable_lines(), 0u);
   }
   EXPECT_EQ(canonical_lines.event_counts(), compact_lines.event_counts());
+}
+
+TEST(ReportBuilder, AbsurdNumbersAreRefusedNotAllocatedFor) {
+  ReportBuilder builder;
+  builder.add_line(line(1, 2'000'000'000, "send", Json{{"to", 1}, {"route", "/chain"}}));
+  builder.add_line(line(1, 0, "tip", Json{{"hash", "h"}, {"height", 4'000'000'000'000LL}}));
+  builder.add_line(line(1, 0, "mined", Json{{"hash", "h"}, {"index", -5}, {"previous_hash", "g"}}));
+  builder.add_line(line(INT64_MAX, 0, "heal"));
+  builder.add_line(line(-7, 0, "heal"));
+  EXPECT_EQ(builder.unreadable_lines(), 5u);
+  EXPECT_EQ(builder.node_count(), 0);
+  EXPECT_TRUE(builder.blocks().empty());
+  builder.add_line(line(2, 1, "tip", Json{{"hash", "h"}, {"height", 3}}));
+  EXPECT_EQ(builder.tip_samples().back().max, 3u);
 }
