@@ -176,7 +176,7 @@ void Node::run_consensus(std::function<void()> done) {
 }
 
 void Node::mine(std::function<void(std::string)> done) {
-  if (mempool_.size() == 0) {
+  if (mempool_.size() == 0 && !config_.allow_empty_blocks) {
     done("No transactions to mine");
     return;
   }

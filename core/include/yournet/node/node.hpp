@@ -20,6 +20,9 @@ struct NodeConfig {
   std::size_t max_peers = 64;
   std::size_t max_posts_per_block = 1000;
   unsigned mining_threads = 1;
+  // Mine even with no pending post (simulated miners that keep the chain growing); the reference
+  // answers "No transactions to mine".
+  bool allow_empty_blocks = false;
 };
 
 // What a node reports as it works (accepted block, reorg, rejected request, peer added...), for
