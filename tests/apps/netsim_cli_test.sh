@@ -47,7 +47,7 @@ failing_expectation_exits_1)
   ;;
 malformed_scenario_exits_2)
   run 2 "$data/malformed_nodes.json" --out "$work/out"
-  has "$work/stderr" '\$.nodes: must be an integer'
+  has "$work/stderr" 'malformed_nodes.json: \$.nodes: must be'
   run 2 "$work/no_such_file.json"
   has "$work/stderr" "cannot read"
   ;;
@@ -103,10 +103,10 @@ live_three_nodes)
   ;;
 live_refuses_kernel_faults)
   run 2 "$src/scenarios/fork.json" --transport http --out "$work/out"
-  has "$work/stderr" "cannot run over HTTP: link.latency_ms"
+  has "$work/stderr" "cannot run over HTTP: it uses link.latency_ms, timeline: partition, timeline: heal, which only the simulator provides"
   [ ! -e "$work/out" ] || fail "a refused run wrote outputs"
   run 2 "$data/live_partition.json" --transport http --out "$work/out"
-  has "$work/stderr" 'timeline\[0\] "partition"'
+  has "$work/stderr" "it uses timeline: partition, timeline: heal,"
   run 2 "$data/coin_flip.json" --transport http --out "$work/out"
   has "$work/stderr" "link.loss"
   run 2 "$data/live_three_nodes.json" --transport http --check-determinism
