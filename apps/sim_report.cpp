@@ -167,35 +167,87 @@ bool plausible(std::int64_t node, std::int64_t t_us) {
   return node >= -1 && node < kMaxNodes && t_us >= 0 && t_us <= kMaxTimeUs;
 }
 
-// Messages are most of a big trace and need only their kind, route, node and time: read those
-// straight from the canonical line (keys sorted: detail, event, node, t_us) and leave the general
-// parser for the rest. Anything unexpected falls through to the parser.
-bool ReportBuilder::add_message_line(std::string_view line) {
+// Messages, acceptances and tips are nearly all of a big trace and need only a few fields: read
+// those straight from the canonical line (keys sorted: detail, event, node, t_us) and leave the
+// general parser for the rest. Anything unexpected falls through to the parser.
+bool ReportBuilder::add_canonical_line(std::string_view line) {
   constexpr std::string_view kEventKey = "\"event\": \"";
   auto event_at = line.rfind(kEventKey);  // the last one is the top-level key: detail comes first
   if (event_at == std::string_view::npos) return false;
   auto kind = plain_string_after(line, kEventKey, event_at, line.size());
-  if (!kind || (*kind != "send" && *kind != "deliver" && *kind != "drop")) return false;
+  if (!kind) return false;
+  const bool message = *kind == "send" || *kind == "deliver" || *kind == "drop";
+  if (!message && *kind != "tip" && *kind != "block_accepted") return false;
   auto node = integer_after(line, "\"node\": ", event_at);
   auto t_us = integer_after(line, "\"t_us\": ", event_at);
-  auto route = plain_string_after(line, "\"route\": \"", 0, event_at);
-  if (!node || !t_us || !route || !plausible(*node, *t_us)) return false;
-  advance_time(*t_us);
-  ensure_node(static_cast<int>(*node));
-  auto count = counts_.find(*kind);
-  if (count == counts_.end()) count = counts_.emplace(std::string(*kind), 0).first;
-  ++count->second;
-  auto found = messages_.find(*route);
-  if (found == messages_.end()) found = messages_.emplace(std::string(*route), Message{}).first;
-  Message& message = found->second;
-  (*kind == "send" ? message.sent : *kind == "deliver" ? message.delivered : message.dropped)++;
+  if (!node || !t_us || !plausible(*node, *t_us)) return false;
+  std::string_view detail = line.substr(0, event_at);
+  if (message) {
+    auto route = plain_string_after(detail, "\"route\": \"", 0, detail.size());
+    if (!route) return false;
+    begin_event(*kind, *node, *t_us);
+    count_message(*kind, *route);
+  } else if (*kind == "tip") {
+    auto height = integer_after(detail, "\"height\": ", 0);
+    if (!height || *height < 0 || *height > kMaxHeight) return false;
+    begin_event(*kind, *node, *t_us);
+    on_tip(static_cast<int>(*node), static_cast<std::uint64_t>(*height));
+  } else {
+    auto hash = plain_string_after(detail, "\"hash\": \"", 0, detail.size());
+    auto index = integer_after(detail, "\"index\": ", 0);
+    const bool main = detail.find("\"main\": true") != std::string_view::npos;
+    if (!hash || !index || *index < 0 || *index > kMaxHeight ||
+        (!main && detail.find("\"main\": false") == std::string_view::npos)) {
+      return false;
+    }
+    begin_event(*kind, *node, *t_us);
+    on_block_accepted(static_cast<int>(*node), *t_us, *hash, static_cast<std::uint64_t>(*index),
+                      main);
+  }
   return true;
+}
+
+void ReportBuilder::begin_event(std::string_view kind, std::int64_t node, std::int64_t t_us) {
+  advance_time(t_us);
+  ensure_node(static_cast<int>(node));
+  auto count = counts_.find(kind);
+  if (count == counts_.end()) count = counts_.emplace(std::string(kind), 0).first;
+  ++count->second;
+}
+
+void ReportBuilder::count_message(std::string_view kind, std::string_view route) {
+  auto found = messages_.find(route);
+  if (found == messages_.end()) found = messages_.emplace(std::string(route), Message{}).first;
+  Message& message = found->second;
+  (kind == "send" ? message.sent : kind == "deliver" ? message.delivered : message.dropped)++;
+}
+
+void ReportBuilder::on_tip(int node, std::uint64_t height) {
+  saw_tip_events_ = true;
+  set_height(node, height);
+}
+
+void ReportBuilder::on_block_accepted(int node, std::int64_t t_us, std::string_view hash,
+                                      std::uint64_t height, bool main) {
+  auto it = block_index_.find(hash);
+  if (it != block_index_.end() && node >= 0) {
+    MinedBlock& block = blocks_[it->second];
+    if (block.reached.size() <= static_cast<std::size_t>(node)) {
+      block.reached.resize(static_cast<std::size_t>(node) + 1, false);
+    }
+    if (node != block.miner && !block.reached[static_cast<std::size_t>(node)]) {
+      block.reached[static_cast<std::size_t>(node)] = true;
+      block.delays_us.push_back(t_us - block.mined_us);
+    }
+  }
+  // Traces without tip events: a block accepted onto the main chain is the node's new tip.
+  if (!saw_tip_events_ && main) set_height(node, height);
 }
 
 void ReportBuilder::add_line(std::string_view line) {
   while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
   if (line.empty()) return;
-  if (add_message_line(line)) return;
+  if (add_canonical_line(line)) return;
   Json event;
   try {
     event = parse_json(line);
@@ -287,13 +339,10 @@ void ReportBuilder::add_event(const Json& event) {
     return;
   }
   const int node = static_cast<int>(node_number);
-  advance_time(t_us);
-  ensure_node(node);
-  counts_[kind]++;
+  begin_event(kind, node, t_us);
 
   if (kind == "send" || kind == "deliver" || kind == "drop") {
-    Message& message = messages_[text_of(detail, "route")];
-    (kind == "send" ? message.sent : kind == "deliver" ? message.delivered : message.dropped)++;
+    count_message(kind, text_of(detail, "route"));
   } else if (kind == "start") {
     std::int64_t nodes = int_of(detail, "nodes", 0);
     if (nodes > 0 && nodes <= kMaxNodes) {
@@ -312,25 +361,11 @@ void ReportBuilder::add_event(const Json& event) {
       blocks_.push_back(std::move(block));
     }
   } else if (kind == "block_accepted") {
-    auto it = block_index_.find(text_of(detail, "hash"));
-    if (it != block_index_.end() && node >= 0) {
-      MinedBlock& block = blocks_[it->second];
-      if (block.reached.size() <= static_cast<std::size_t>(node)) {
-        block.reached.resize(static_cast<std::size_t>(node) + 1, false);
-      }
-      if (node != block.miner && !block.reached[static_cast<std::size_t>(node)]) {
-        block.reached[static_cast<std::size_t>(node)] = true;
-        block.delays_us.push_back(t_us - block.mined_us);
-      }
-    }
-    // Traces without tip events: a block accepted onto the main chain is the node's new tip.
     const Json* main = field(detail, "main");
-    if (!saw_tip_events_ && main && main->is_boolean() && main->get<bool>()) {
-      set_height(node, static_cast<std::uint64_t>(height));
-    }
+    on_block_accepted(node, t_us, text_of(detail, "hash"), static_cast<std::uint64_t>(height),
+                      main && main->is_boolean() && main->get<bool>());
   } else if (kind == "tip") {
-    saw_tip_events_ = true;
-    set_height(node, static_cast<std::uint64_t>(height));
+    on_tip(node, static_cast<std::uint64_t>(height));
   } else if (kind == "reorg") {
     reorg_depths_[static_cast<std::uint64_t>(
         std::max<std::int64_t>(0, int_of(detail, "depth", 0)))]++;

@@ -76,8 +76,13 @@ class ReportBuilder {
   int node_count() const { return static_cast<int>(heights_.size()); }
 
  private:
-  bool add_message_line(std::string_view line);
+  bool add_canonical_line(std::string_view line);
   void add_event(const Json& event);
+  void begin_event(std::string_view kind, std::int64_t node, std::int64_t t_us);
+  void count_message(std::string_view kind, std::string_view route);
+  void on_tip(int node, std::uint64_t height);
+  void on_block_accepted(int node, std::int64_t t_us, std::string_view hash, std::uint64_t height,
+                         bool main);
   void ensure_node(int node);
   void set_height(int node, std::uint64_t height);
   void advance_time(std::int64_t t_us);
@@ -89,7 +94,7 @@ class ReportBuilder {
   Counts counts_;
   Messages messages_;
   std::vector<MinedBlock> blocks_;
-  std::map<std::string, std::size_t> block_index_;  // hash -> blocks_ position
+  std::map<std::string, std::size_t, std::less<>> block_index_;  // hash -> blocks_ position
   std::map<std::uint64_t, std::uint64_t> reorg_depths_;
   std::vector<Marker> markers_;
   std::uint64_t markers_dropped_ = 0;

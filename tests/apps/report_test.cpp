@@ -1,10 +1,13 @@
 // The report builder on hand-made traces: figures it computes, escaping, forks in the SVG.
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <iterator>
 #include <sstream>
 #include <string>
 
 #include "sim_report.hpp"
+#include "yournet/sim/simulation.hpp"
 
 using namespace yournet;
 using sim::ReportBuilder;
@@ -260,4 +263,38 @@ TEST(ReportBuilder, AbsurdNumbersAreRefusedNotAllocatedFor) {
   EXPECT_TRUE(builder.blocks().empty());
   builder.add_line(line(2, 1, "tip", Json{{"hash", "h"}, {"height", 3}}));
   EXPECT_EQ(builder.tip_samples().back().max, 3u);
+}
+
+TEST(ReportBuilder, FastAndGeneralReadersAgreeOnARealRun) {
+  // The fork scenario's own trace, once as written (canonical: fast path for most lines) and once
+  // re-serialised compactly (every line through the general parser): the same figures.
+  std::ifstream file(std::string(YOURNET_SOURCE_DIR) + "/scenarios/fork.json");
+  ASSERT_TRUE(file);
+  auto scenario =
+      sim::load_scenario(parse_json(std::string(std::istreambuf_iterator<char>(file), {})));
+  auto result = sim::run_scenario(scenario);
+  ReportBuilder fast, general;
+  std::istringstream lines(result.trace);
+  for (std::string text; std::getline(lines, text);) {
+    fast.add_line(text);
+    general.add_line(parse_json(text).dump());
+  }
+  EXPECT_EQ(fast.unreadable_lines(), 0u);
+  EXPECT_EQ(general.unreadable_lines(), 0u);
+  EXPECT_EQ(fast.event_counts(), general.event_counts());
+  EXPECT_GT(fast.event_counts().at("tip"), 0u);
+  ASSERT_EQ(fast.blocks().size(), general.blocks().size());
+  for (std::size_t i = 0; i < fast.blocks().size(); ++i) {
+    EXPECT_EQ(fast.blocks()[i].delays_us, general.blocks()[i].delays_us);
+  }
+  EXPECT_EQ(fast.tip_lines(), general.tip_lines());
+  EXPECT_EQ(fast.reorg_depths(), general.reorg_depths());
+  ASSERT_EQ(fast.messages().size(), general.messages().size());
+  for (const auto& [route, m] : fast.messages()) {
+    EXPECT_EQ(m.sent, general.messages().at(route).sent) << route;
+    EXPECT_EQ(m.delivered, general.messages().at(route).delivered) << route;
+    EXPECT_EQ(m.dropped, general.messages().at(route).dropped) << route;
+  }
+  EXPECT_EQ(fast.html(result.summary), general.html(result.summary));
+  EXPECT_GT(fast.propagation().count, 0u);
 }
