@@ -69,10 +69,12 @@ function startServer(path, argv, pattern) {
   });
 }
 
+// Stops a program with SIGTERM; resolves with its exit code (0 when it stopped cleanly; a
+// sanitizer's report makes it non-zero).
 function stop(child) {
   return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    child.once('exit', () => resolve());
+    if (child.exitCode !== null || child.signalCode !== null) return resolve(child.exitCode);
+    child.once('exit', (code) => resolve(code));
     child.kill('SIGTERM');
   });
 }
@@ -217,6 +219,12 @@ async function main() {
   await page.screenshot({ path: join(args.out, 'node-down.png'), fullPage: true });
 
   if (pageErrors.length) fail(`the page reported errors: ${pageErrors.join(' | ')}`);
+  await browser.close();
+  browser = null;
+  const webExit = await stop(web.child);
+  if (webExit !== 0) fail(`webapp exited with ${webExit} on SIGTERM; its log:\n${web.log()}`);
+  const nodeExit = await stop(node.child);
+  if (nodeExit !== 0) fail(`chainnode exited with ${nodeExit} on SIGTERM; its log:\n${node.log()}`);
   console.log(`web e2e: passed; screenshots in ${args.out}`);
 }
 
