@@ -92,6 +92,7 @@ struct MiningPool::Impl {
   std::vector<std::shared_ptr<Job>> jobs;  // searches still accepting helpers
   std::vector<std::thread> helpers;
   bool stopping = false;
+  unsigned min_helper_bits = 0;
 
   std::shared_ptr<Job> job_wanting_help() {
     for (const auto& job : jobs) {
@@ -128,7 +129,9 @@ struct MiningPool::Impl {
   }
 };
 
-MiningPool::MiningPool() : impl_(std::make_unique<Impl>()) {}
+MiningPool::MiningPool(unsigned min_helper_bits) : impl_(std::make_unique<Impl>()) {
+  impl_->min_helper_bits = min_helper_bits;
+}
 
 MiningPool::~MiningPool() {
   {
@@ -168,7 +171,9 @@ MiningResult MiningPool::mine(const MiningRequest& request) {
   job->chunks = span / job->chunk + (span % job->chunk != 0 ? 1 : 0);
   job->cancel = request.cancel;
 
-  const unsigned helpers = std::clamp(request.threads, 1u, kMaxThreads) - 1;
+  const unsigned helpers = job->zero_bits < impl_->min_helper_bits
+                               ? 0
+                               : std::clamp(request.threads, 1u, kMaxThreads) - 1;
   if (helpers > 0) {
     {
       std::lock_guard lock(impl_->mutex);

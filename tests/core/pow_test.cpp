@@ -173,7 +173,7 @@ TEST(Mine, CancelStopsSearch) {
 // The pool keeps its helpers between calls: many quick blocks, every thread count, the serial
 // answer each time, and no helper started beyond the largest request.
 TEST(MiningPool, ParallelAgreesWithSerialOverManyBlocks) {
-  MiningPool pool;
+  MiningPool pool(0);  // helpers at every difficulty
   for (int i = 0; i < 120; ++i) {
     const Difficulty difficulty = Difficulty::bits(1 + static_cast<unsigned>(i) % 11);
     SCOPED_TRACE(difficulty.describe() + " block " + std::to_string(i));
@@ -196,6 +196,23 @@ TEST(MiningPool, ParallelAgreesWithSerialOverManyBlocks) {
   EXPECT_EQ(pool.helper_count(), 4u);
 }
 
+TEST(MiningPool, LowDifficultyMinesOnTheCallerAlone) {
+  MiningPool pool;
+  MiningRequest request;
+  request.block = template_block(5);
+  request.threads = 4;
+  request.difficulty = Difficulty::bits(MiningPool::kDefaultMinHelperBits - 1);
+  MiningResult low = pool.mine(request);
+  ASSERT_TRUE(low.found);
+  EXPECT_EQ(pool.helper_count(), 0u);
+  request.threads = 1;
+  EXPECT_EQ(pool.mine(request).block.nonce, low.block.nonce);
+  request.threads = 4;
+  request.difficulty = Difficulty::bits(MiningPool::kDefaultMinHelperBits);
+  EXPECT_TRUE(pool.mine(request).found);
+  EXPECT_EQ(pool.helper_count(), 3u);
+}
+
 TEST(MiningPool, ConcurrentCallersEachGetTheSerialAnswer) {
   constexpr int kCallers = 3;
   constexpr int kBlocks = 12;
@@ -206,7 +223,7 @@ TEST(MiningPool, ConcurrentCallersEachGetTheSerialAnswer) {
     request.difficulty = Difficulty::bits(10);
     expected.push_back(mine(request).block.nonce);
   }
-  MiningPool pool;
+  MiningPool pool(0);  // helpers at every difficulty
   std::vector<std::uint64_t> got(expected.size(), 0);
   std::vector<std::thread> callers;
   for (int c = 0; c < kCallers; ++c) {
@@ -227,7 +244,7 @@ TEST(MiningPool, ConcurrentCallersEachGetTheSerialAnswer) {
 }
 
 TEST(MiningPool, CancelFromAnotherThreadStopsEveryHelper) {
-  MiningPool pool;
+  MiningPool pool(0);  // helpers at every difficulty
   std::atomic<bool> cancel{false};
   MiningRequest request;
   request.block = template_block(0);

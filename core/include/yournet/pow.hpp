@@ -36,8 +36,11 @@ struct MiningResult {
 class MiningPool {
  public:
   static constexpr unsigned kMaxThreads = 64;
+  // Below this difficulty a block takes tens of microseconds, less than waking a helper costs, so
+  // the caller mines alone (the answer is the same either way).
+  static constexpr unsigned kDefaultMinHelperBits = 9;
 
-  MiningPool();
+  explicit MiningPool(unsigned min_helper_bits = kDefaultMinHelperBits);
   ~MiningPool();  // stops and joins the helpers; no mine() call may still be running
   MiningPool(const MiningPool&) = delete;
   MiningPool& operator=(const MiningPool&) = delete;
