@@ -54,7 +54,7 @@ class FakeNode : public Transport {
 
 struct App {
   FakeNode fast, slow;
-  WebApp app{WebAppOptions{kNode, 500, 1024}, fast, slow};
+  WebApp app{WebAppOptions{.node_address = kNode, .request_body_limit = 1024}, fast, slow};
 
   HttpResponse call(const std::string& method, const std::string& target,
                     const std::string& body = "") {
@@ -281,6 +281,36 @@ TEST(Feed, UnusableAnswersFromTheNodeAre502) {
   HttpResponse garbage = app.call("GET", "/api/feed");
   EXPECT_EQ(garbage.status, 502);
   EXPECT_NE(garbage.body.find("JSON we cannot read"), std::string::npos) << garbage.body;
+}
+
+TEST(Blocks, NewestFirstWithEachPostsVerdict) {
+  Json tampered = signed_post("original", 20.5);
+  tampered["content"] = "altered";
+  Json chain{{"chain",
+              {block_json(0, "g", Json::array()),
+               block_json(1, "h1", {post("bob", "x", 1.5), signed_post("y", 2.5)}),
+               block_json(2, "h2", {tampered, 7})}}};
+  App app;
+  app.fast.answers["GET /chain"] = HttpResponse{200, chain.dump(), "application/json"};
+  HttpResponse answer = app.call("GET", "/api/blocks");
+  ASSERT_EQ(answer.status, 200) << answer.body;
+  Json blocks = parse_json(answer.body);
+  EXPECT_EQ(blocks["total"], 3);
+  ASSERT_EQ(blocks["blocks"].size(), 3u);
+  EXPECT_EQ(blocks["blocks"][0]["block"], chain["chain"][2]);  // as the node sent it
+  EXPECT_EQ(blocks["blocks"][0]["verdicts"], Json({"invalid", "invalid"}));
+  EXPECT_EQ(blocks["blocks"][1]["verdicts"], Json({"unsigned", "verified"}));
+  EXPECT_EQ(blocks["blocks"][2]["verdicts"], Json::array());
+
+  auto limited = build_blocks(chain, 1);
+  ASSERT_TRUE(limited);
+  EXPECT_EQ((*limited)["total"], 3);
+  ASSERT_EQ((*limited)["blocks"].size(), 1u);
+  EXPECT_EQ((*limited)["blocks"][0]["block"]["hash"], "h2");
+  EXPECT_FALSE(build_blocks(Json{{"chain", {Json{{"index", 0}}}}}, 10));
+
+  app.fast.down = true;
+  EXPECT_EQ(app.call("GET", "/api/blocks").status, 502);
 }
 
 // ---------- the page ----------

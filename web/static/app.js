@@ -330,11 +330,10 @@ function blockRow(block) {
 }
 
 function renderChain(body) {
-  const blocks = body.chain.slice().reverse();
-  const shown = blocks.slice(0, 200);
-  $('chain-body').replaceChildren(...shown.map(blockRow));
-  $('chain-count').textContent = blocks.length > shown.length
-    ? `(newest ${shown.length} of ${blocks.length})` : `(${blocks.length})`;
+  const rows = body.blocks.map((entry) => blockRow(entry.block));
+  $('chain-body').replaceChildren(...rows);
+  $('chain-count').textContent = body.total > rows.length
+    ? `(newest ${rows.length} of ${body.total})` : `(${body.total})`;
   if (state.selectedBlock) renderBlockDetail(state.selectedBlock);
 }
 
@@ -344,12 +343,13 @@ function field(list, name, value, mono) {
 
 function renderBlockDetail(hash) {
   const detail = $('block-detail');
-  const block = state.chain && state.chain.chain.find((b) => b.hash === hash);
-  if (!block) {
-    detail.replaceChildren(el('p', 'small', 'Block ' + shortHash(hash) + ' is not on the node\'s main chain (any more).'));
+  const entry = state.chain && state.chain.blocks.find((e) => e.block.hash === hash);
+  if (!entry) {
+    detail.replaceChildren(el('p', 'small', 'Block ' + shortHash(hash) + ' is not among the newest blocks of the node\'s main chain.'));
     detail.hidden = false;
     return;
   }
+  const block = entry.block;
   const fields = el('dl', 'fields');
   field(fields, 'index', block.index);
   field(fields, 'hash', block.hash, true);
@@ -357,10 +357,13 @@ function renderBlockDetail(hash) {
   field(fields, 'nonce', block.nonce);
   field(fields, 'time', formatTime(block.timestamp));
   field(fields, 'posts', block.transactions.length);
-  const posts = el('ol', 'feed compact', ...block.transactions.map((post) => el('li', 'post',
-    el('div', 'post-head', el('strong', 'author', post && post.author), el('time', 'time', formatTime(post && post.timestamp))),
-    el('p', 'content', post && post.content),
-    post && post.public_key ? el('p', 'small mono', 'public key ' + post.public_key) : null)));
+  const posts = el('ol', 'feed compact', ...block.transactions.map((post, i) => {
+    const p = post && typeof post === 'object' ? post : {};
+    return el('li', 'post',
+      el('div', 'post-head', el('strong', 'author', p.author), el('time', 'time', formatTime(p.timestamp))),
+      el('p', 'content', p.content),
+      el('div', 'badges', signatureBadge({ signature: entry.verdicts[i], public_key: p.public_key })));
+  }));
   const close = el('button', 'secondary', 'Close');
   close.type = 'button';
   close.addEventListener('click', () => { state.selectedBlock = null; detail.hidden = true; });
@@ -379,10 +382,10 @@ function selectBlock(hash) {
 async function refreshChain(force) {
   const tip = state.feed ? state.feed.tip : '';
   if (!force && state.chain && tip === state.chainTip) return;
-  const body = await api('chain');
-  if (!body || !Array.isArray(body.chain)) throw new ApiError(502, 'its /chain answer has no chain array', 'bad');
+  const body = await api('blocks');
+  if (!body || !Array.isArray(body.blocks)) throw new ApiError(502, 'the blocks answer has no blocks array', 'bad');
   state.chain = body;
-  state.chainTip = body.chain.length ? body.chain[body.chain.length - 1].hash : '';
+  state.chainTip = body.blocks.length ? body.blocks[0].block.hash : '';
   renderChain(body);
 }
 

@@ -203,6 +203,8 @@ async function main() {
   await page.waitForSelector('#block-detail h2:text("Block #1")');
   const detailPosts = await page.locator('#block-detail li.post').count();
   if (detailPosts !== 2) fail(`block #1's detail shows ${detailPosts} posts, not 2`);
+  const detailVerified = await page.locator('#block-detail li.post .badge.verified').count();
+  if (detailVerified !== 2) fail(`block #1's detail marks ${detailVerified} posts verified, not 2`);
   await page.screenshot({ path: join(args.out, 'chain.png'), fullPage: true });
 
   // The node view: its status.
