@@ -313,6 +313,41 @@ TEST(Blocks, NewestFirstWithEachPostsVerdict) {
   EXPECT_EQ(app.call("GET", "/api/blocks").status, 502);
 }
 
+TEST(Block, OneBlockFromTheNodeWithVerdicts) {
+  const std::string hash(64, 'a');
+  Json block = block_json(5, hash, {post("bob", "x", 1.5), signed_post("y", 2.5)});
+  App app;
+  app.fast.answers["GET /block/" + hash] = HttpResponse{200, block.dump(), "application/json"};
+  HttpResponse answer = app.call("GET", "/api/block/" + hash);
+  ASSERT_EQ(answer.status, 200) << answer.body;
+  EXPECT_EQ(parse_json(answer.body),
+            (Json{{"block", block}, {"verdicts", {"unsigned", "verified"}}}));
+
+  // Unknown to the node (or a reference node without the route): 404, not a failure of the node.
+  const std::string unknown(64, 'b');
+  app.fast.answers["GET /block/" + unknown] = HttpResponse{404, "Unknown block", "text/html"};
+  EXPECT_EQ(app.call("GET", "/api/block/" + unknown).status, 404);
+  // A node answering with another block is not believed.
+  const std::string other(64, 'c');
+  app.fast.answers["GET /block/" + other] = HttpResponse{200, block.dump(), "application/json"};
+  EXPECT_EQ(app.call("GET", "/api/block/" + other).status, 502);
+  const std::size_t sent = app.fast.sent.size();
+
+  // Anything but a block hash never reaches the node.
+  for (const std::string& bad :
+       std::vector<std::string>{std::string(63, 'a'), std::string(64, 'A'), std::string(65, 'a'),
+                                std::string(), "../chain", std::string(62, 'a') + "/x"}) {
+    EXPECT_EQ(app.call("GET", "/api/block/" + bad).status, 400) << bad;
+  }
+  EXPECT_EQ(app.call("POST", "/api/block/" + hash).status, 405);
+  EXPECT_EQ(app.fast.sent.size(), sent);
+
+  app.fast.down = true;
+  HttpResponse down = app.call("GET", "/api/block/" + hash);
+  EXPECT_EQ(down.status, 502);
+  EXPECT_EQ(parse_json(down.body)["kind"], "unreachable");
+}
+
 // ---------- the page ----------
 
 TEST(Assets, ServedWithTheirContentTypes) {
@@ -343,7 +378,7 @@ TEST(Assets, EmbeddedBytesAreTheFilesInWebStatic) {
     ASSERT_TRUE(file) << asset.path;
     std::stringstream bytes;
     bytes << file.rdbuf();
-    EXPECT_EQ(bytes.str(), asset.body) << asset.path;
+    EXPECT_TRUE(bytes.str() == asset.body) << asset.path << " differs from its file in web/static";
   }
 }
 

@@ -12,12 +12,19 @@ namespace yournet::web {
 namespace {
 
 constexpr std::string_view kApiPrefix = "/api";
+constexpr std::string_view kBlockRoute = "/api/block/";
 
 // The node's routes a user needs; /register_node and /add_block are for peers and stay out.
 constexpr ProxyRoute kProxyRoutes[] = {
     {"/chain", "GET", false}, {"/pending_tx", "GET", false},       {"/status", "GET", false},
     {"/mine", "GET", true},   {"/new_transaction", "POST", false}, {"/register_with", "POST", true},
 };
+
+bool is_block_hash(std::string_view text) {
+  return text.size() == 64 && std::all_of(text.begin(), text.end(), [](char c) {
+           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+         });
+}
 
 std::string_view route_of(std::string_view target) {
   return target.substr(0, target.find('?'));
@@ -140,6 +147,16 @@ Expected<Json, std::string> build_feed(const Json& chain_body, const Json& pendi
       {"posts", std::move(posts)}};
 }
 
+Json block_with_verdicts(const Json& block) {
+  Json verdicts = Json::array();
+  if (block.is_object() && block.contains("transactions") && block["transactions"].is_array()) {
+    for (const auto& post : block["transactions"]) {
+      verdicts.push_back(post.is_object() ? verdict_name(signature_status(post)) : "invalid");
+    }
+  }
+  return Json{{"block", block}, {"verdicts", std::move(verdicts)}};
+}
+
 Expected<Json, std::string> build_blocks(const Json& chain_body, std::size_t limit) {
   if (!chain_body.is_object() || !chain_body.contains("chain") || !chain_body["chain"].is_array()) {
     return unexpected(std::string("its /chain answer has no \"chain\" array"));
@@ -153,11 +170,7 @@ Expected<Json, std::string> build_blocks(const Json& chain_body, std::size_t lim
       return unexpected("block at position " + std::to_string(i) +
                         " of its chain has no transactions array");
     }
-    Json verdicts = Json::array();
-    for (const auto& post : block["transactions"]) {
-      verdicts.push_back(post.is_object() ? verdict_name(signature_status(post)) : "invalid");
-    }
-    blocks.push_back(Json{{"block", block}, {"verdicts", std::move(verdicts)}});
+    blocks.push_back(block_with_verdicts(block));
   }
   return Json{{"total", chain.size()}, {"blocks", std::move(blocks)}};
 }
@@ -175,6 +188,10 @@ void WebApp::handle(const HttpRequest& request, Respond respond) {
             HttpResponse{200, Json{{"node", options_.node_address}}.dump(), "application/json"});
       if (route == "/api/blocks") return blocks(std::move(respond));
       return feed(std::move(respond));
+    }
+    if (route.starts_with(kBlockRoute)) {
+      if (request.method != "GET") return respond(json_error(405, "use GET on " + route));
+      return block(route.substr(kBlockRoute.size()), std::move(respond));
     }
     const ProxyRoute* proxied = find_proxy_route(route);
     if (!proxied) return respond(json_error(404, "no API route " + route));
@@ -270,6 +287,39 @@ void WebApp::blocks(Respond respond) {
     if (!blocks) return respond(bad_answer("sent data we cannot use: " + blocks.error()));
     respond(HttpResponse{200, blocks->dump(), "application/json"});
   });
+}
+
+void WebApp::block(const std::string& hash, Respond respond) {
+  if (!is_block_hash(hash)) {
+    return respond(json_error(400, "a block hash is 64 lowercase hex digits"));
+  }
+  const std::string route = "/block/" + hash;
+  transport_.send(
+      options_.node_address, HttpRequest{"GET", route, ""},
+      [this, route, hash, respond](const std::optional<HttpResponse>& answer,
+                                   const std::string& error) {
+        if (!answer) return respond(node_unreachable(route, error));
+        // 404: a block the node does not know, or a node without the route (the
+        // reference); the page then falls back to the blocks it already has.
+        if (answer->status == 404) {
+          return respond(
+              json_error(404, "The node at " + options_.node_address + " has no block " + hash,
+                         Json{{"node", options_.node_address}}));
+        }
+        if (answer->status != 200) {
+          return respond(bad_answer("answered " + route + " with " +
+                                    std::to_string(answer->status) + ": " + excerpt(answer->body)));
+        }
+        try {
+          Json block = parse_json(answer->body);
+          if (!block.is_object() || block.value("hash", Json()) != Json(hash)) {
+            return respond(bad_answer("sent another block than " + hash));
+          }
+          respond(HttpResponse{200, block_with_verdicts(block).dump(), "application/json"});
+        } catch (const JsonError& e) {
+          respond(bad_answer("sent JSON we cannot read from " + route + ": " + e.what()));
+        }
+      });
 }
 
 }  // namespace yournet::web

@@ -334,30 +334,36 @@ function renderChain(body) {
   $('chain-body').replaceChildren(...rows);
   $('chain-count').textContent = body.total > rows.length
     ? `(newest ${rows.length} of ${body.total})` : `(${body.total})`;
-  if (state.selectedBlock) renderBlockDetail(state.selectedBlock);
 }
 
 function field(list, name, value, mono) {
   list.append(el('dt', null, name), el('dd', mono ? 'mono' : null, value));
 }
 
-function renderBlockDetail(hash) {
-  const detail = $('block-detail');
-  const entry = state.chain && state.chain.blocks.find((e) => e.block.hash === hash);
-  if (!entry) {
-    detail.replaceChildren(el('p', 'small', 'Block ' + shortHash(hash) + ' is not among the newest blocks of the node\'s main chain.'));
-    detail.hidden = false;
-    return;
+// The block as {block, verdicts}: from the node's GET /block/<hash> (any block it knows, even off
+// the main chain), else from the newest blocks already loaded (a reference node has no such route).
+async function loadBlock(hash) {
+  try {
+    return await api('block/' + hash);
+  } catch (error) {
+    const cached = state.chain && state.chain.blocks.find((e) => e.block.hash === hash);
+    if (error.status === 404 && cached) return cached;
+    throw error;
   }
+}
+
+function renderBlockDetail(entry) {
+  const detail = $('block-detail');
   const block = entry.block;
+  const transactions = Array.isArray(block.transactions) ? block.transactions : [];
   const fields = el('dl', 'fields');
   field(fields, 'index', block.index);
   field(fields, 'hash', block.hash, true);
   field(fields, 'previous hash', block.previous_hash, true);
   field(fields, 'nonce', block.nonce);
   field(fields, 'time', formatTime(block.timestamp));
-  field(fields, 'posts', block.transactions.length);
-  const posts = el('ol', 'feed compact', ...block.transactions.map((post, i) => {
+  field(fields, 'posts', transactions.length);
+  const posts = el('ol', 'feed compact', ...transactions.map((post, i) => {
     const p = post && typeof post === 'object' ? post : {};
     return el('li', 'post',
       el('div', 'post-head', el('strong', 'author', p.author), el('time', 'time', formatTime(p.timestamp))),
@@ -372,11 +378,17 @@ function renderBlockDetail(hash) {
   detail.hidden = false;
 }
 
-function selectBlock(hash) {
+async function selectBlock(hash) {
   state.selectedBlock = hash;
-  renderBlockDetail(hash);
-  refreshChain().catch(reportFailure);
-  $('block-detail').scrollIntoView({ block: 'nearest' });
+  const detail = $('block-detail');
+  try {
+    renderBlockDetail(await loadBlock(hash));
+  } catch (error) {
+    if (error.kind === 'unreachable' || error.kind === 'app') reportFailure(error);
+    detail.replaceChildren(el('p', 'message error', 'Cannot show block ' + shortHash(hash) + ': ' + error.message));
+    detail.hidden = false;
+  }
+  detail.scrollIntoView({ block: 'nearest' });
 }
 
 async function refreshChain(force) {

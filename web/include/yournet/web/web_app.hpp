@@ -3,7 +3,8 @@
 // to one configured node. The API forwards only the node's user-facing routes (never a peer-to-peer
 // route such as /add_block, never another host), and adds views computed here: /api/feed (every
 // post of the main chain and pending pool, newest first, with its block and its signature's
-// verdict) and /api/blocks (the newest blocks with each post's verdict). Signatures are checked
+// verdict), /api/blocks (the newest blocks with each post's verdict) and /api/block/<hash> (one
+// block, from the node's GET /block/<hash>, with the same verdicts). Signatures are checked
 // here, with the core's own rules, on the very bytes the node sent. Failures to reach the node
 // become 502 with a JSON error naming the node.
 #include <cstddef>
@@ -47,6 +48,9 @@ Expected<Json, std::string> build_feed(const Json& chain_body, const Json& pendi
 // [{"block": the block as the node sent it, "verdicts": the signature verdict of each of its
 // posts}]}, newest block first, at most `limit`.
 Expected<Json, std::string> build_blocks(const Json& chain_body, std::size_t limit);
+// {"block": block, "verdicts": [the signature verdict of each post]}; the entries of /api/blocks
+// and the answer of /api/block/<hash>.
+Json block_with_verdicts(const Json& block);
 
 class WebApp {
  public:
@@ -67,6 +71,7 @@ class WebApp {
   void fetch_json(const std::string& route, JsonCallback done);
   void feed(Respond respond);
   void blocks(Respond respond);
+  void block(const std::string& hash, Respond respond);
   HttpResponse node_unreachable(const std::string& route, const std::string& error) const;
   HttpResponse bad_answer(const std::string& what) const;
 
