@@ -282,6 +282,8 @@ void ReportBuilder::set_height(int node, std::uint64_t height) {
   if (nodes_at_height_.size() <= height) nodes_at_height_.resize(height + 1, 0);
   ++nodes_at_height_[height];
   current = height;
+  bucket_low_ = std::min(bucket_low_, height);
+  bucket_high_ = std::max(bucket_high_, height);
   if (heights_.size() <= static_cast<std::size_t>(kMaxNodeLines)) {
     tip_lines_[node].emplace_back(last_t_us_, height);
   }
@@ -310,18 +312,31 @@ void ReportBuilder::advance_time(std::int64_t t_us) {
   while (t_us >= static_cast<std::int64_t>(kMaxBuckets) * bucket_us_) {
     // Twice as wide: bucket j now covers old buckets 2j and 2j+1 and ends where 2j+1 ended.
     std::vector<TipSample> merged;
-    for (std::size_t i = 1; i < samples_.size(); i += 2) merged.push_back(samples_[i]);
+    for (std::size_t i = 1; i < samples_.size(); i += 2) {
+      merged.push_back(TipSample{samples_[i].t_us, std::min(samples_[i - 1].min, samples_[i].min),
+                                 samples_[i].median,
+                                 std::max(samples_[i - 1].max, samples_[i].max)});
+    }
+    if (samples_.size() % 2 == 1) {  // the last closed bucket joins the open one
+      bucket_low_ = std::min(bucket_low_, samples_.back().min);
+      bucket_high_ = std::max(bucket_high_, samples_.back().max);
+    }
     samples_ = std::move(merged);
     open_bucket_ /= 2;
     bucket_us_ *= 2;
   }
   if (t_us >= (open_bucket_ + 1) * bucket_us_) {
-    TipSample closed = snapshot(0);
+    const TipSample now = snapshot(0);
+    // The band shows the lowest and highest height any node had during the bucket.
+    samples_.push_back(
+        TipSample{(open_bucket_ + 1) * bucket_us_, bucket_low_, now.median, bucket_high_});
+    ++open_bucket_;
     while (t_us >= (open_bucket_ + 1) * bucket_us_) {
-      closed.t_us = (open_bucket_ + 1) * bucket_us_;
-      samples_.push_back(closed);
+      samples_.push_back(TipSample{(open_bucket_ + 1) * bucket_us_, now.min, now.median, now.max});
       ++open_bucket_;
     }
+    bucket_low_ = now.min;
+    bucket_high_ = now.max;
   }
   last_t_us_ = t_us;
 }
@@ -391,7 +406,10 @@ std::vector<ReportBuilder::TipSample> ReportBuilder::tip_samples() const {
   std::vector<TipSample> out;
   out.push_back(TipSample{0, 0, 0, 0});
   out.insert(out.end(), samples_.begin(), samples_.end());
-  out.push_back(snapshot(last_t_us_));
+  TipSample last = snapshot(last_t_us_);
+  last.min = std::min(last.min, bucket_low_);
+  last.max = std::max(last.max, bucket_high_);
+  out.push_back(last);
   return out;
 }
 
@@ -511,30 +529,46 @@ std::string ReportBuilder::html(const Json& summary) const {
 
   html << propagation_html();
 
-  html << "<h2>Messages</h2><table><tr><th>route</th><th>sent</th><th>delivered</th>"
-          "<th>dropped</th><th>dropped %</th></tr>";
-  Message total;
-  for (const auto& [route, m] : messages_) {
-    total.sent += m.sent, total.delivered += m.delivered, total.dropped += m.dropped;
-    std::uint64_t attempts = std::max(m.sent, m.dropped);
-    html << "<tr><td>" << html_escape(route) << "</td><td class='n'>" << m.sent
-         << "</td><td class='n'>" << m.delivered << "</td><td class='n'>" << m.dropped
-         << "</td><td class='n'>"
-         << (attempts
-                 ? fixed(100.0 * static_cast<double>(m.dropped) / static_cast<double>(attempts), 1)
-                 : "0.0")
-         << "</td></tr>";
+  if (messages_.empty()) {
+    // Big runs trace at "blocks" or "minimal" detail, without per-message lines.
+    html << "<h2>Messages</h2><p class='note'>This trace has no message lines (trace detail below "
+            "<code>full</code>).";
+    if (const Json* totals = field(summary, "messages"); totals && totals->is_object()) {
+      html << " The run's totals: " << html_escape(text_of(*totals, "sent")) << " sent, "
+           << html_escape(text_of(*totals, "delivered")) << " delivered, "
+           << html_escape(text_of(*totals, "dropped")) << " dropped.";
+    }
+    html << "</p>";
+  } else {
+    html << "<h2>Messages</h2><table><tr><th>route</th><th>sent</th><th>delivered</th>"
+            "<th>dropped</th><th>dropped %</th></tr>";
+    Message total;
+    for (const auto& [route, m] : messages_) {
+      total.sent += m.sent, total.delivered += m.delivered, total.dropped += m.dropped;
+      std::uint64_t attempts = std::max(m.sent, m.dropped);
+      html << "<tr><td>" << html_escape(route) << "</td><td class='n'>" << m.sent
+           << "</td><td class='n'>" << m.delivered << "</td><td class='n'>" << m.dropped
+           << "</td><td class='n'>"
+           << (attempts
+                   ? fixed(100.0 * static_cast<double>(m.dropped) / static_cast<double>(attempts),
+                           1)
+                   : "0.0")
+           << "</td></tr>";
+    }
+    html << "<tr><th>all</th><th class='n'>" << total.sent << "</th><th class='n'>"
+         << total.delivered << "</th><th class='n'>" << total.dropped
+         << "</th><th></th></tr></table>"
+         << "<p class='note'>A dropped response counts under the route <code>response</code>.</p>";
   }
-  html << "<tr><th>all</th><th class='n'>" << total.sent << "</th><th class='n'>" << total.delivered
-       << "</th><th class='n'>" << total.dropped << "</th><th></th></tr></table>"
-       << "<p class='note'>A dropped response counts under the route <code>response</code>.</p>";
 
   html << reorg_html();
 
   html << "<h2>Run</h2><table>";
-  for (const char* key : {"transport", "nodes", "simulated_seconds", "events", "blocks_mined",
-                          "forks", "max_reorg_depth", "converged", "final_height", "final_tip",
-                          "posts_submitted", "posts_in_chain", "posts_lost", "trace_sha256"}) {
+  for (const char* key :
+       {"transport", "time_scale", "nodes", "simulated_seconds", "events", "blocks_mined",
+        "blocks_rejected", "forks", "max_reorg_depth", "converged", "converged_after_heal_s",
+        "final_height", "final_tip", "main_chain_by_miner", "posts_submitted", "posts_in_chain",
+        "posts_lost", "posts_wiped", "trace_sha256"}) {
     if (const Json* value = field(summary, key)) {
       html << "<tr><th>" << key << "</th><td>"
            << html_escape(value->is_string() ? value->get<std::string>() : value->dump())
@@ -634,8 +668,8 @@ std::string ReportBuilder::tip_chart_svg(const Json& summary) const {
   } else {
     svg << "<p class='note'>" << node_count()
         << " nodes: the band spans the lowest to the highest node's height, the line is the median "
-           "node (sampled every "
-        << ms(bucket_us_) << ").</p>";
+           "node (in steps of "
+        << (bucket_us_ >= 1'000'000 ? seconds(bucket_us_) : ms(bucket_us_)) << ").</p>";
   }
   if (markers_dropped_ > 0) {
     svg << "<p class='note'>" << markers_dropped_ << " more fault markers not drawn.</p>";

@@ -298,3 +298,23 @@ TEST(ReportBuilder, FastAndGeneralReadersAgreeOnARealRun) {
   EXPECT_EQ(fast.html(result.summary), general.html(result.summary));
   EXPECT_GT(fast.propagation().count, 0u);
 }
+
+TEST(ReportBuilder, BandKeepsExtremesBetweenSamples) {
+  // Node 0 is at height 5 for a microsecond, long before the end: however wide the buckets grow,
+  // the band's top still reaches 5 around that moment, and its bottom 0 where nodes lagged.
+  ReportBuilder builder;
+  builder.add_line(line(0, -1, "start", Json{{"nodes", 30}}));
+  for (int i = 0; i < 30; ++i)
+    builder.add_line(line(1'000'000, i, "tip", Json{{"hash", "a"}, {"height", 1}}));
+  builder.add_line(line(1'500'000, 0, "tip", Json{{"hash", "b"}, {"height", 5}}));
+  builder.add_line(line(1'500'001, 0, "tip", Json{{"hash", "a"}, {"height", 1}}));
+  builder.add_line(line(3'600'000'000, -1, "stop"));
+  auto samples = builder.tip_samples();
+  ASSERT_LE(samples.size(), 520u);
+  std::uint64_t highest = 0;
+  for (const auto& s : samples) highest = std::max(highest, s.max);
+  EXPECT_EQ(highest, 5u);
+  EXPECT_EQ(samples.back().max, 1u);
+  EXPECT_EQ(samples.back().min, 1u);
+  EXPECT_EQ(samples[1].min, 0u);  // the first bucket saw nodes still at genesis
+}
