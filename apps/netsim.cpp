@@ -71,6 +71,7 @@ class ProgressLine {
   void show(const std::string& text) {
     if (!enabled_) return;
     auto now = WallClock::now();
+    if (now - created_ < std::chrono::milliseconds(500)) return;  // short runs: no flicker
     if (shown_ && now - last_ < std::chrono::milliseconds(200)) return;
     last_ = now;
     shown_ = true;
@@ -87,6 +88,7 @@ class ProgressLine {
  private:
   bool enabled_;
   bool shown_ = false;
+  WallClock::time_point created_ = WallClock::now();
   WallClock::time_point last_{};
 };
 
