@@ -66,6 +66,10 @@ bad_usage_exits_2)
   run 2 "$src/scenarios/fork.json" --seed minus-one
   run 2
   has "$work/stderr" "name a scenario file"
+  run 2 "$src/scenarios/fork.json" --out /proc/netsim-cannot-write-here
+  has "$work/stderr" "cannot write"
+  run 2 "$src/scenarios/fork.json" --seeds 1..2 --out /proc/netsim-cannot-write-here
+  has "$work/stderr" "cannot write"
   run 0 --help
   has "$work/stdout" "--seeds"
   ;;
