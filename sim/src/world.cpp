@@ -153,14 +153,12 @@ class World {
   std::int64_t now_us() const { return now_us_; }
 
   void at(std::int64_t time_us, const char* label, int node, std::function<void()> fn) {
-    queue_.push(Event{std::max(time_us, now_us_), sequence_++, label, node, std::move(fn)});
+    queue_.push(Event{std::max(time_us, now_us_), sequence_++, label, node, false, 0, std::move(fn)});
   }
 
   // `fn` runs at `time_us` unless the node crashed or left in between (its incarnation changed).
   void at_node(std::int64_t time_us, const char* label, int node, std::uint32_t incarnation, std::function<void()> fn) {
-    at(time_us, label, node, [this, node, incarnation, fn = std::move(fn)] {
-      if (alive(node, incarnation)) fn();
-    });
+    queue_.push(Event{std::max(time_us, now_us_), sequence_++, label, node, true, incarnation, std::move(fn)});
   }
 
   bool alive(int node, std::uint32_t incarnation) const {
@@ -303,6 +301,7 @@ class World {
       Event event = std::move(const_cast<Event&>(queue_.top()));
       queue_.pop();
       now_us_ = event.time_us;
+      if (event.guarded && !alive(event.node, event.incarnation)) continue;
       current_ = &event;
       ++processed;
       event.fn();
@@ -327,6 +326,8 @@ class World {
     std::uint64_t sequence;
     const char* label;  // names the event when an invariant breaks
     int node;
+    bool guarded;  // runs only if `node` is still up in this incarnation
+    std::uint32_t incarnation;
     std::function<void()> fn;
     bool operator>(const Event& other) const {
       return time_us != other.time_us ? time_us > other.time_us : sequence > other.sequence;
@@ -482,12 +483,12 @@ class World {
     }
     ++messages_delivered_;
     note_deliver(from, to, request.target, false);
-    const std::string route = request.target;
-    auto reply = [this, from, to, from_incarnation, route, done](HttpResponse response) {
-      respond(from, to, from_incarnation, route, std::move(response), done);
+    const bool chain_request = request.target == "/chain";
+    auto reply = [this, from, to, from_incarnation, chain_request, done = std::move(done)](HttpResponse response) {
+      respond(from, to, from_incarnation, chain_request, std::move(response), done);
     };
     // The same block reaches every node about degree times: parse each distinct body once.
-    if (route == "/add_block" && request.method == "POST") {
+    if (request.target == "/add_block" && request.method == "POST") {
       if (const Block* block = parsed_block(request.body)) return dst.node->receive_block(*block, reply);
     }
     dst.node->handle(request, reply);
@@ -511,10 +512,10 @@ class World {
     return it->second ? &*it->second : nullptr;
   }
 
-  void respond(int from, int to, std::uint32_t from_incarnation, const std::string& route, HttpResponse response,
+  void respond(int from, int to, std::uint32_t from_incarnation, bool chain_request, HttpResponse response,
                const ResponseCallback& done) {
     SimNode& server = nodes_[static_cast<std::size_t>(to)];
-    if (route == "/chain" && response.status == 200) {
+    if (chain_request && response.status == 200) {
       if (server.spec.behaviour == Behaviour::selfish) response.body = public_chain(server);
       if (server.spec.behaviour == Behaviour::tamper) response.body = tamper_chain(server, response.body);
     }
@@ -810,9 +811,7 @@ class World {
     } else if (kind == "heal") {
       std::fill(group_.begin(), group_.end(), 0);
       trace(-1, "heal", Json());
-      last_heal_us_ = now_us_;
-      converged_after_heal_us_.reset();
-      note_convergence();
+      reconnected();
     } else if (kind == "set_link") {
       patch_link(action.from, action.to, action.link);
       if (!action.one_way) patch_link(action.to, action.from, action.link);
@@ -838,6 +837,13 @@ class World {
       trace(action.node, "leave", Json());
       recount_convergence();
     }
+  }
+
+  // A heal, join or restart: convergence is measured again from now.
+  void reconnected() {
+    last_heal_us_ = now_us_;
+    converged_after_heal_us_.reset();
+    note_convergence();
   }
 
   // Posts only this node held, gone with its state: not counted as lost by the network.
@@ -870,6 +876,7 @@ class World {
     n.last_work = n.node->tree().tip_work();
     n.reorg_depth = 0;
     recount_convergence();
+    reconnected();
     n.node->run_consensus([] {});  // catch up with the peers
     start_node_routines(self);
   }
@@ -880,6 +887,7 @@ class World {
     n.state = State::up;
     trace(self, "join", Json{{"peers", neighbours_[static_cast<std::size_t>(self)]}});
     recount_convergence();
+    reconnected();
     // As an operator would: register with each configured peer (the tutorial's /register_with),
     // which fetches that peer's chain and makes each side the other's peer.
     for (int peer : neighbours_[static_cast<std::size_t>(self)]) {

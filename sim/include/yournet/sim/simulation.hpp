@@ -118,7 +118,7 @@ struct Scenario {
     std::optional<std::uint64_t> min_forks;
     std::optional<std::uint64_t> min_height;
     std::optional<std::uint64_t> max_reorg_depth;
-    std::optional<double> converged_within_s;  // of the last heal (or of the start)
+    std::optional<double> converged_within_s;  // of the last heal, join or restart (or the start)
     std::optional<std::uint64_t> min_blocks_rejected;
     bool no_post_lost = true;
   };
