@@ -592,8 +592,32 @@ std::string ReportBuilder::tip_chart_svg(const Json& summary) const {
     end_us = std::max(end_us, static_cast<std::int64_t>(simulated->get<double>() * 1e6));
   }
   plot.x_max = std::max<double>(1.0, static_cast<double>(end_us));
+  // Traces at "minimal" detail have no per-node tips: then the final main chain is drawn by the
+  // time each of its blocks was mined.
+  const bool have_tips = saw_tip_events_ || counts_.count("block_accepted") != 0;
+  std::vector<std::pair<double, double>> chain_points{{0.0, 0.0}};
+  if (!have_tips) {
+    std::set<std::string> main_chain;
+    if (const Json* chain = field(summary, "main_chain"); chain && chain->is_array()) {
+      for (const auto& hash : *chain) {
+        if (hash.is_string()) main_chain.insert(hash.get<std::string>());
+      }
+    }
+    std::vector<const MinedBlock*> on_main;
+    for (const auto& block : blocks_) {
+      if (main_chain.count(block.hash)) on_main.push_back(&block);
+    }
+    std::sort(on_main.begin(), on_main.end(),
+              [](const MinedBlock* a, const MinedBlock* b) { return a->height < b->height; });
+    for (const MinedBlock* block : on_main) {
+      chain_points.emplace_back(static_cast<double>(block->mined_us),
+                                static_cast<double>(block->height));
+    }
+  }
   std::uint64_t top_height = 1;
   for (const auto& s : samples) top_height = std::max(top_height, s.max);
+  for (const auto& [t, h] : chain_points)
+    top_height = std::max(top_height, static_cast<std::uint64_t>(h));
   // Whole heights on the axis: five ticks of an integer step.
   plot.y_max = static_cast<double>((top_height + 4) / 5 * 5);
   auto x_label = [](double us) { return fixed(us / 1e6, 1) + "s"; };
@@ -626,8 +650,11 @@ std::string ReportBuilder::tip_chart_svg(const Json& summary) const {
     path += fixed(plot.x(plot.x_max), 1) + "," + fixed(plot.y(last_y) - nudge_px, 1);
     return path;
   };
-  const bool per_node = node_count() <= kMaxNodeLines;
-  if (per_node) {
+  const bool per_node = have_tips && node_count() <= kMaxNodeLines;
+  if (!have_tips) {
+    svg << "<polyline class='chain-line' fill='none' stroke='#2b7a3d' stroke-width='2' points='"
+        << steps(chain_points, 0) << "'><title>final main chain, by mining time</title></polyline>";
+  } else if (per_node) {
     for (int node = 0; node < node_count(); ++node) {
       std::vector<std::pair<double, double>> points{{0.0, 0.0}};
       if (auto it = tip_lines_.find(node); it != tip_lines_.end()) {
@@ -659,7 +686,10 @@ std::string ReportBuilder::tip_chart_svg(const Json& summary) const {
         << steps(median, 0) << "'><title>median node</title></polyline>";
   }
   svg << "</svg></div>";
-  if (per_node) {
+  if (!have_tips) {
+    svg << "<p class='note'>This trace has no per-node tips (trace detail <code>minimal</code>): "
+           "the line is the final main chain's height by the time each block was mined.</p>";
+  } else if (per_node) {
     svg << "<p>";
     for (int node = 0; node < node_count(); ++node) {
       svg << "<span style='color:" << kPalette[node % 10] << "'>■ node " << node << "</span> ";
@@ -680,6 +710,10 @@ std::string ReportBuilder::tip_chart_svg(const Json& summary) const {
 std::string ReportBuilder::propagation_html() const {
   std::ostringstream html;
   DelayStats all = propagation();
+  if (all.count == 0 && counts_.count("block_accepted") == 0) {
+    return "<h2>Block propagation</h2><p class='note'>This trace has no block acceptances (no "
+           "block mined, or trace detail <code>minimal</code>).</p>";
+  }
   // How long a block took to reach the last node, over the blocks that reached them all.
   std::vector<std::int64_t> to_everyone;
   for (const auto& block : blocks_) {

@@ -318,3 +318,19 @@ TEST(ReportBuilder, BandKeepsExtremesBetweenSamples) {
   EXPECT_EQ(samples.back().min, 1u);
   EXPECT_EQ(samples[1].min, 0u);  // the first bucket saw nodes still at genesis
 }
+
+TEST(ReportBuilder, MinimalTraceDrawsTheMainChainByMiningTime) {
+  ReportBuilder builder;
+  builder.add_line(line(0, -1, "start", Json{{"nodes", 10000}}));
+  builder.add_line(
+      line(600'000'000, 17, "mined", Json{{"hash", "m1"}, {"index", 1}, {"previous_hash", "g"}}));
+  builder.add_line(
+      line(700'000'000, 4, "mined", Json{{"hash", "s1"}, {"index", 1}, {"previous_hash", "g"}}));
+  builder.add_line(line(1'200'000'000, 99, "mined",
+                        Json{{"hash", "m2"}, {"index", 2}, {"previous_hash", "m1"}}));
+  std::string html = builder.html(summary_with_main_chain({"g", "m1", "m2"}));
+  EXPECT_EQ(occurrences(html, "class='chain-line'"), 1u);
+  EXPECT_EQ(html.find("class='band'"), std::string::npos);
+  EXPECT_NE(html.find("trace detail <code>minimal</code>): the line"), std::string::npos);
+  EXPECT_NE(html.find("This trace has no block acceptances"), std::string::npos);
+}
