@@ -224,15 +224,13 @@ class World {
   std::int64_t now_us() const { return now_us_; }
 
   void at(std::int64_t time_us, const char* label, int node, std::function<void()> fn) {
-    queue_.push(
-        Event{std::max(time_us, now_us_), sequence_++, label, node, false, 0, std::move(fn)});
+    push(time_us, EventBody{label, node, false, 0, std::move(fn)});
   }
 
   // `fn` runs at `time_us` unless the node crashed or left in between (its incarnation changed).
   void at_node(std::int64_t time_us, const char* label, int node, std::uint32_t incarnation,
                std::function<void()> fn) {
-    queue_.push(Event{std::max(time_us, now_us_), sequence_++, label, node, true, incarnation,
-                      std::move(fn)});
+    push(time_us, EventBody{label, node, true, incarnation, std::move(fn)});
   }
 
   bool alive(int node, std::uint32_t incarnation) const {
@@ -245,19 +243,16 @@ class World {
             nodes_[static_cast<std::size_t>(node)].incarnation, std::move(fn));
   }
 
-  bool traced(const std::string& kind) const {
-    static const std::set<std::string> kMessageLevel = {"send", "deliver", "drop", "peer_added",
-                                                        "peer_unreachable"};
-    static const std::set<std::string> kNodeLevel = {
-        "block_accepted",   "tip",           "block_orphaned", "post_accepted", "mine_done",
-        "request_rejected", "chain_rejected"};
-    switch (scenario_.trace) {
-      case TraceDetail::full:
-        return true;
-      case TraceDetail::blocks:
-        return !kMessageLevel.count(kind);
-      case TraceDetail::minimal:
-        return !kMessageLevel.count(kind) && !kNodeLevel.count(kind);
+  bool traced(std::string_view kind) const {
+    if (scenario_.trace == TraceDetail::full) return true;
+    for (std::string_view message_level :
+         {"send", "deliver", "drop", "peer_added", "peer_unreachable"}) {
+      if (kind == message_level) return false;
+    }
+    if (scenario_.trace == TraceDetail::blocks) return true;
+    for (std::string_view node_level : {"block_accepted", "tip", "block_orphaned", "post_accepted",
+                                        "mine_done", "request_rejected", "chain_rejected"}) {
+      if (kind == node_level) return false;
     }
     return true;
   }
@@ -390,14 +385,16 @@ class World {
     }
     std::uint64_t processed = 0;
     while (!stop_ && !queue_.empty() && queue_.top().time_us <= scenario_.stop_at_us) {
-      Event event = std::move(const_cast<Event&>(queue_.top()));
+      const EventKey key = queue_.top();
       queue_.pop();
-      now_us_ = event.time_us;
+      EventBody event = std::move(slots_[key.slot]);
+      free_slots_.push_back(key.slot);
+      now_us_ = key.time_us;
       if (event.guarded && !alive(event.node, event.incarnation)) continue;
-      current_ = &event;
+      current_ = CurrentEvent{event.label, event.node, key.sequence};
       ++processed;
       event.fn();
-      current_ = nullptr;
+      current_.reset();
       if (options_.progress && processed % kProgressEvery == 0) {
         options_.progress(now_us_, scenario_.stop_at_us, event_count_);
       }
@@ -414,18 +411,40 @@ class World {
   std::string trace_sha256() { return trace_hash_.finish_hex(); }
 
  private:
-  struct Event {
+  // The heap orders small keys; the bodies (with their closures) stay put in a slab.
+  struct EventKey {
     std::int64_t time_us;
     std::uint64_t sequence;
+    std::uint32_t slot;
+    bool operator>(const EventKey& other) const {
+      return time_us != other.time_us ? time_us > other.time_us : sequence > other.sequence;
+    }
+  };
+  struct EventBody {
     const char* label;  // names the event when an invariant breaks
     int node;
     bool guarded;  // runs only if `node` is still up in this incarnation
     std::uint32_t incarnation;
     std::function<void()> fn;
-    bool operator>(const Event& other) const {
-      return time_us != other.time_us ? time_us > other.time_us : sequence > other.sequence;
-    }
   };
+  struct CurrentEvent {
+    const char* label;
+    int node;
+    std::uint64_t sequence;
+  };
+
+  void push(std::int64_t time_us, EventBody body) {
+    std::uint32_t slot;
+    if (free_slots_.empty()) {
+      slot = static_cast<std::uint32_t>(slots_.size());
+      slots_.push_back(std::move(body));
+    } else {
+      slot = free_slots_.back();
+      free_slots_.pop_back();
+      slots_[slot] = std::move(body);
+    }
+    queue_.push(EventKey{std::max(time_us, now_us_), sequence_++, slot});
+  }
 
   std::unique_ptr<Node> make_node(int self) {
     SimNode& n = nodes_[static_cast<std::size_t>(self)];
@@ -581,7 +600,10 @@ class World {
     }
     std::int64_t arrival = transmit(back, model, response.body.size());
     at_node(arrival, "response", from, from_incarnation,
-            [done, response = std::move(response)] { done(response, ""); });
+            [done, response = std::optional<HttpResponse>(std::move(response))] {
+              static const std::string kNoError;
+              done(response, kNoError);
+            });
   }
 
   // ---- tips, convergence and invariants
@@ -671,7 +693,11 @@ class World {
     n.last_tip = tip.hash;
     n.last_work = tree.tip_work();
     n.reorg_depth = 0;
-    trace(self, "tip", Json{{"hash", tip.hash}, {"height", tip.index}});
+    if (traced("tip")) {
+      trace(self, "tip", Json{{"hash", tip.hash}, {"height", tip.index}});
+    } else {
+      ++event_count_;
+    }
     note_convergence();
   }
 
@@ -1127,8 +1153,10 @@ class World {
   std::vector<int> group_;                    // partition group of each node; equal groups can talk
   double total_hash_ = 0;
   std::vector<double> cumulative_hash_;
-  std::priority_queue<Event, std::vector<Event>, std::greater<Event>> queue_;
-  const Event* current_ = nullptr;
+  std::priority_queue<EventKey, std::vector<EventKey>, std::greater<EventKey>> queue_;
+  std::vector<EventBody> slots_;
+  std::vector<std::uint32_t> free_slots_;
+  std::optional<CurrentEvent> current_;
   std::int64_t now_us_ = 0;
   std::uint64_t sequence_ = 0;
   bool stop_ = false;
