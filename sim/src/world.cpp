@@ -708,7 +708,10 @@ class World {
     const double mean_us = scenario_.target_interval_s * 1e6;
     at(now_us_ + static_cast<std::int64_t>(std::llround(mining_rng_.exponential(mean_us))),
        "discovery", -1, [this] {
-         if (scenario_.max_blocks && blocks_mined_ >= *scenario_.max_blocks) return;
+         if (scenario_.max_blocks && blocks_mined_ >= *scenario_.max_blocks) {
+           for (std::size_t i = 0; i < nodes_.size(); ++i) release_all(static_cast<int>(i));
+           return;
+         }
          // The whole network finds blocks at the target rate; the finder is drawn by hash share. A
          // node that is down or not mining lets its share go by (thinning keeps the process
          // Poisson).
@@ -847,6 +850,13 @@ class World {
     }
   }
 
+  // A selfish miner that stops mining can no longer extend its lead: it publishes what it holds.
+  void release_all(int self) {
+    SimNode& n = nodes_[static_cast<std::size_t>(self)];
+    if (n.withheld.empty() || n.state != State::up) return;
+    selfish_react(self, n.node->tree().height());
+  }
+
   // ---- the timeline
   // -------------------------------------------------------------------------------
 
@@ -896,6 +906,7 @@ class World {
       trace(action.node, "auto_mine", Json{{"on", action.on}});
       for_nodes(action.node, [this, &action](int i, SimNode& n) {
         n.auto_mine = action.on;
+        if (!action.on) release_all(i);
         real_mining_step(i);
       });
     } else if (kind == "partition") {
