@@ -410,12 +410,17 @@ TEST(Links, ABigBlockTakesLongerThanASmallRequestOnALimitedLink) {
 TEST(Links, LossDuplicationResponseLossAndOneWayCuts) {
   Json timeline = Json::array({Json{
       {"at_s", 10}, {"do", "set_link"}, {"from", 0}, {"to", 1}, {"one_way", true}, {"up", false}}});
-  auto result = sim::run_scenario(sim::load_scenario(base_scenario(Json{
-      {"nodes", 3},
-      {"sync_interval_s", 0.5},
-      {"stop_at_s", 20},
-      {"timeline", timeline},
-      {"link", {{"latency_ms", 10}, {"loss", 0.2}, {"response_loss", 0.2}, {"duplicate", 0.2}}}})));
+  auto result = sim::run_scenario(sim::load_scenario(base_scenario(Json{{"nodes", 3},
+                                                                        {"sync_interval_s", 0.5},
+                                                                        {"stop_at_s", 20},
+                                                                        {"timeline", timeline},
+                                                                        {"link",
+                                                                         {{"latency_ms", 10},
+                                                                          {"loss", 0.2},
+                                                                          {"response_loss", 0.2},
+                                                                          {"duplicate", 0.2},
+                                                                          {"reorder", 0.3},
+                                                                          {"reorder_ms", 400}}}})));
   auto events = events_of(result.trace);
   auto dropped = [&](const char* why) {
     return count_events(events, "drop", [&](const Json& e) { return e["detail"]["why"] == why; });
@@ -425,6 +430,15 @@ TEST(Links, LossDuplicationResponseLossAndOneWayCuts) {
   EXPECT_GT(count_events(events, "deliver",
                          [](const Json& e) { return e["detail"].contains("duplicate"); }),
             0u);
+  // Held-back requests arrive later than the 10 ms every other one takes after its sync tick.
+  auto late = count_events(events, "deliver", [](const Json& e) {
+    return e["detail"]["route"] == "/chain" && e["t_us"].get<std::int64_t>() % 500'000 != 10'000;
+  });
+  auto on_time = count_events(events, "deliver", [](const Json& e) {
+    return e["detail"]["route"] == "/chain" && e["t_us"].get<std::int64_t>() % 500'000 == 10'000;
+  });
+  EXPECT_GT(late, 0u);
+  EXPECT_GT(on_time, late);
   // After the cut 0 -> 1 drops everything, while 1 -> 0 still delivers.
   EXPECT_GT(count_events(events, "drop",
                          [](const Json& e) {
