@@ -72,14 +72,14 @@ int main(int argc, char** argv) {
       ("difficulty", po::value(&difficulty)->default_value(2), "proof of work: leading hex zeros")
       ("peer", po::value(&peers)->composing(), "peer URL http://host:port/ (repeatable)")
       ("require-signatures", po::bool_switch(), "accept only signed posts")
-      ("data", po::value(&data_dir),
+      ("data", po::value(&data_dir)->value_name("DIR"),
        "keep blocks, posts and peers in DIR/chain.db (SQLite) and reload them at start; "
        "without it the state lives in memory only")
-      ("advertise", po::value(&advertise),
+      ("advertise", po::value(&advertise)->value_name("URL"),
        "the address peers should use for this node, http://host:port (default: http://HOST:PORT)")
-      ("drop-peer-after", po::value(&drop_peer_after)->default_value(600),
+      ("drop-peer-after", po::value(&drop_peer_after)->default_value(600)->value_name("SECONDS"),
        "forget a peer that has failed every contact for this many seconds (0: never)")
-      ("port-file", po::value(&port_file), "write the port listened on to this file (handy with --port 0)")
+      ("port-file", po::value(&port_file)->value_name("FILE"), "write the port listened on to this file (handy with --port 0)")
       ("mine-threads", po::value(&mine_threads)->default_value(1), "threads searching nonces")
       ("sync-interval", po::value(&sync_interval)->default_value(0),
        "seconds between consensus rounds with the peers (0: off)")

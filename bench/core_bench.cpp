@@ -1,16 +1,26 @@
 // Core benchmarks. Every figure is reported beside a baseline measured in the same run, as a ratio:
 // the miner's hash rate against OpenSSL's one-shot EVP_Digest on the identical bytes; chain
 // validation against raw hashing of the same blocks' canonical bytes.
-#include <cstring>
-#include <fstream>
-#include <iostream>
-#include <map>
-#include <string>
-#include <vector>
-
 #include <benchmark/benchmark.h>
 #include <openssl/evp.h>
 
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "svg_plot.hpp"
 #include "yournet/json.hpp"
 #include "yournet/nonce_search.hpp"
 #include "yournet/pow.hpp"
@@ -28,9 +38,10 @@ Block block_with_posts(int posts) {
   block.previous_hash = genesis_block().hash;
   block.timestamp = 1795527804.2764194;
   for (int i = 0; i < posts; ++i) {
-    block.transactions.push_back(Json{{"author", "author" + std::to_string(i)},
-                                      {"content", "post number " + std::to_string(i) + " of the bench"},
-                                      {"timestamp", 1795527804.2692263 + i}});
+    block.transactions.push_back(
+        Json{{"author", "author" + std::to_string(i)},
+             {"content", "post number " + std::to_string(i) + " of the bench"},
+             {"timestamp", 1795527804.2692263 + i}});
   }
   return block;
 }
@@ -65,15 +76,45 @@ void BM_MinerSearch(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * kBatch);
 }
 
-// Time to mine one block at a difficulty; each iteration mines a different block.
+// Time to mine one block at a difficulty. Every iteration mines a new block (index, timestamp and
+// content change), so each is an independent trial; the same sequence of blocks is mined with 1
+// and N threads, and since both find the serial nonce they do exactly the same useful work.
+struct MiningSamples {
+  std::vector<double> seconds;
+  std::vector<double> attempts;
+};
+std::map<std::pair<unsigned, unsigned>, MiningSamples> mining_samples;  // (bits, threads)
+
+Block mining_trial_block(int trial) {
+  Block block = block_with_posts(2);
+  block.index = 5000 + static_cast<std::uint64_t>(trial);
+  block.timestamp = 1795527804.2764194 + trial * 7.25;
+  block.transactions[0]["content"] = "mining trial " + std::to_string(trial);
+  return block;
+}
+
+// Enough blocks for a stable mean at low difficulty, about 2^23 expected hashes per row above
+// that, and never fewer than 5 (difficulty 6 hex = 2^24 hashes is about 2 s a block at 8 M/s).
+int mining_blocks(unsigned bits) {
+  return static_cast<int>(std::clamp<std::uint64_t>((std::uint64_t{1} << 23) >> bits, 5, 200));
+}
+
 void BM_MineDifficulty(benchmark::State& state) {
   const auto bits = static_cast<unsigned>(state.range(0));
   const auto threads = static_cast<unsigned>(state.range(1));
-  Block block = block_with_posts(2);
+  MiningSamples& samples = mining_samples[{bits, threads}];
+  samples = {};
+  int trial = 0;
   double attempts = 0;
   for (auto _ : state) {
-    block.index++;
-    MiningResult result = mine(MiningRequest{block, Difficulty::bits(bits), threads});
+    MiningRequest request{mining_trial_block(trial++), Difficulty::bits(bits), threads};
+    auto start = std::chrono::steady_clock::now();
+    MiningResult result = mine(request);
+    std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start;
+    if (!result.found) state.SkipWithError("no nonce found");
+    state.SetIterationTime(elapsed.count());
+    samples.seconds.push_back(elapsed.count());
+    samples.attempts.push_back(static_cast<double>(result.attempts));
     attempts += static_cast<double>(result.attempts);
   }
   state.counters["attempts_mean"] = attempts / static_cast<double>(state.iterations());
@@ -149,86 +190,304 @@ void post_counts(benchmark::internal::Benchmark* b) {
 
 BENCHMARK(BM_OpenSslOneShot)->Apply(post_counts);
 BENCHMARK(BM_MinerSearch)->Apply(post_counts);
-BENCHMARK(BM_MineDifficulty)
-    ->ArgsProduct({{4, 8, 12, 16, 20}, {1, 2}})
-    ->Unit(benchmark::kMillisecond)
-    ->UseRealTime();
 BENCHMARK(BM_ValidateChainText)->Unit(benchmark::kMillisecond)->Iterations(3);
 BENCHMARK(BM_HashChainBlocks)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Canonical);
 
-// Keeps each run's items/s so the ratios can be printed after the run.
+// Mining rows: every bit count 1..20 plus 24 (hex digits 1..6 are bits 4, 8, ..., 24), with 1 and N
+// threads, N being the machine's hardware threads (at least 2).
+unsigned parallel_threads() {
+  return std::max(2u, std::thread::hardware_concurrency());
+}
+
+void register_mining_benchmarks() {
+  std::vector<unsigned> bit_counts;
+  for (unsigned bits = 1; bits <= 20; ++bits) bit_counts.push_back(bits);
+  bit_counts.push_back(24);
+  for (unsigned bits : bit_counts) {
+    for (unsigned threads : {1u, parallel_threads()}) {
+      benchmark::RegisterBenchmark("BM_MineDifficulty", BM_MineDifficulty)
+          ->Args({static_cast<std::int64_t>(bits), static_cast<std::int64_t>(threads)})
+          ->Iterations(mining_blocks(bits))
+          ->Unit(benchmark::kMillisecond)
+          ->UseManualTime();
+    }
+  }
+}
+
+// Keeps each run's counters so the ratios can be printed after the run.
 class RatioReporter : public benchmark::ConsoleReporter {
  public:
   void ReportRuns(const std::vector<Run>& runs) override {
     for (const auto& run : runs) {
-      auto it = run.counters.find("items_per_second");
-      if (it != run.counters.end()) rates[run.benchmark_name()] = it->second.value;
+      for (const auto& [name, counter] : run.counters)
+        counters[run.benchmark_name()][name] = counter.value;
     }
     ConsoleReporter::ReportRuns(runs);
   }
-  std::map<std::string, double> rates;
+  std::optional<double> get(const std::string& run, const std::string& counter) const {
+    auto it = counters.find(run);
+    if (it == counters.end()) return std::nullopt;
+    auto c = it->second.find(counter);
+    if (c == it->second.end()) return std::nullopt;
+    return c->second;
+  }
+  std::map<std::string, std::map<std::string, double>> counters;
 };
 
-std::string ratio_table(const std::map<std::string, double>& rates) {
-  std::string out = "## Hashing: miner vs OpenSSL one-shot SHA-256 on identical bytes\n\n"
-                    "| posts | OpenSSL hashes/s | miner hashes/s | ratio |\n|---|---|---|---|\n";
-  char line[256];
+struct Spread {
+  double mean = 0;
+  double stddev = 0;
+  double p10 = 0;
+  double p90 = 0;
+};
+
+// Mean, sample standard deviation and nearest-rank 10th/90th percentiles.
+Spread spread_of(std::vector<double> values) {
+  Spread s;
+  if (values.empty()) return s;
+  for (double v : values) s.mean += v;
+  s.mean /= static_cast<double>(values.size());
+  if (values.size() > 1) {
+    double sum = 0;
+    for (double v : values) sum += (v - s.mean) * (v - s.mean);
+    s.stddev = std::sqrt(sum / static_cast<double>(values.size() - 1));
+  }
+  std::sort(values.begin(), values.end());
+  auto rank = [&](double q) {
+    auto i = static_cast<std::size_t>(std::ceil(q * static_cast<double>(values.size())));
+    return values[std::clamp<std::size_t>(i, 1, values.size()) - 1];
+  };
+  s.p10 = rank(0.10);
+  s.p90 = rank(0.90);
+  return s;
+}
+
+std::string format(const char* fmt, auto... args) {
+  char buf[512];
+  std::snprintf(buf, sizeof buf, fmt, args...);
+  return buf;
+}
+
+std::string hashing_table(const RatioReporter& r) {
+  std::string out =
+      "## Hashing: miner vs OpenSSL one-shot SHA-256 on identical bytes\n\n"
+      "One thread; the miner hashes a block's canonical bytes with a new nonce each time, "
+      "OpenSSL's "
+      "`EVP_Digest` hashes the same bytes.\n\n"
+      "| posts | block bytes | OpenSSL hashes/s | miner hashes/s | ratio "
+      "|\n|---|---|---|---|---|\n";
   for (int posts : kPostCounts) {
-    auto base = rates.find("BM_OpenSslOneShot/" + std::to_string(posts));
-    auto ours = rates.find("BM_MinerSearch/" + std::to_string(posts));
-    if (base == rates.end() || ours == rates.end()) continue;
-    std::snprintf(line, sizeof line, "| %d | %.3g | %.3g | %.2f |\n", posts, base->second,
-                  ours->second, ours->second / base->second);
-    out += line;
-  }
-  auto validate = rates.find("BM_ValidateChainText/iterations:3");
-  auto hash = rates.find("BM_HashChainBlocks");
-  if (validate != rates.end() && hash != rates.end()) {
-    std::snprintf(line, sizeof line,
-                  "\n## Validation of a 10,000-block chain from JSON text\n\n"
-                  "| validated blocks/s | raw-hash blocks/s | ratio |\n|---|---|---|\n"
-                  "| %.3g | %.3g | %.3f |\n",
-                  validate->second, hash->second, validate->second / hash->second);
-    out += line;
-  }
-  out += "\n## Mining: hashes/s by difficulty (bits) and threads\n\n| bits | threads | hashes/s |\n|---|---|---|\n";
-  std::map<std::pair<unsigned, unsigned>, double> mining;  // (bits, threads), in numeric order
-  for (const auto& [name, rate] : rates) {
-    unsigned bits = 0, threads = 0;
-    if (std::sscanf(name.c_str(), "BM_MineDifficulty/%u/%u", &bits, &threads) == 2) {
-      mining[{bits, threads}] = rate;
-    }
-  }
-  for (const auto& [key, rate] : mining) {
-    std::snprintf(line, sizeof line, "| %u | %u | %.3g |\n", key.first, key.second, rate);
-    out += line;
+    auto base = r.get("BM_OpenSslOneShot/" + std::to_string(posts), "items_per_second");
+    auto ours = r.get("BM_MinerSearch/" + std::to_string(posts), "items_per_second");
+    auto bytes = r.get("BM_OpenSslOneShot/" + std::to_string(posts), "bytes");
+    if (!base || !ours || !bytes) continue;
+    out += format("| %d | %.0f | %.3g | %.3g | **%.2f** |\n", posts, *bytes, *base, *ours,
+                  *ours / *base);
   }
   return out;
+}
+
+std::string ms(double seconds) {
+  double v = seconds * 1e3;
+  return v < 10 ? format("%.3f", v) : format("%.0f", v);
+}
+
+const MiningSamples* samples_for(unsigned bits, unsigned threads) {
+  auto it = mining_samples.find({bits, threads});
+  return it == mining_samples.end() || it->second.seconds.empty() ? nullptr : &it->second;
+}
+
+// One table row (without the first column); empty when neither thread count ran at these bits.
+std::string mining_row(unsigned bits, unsigned n) {
+  const MiningSamples* one = samples_for(bits, 1);
+  const MiningSamples* many = samples_for(bits, n);
+  const MiningSamples* any = one ? one : many;
+  if (!any) return {};
+  std::string row = format("%.0f | %zu | %.3g", std::ldexp(1.0, static_cast<int>(bits)),
+                           any->seconds.size(), spread_of(any->attempts).mean);
+  for (const MiningSamples* samples : {one, many}) {
+    if (!samples) {
+      row += " | | ";
+      continue;
+    }
+    Spread t = spread_of(samples->seconds);
+    row += format(" | %s ± %s | %s – %s", ms(t.mean).c_str(), ms(t.stddev).c_str(),
+                  ms(t.p10).c_str(), ms(t.p90).c_str());
+  }
+  if (one && many) {
+    row += format(" | **%.2f** |\n", spread_of(one->seconds).mean / spread_of(many->seconds).mean);
+  } else {
+    row += " | |\n";
+  }
+  return row;
+}
+
+std::string mining_tables() {
+  const unsigned n = parallel_threads();
+  if (mining_samples.empty()) return {};
+  const std::string columns = format(
+      "expected hashes | blocks | mean hashes tried | 1 thread: mean ± sd (ms) | p10 – p90 (ms) | "
+      "%u threads: mean ± sd (ms) | p10 – p90 (ms) | speed-up |",
+      n);
+  std::string out =
+      "## Time to mine one block\n\n"
+      "Each block is a new trial (index, timestamp and content change); the same blocks are mined "
+      "with 1 and " +
+      std::to_string(n) +
+      " threads, which find the same (smallest) nonce, so the "
+      "speed-up compares identical work. Mining a block includes writing its canonical bytes and "
+      "hashing the result once more.\n\n"
+      "### Hex digits (the reference's rule: the hash starts with d zeros, 16^d expected "
+      "hashes)\n\n"
+      "| hex digits | " +
+      columns + "\n|---|---|---|---|---|---|---|---|---|\n";
+  for (unsigned digits = 1; digits <= 6; ++digits) {
+    std::string row = mining_row(digits * 4, n);
+    if (!row.empty()) out += "| " + std::to_string(digits) + " | " + row;
+  }
+  out += "\n### Leading zero bits (2^b expected hashes)\n\n| bits | " + columns +
+         "\n|---|---|---|---|---|---|---|---|---|\n";
+  std::set<unsigned> bit_counts;
+  for (const auto& entry : mining_samples) bit_counts.insert(entry.first.first);
+  for (unsigned bits : bit_counts) out += "| " + std::to_string(bits) + " | " + mining_row(bits, n);
+  return out;
+}
+
+std::string validation_table(const RatioReporter& r) {
+  std::string out;
+  auto validate = r.get("BM_ValidateChainText/iterations:3", "items_per_second");
+  auto hash = r.get("BM_HashChainBlocks", "items_per_second");
+  if (validate && hash) {
+    out += format(
+        "## Validation of a 10,000-block chain from JSON text\n\n"
+        "Parsing the `/chain` body, rebuilding every block and checking hashes, links and "
+        "difficulty, against hashing each block's canonical bytes once and nothing else.\n\n"
+        "| validated blocks/s | raw-hash blocks/s | ratio |\n|---|---|---|\n"
+        "| %.3g | %.3g | %.3f |\n",
+        *validate, *hash, *validate / *hash);
+  }
+  if (auto bytes = r.get("BM_Canonical", "bytes_per_second")) {
+    out += format(
+        "\n## Canonical JSON\n\n| canonical JSON bytes/s (40-post block) |\n|---|\n| %.3g |\n",
+        *bytes);
+  }
+  return out;
+}
+
+std::string hash_rate_svg(const RatioReporter& r, const std::string& load) {
+  bench::Plot plot;
+  plot.title = "Hash rate vs block size, one thread";
+  plot.subtitle = std::string(NonceSearcher::implementation()) + " miner; " + load;
+  plot.x_label = "block canonical bytes";
+  plot.y_label = "hashes per second";
+  plot.log_x = true;
+  plot.log_y = true;
+  bench::PlotSeries openssl{"OpenSSL one-shot", "#7f7f7f", {}, true, true};
+  bench::PlotSeries miner{"miner", "#d62728", {}, false, true};
+  for (int posts : kPostCounts) {
+    auto bytes = r.get("BM_OpenSslOneShot/" + std::to_string(posts), "bytes");
+    auto base = r.get("BM_OpenSslOneShot/" + std::to_string(posts), "items_per_second");
+    auto ours = r.get("BM_MinerSearch/" + std::to_string(posts), "items_per_second");
+    if (!bytes) continue;
+    if (base) openssl.points.push_back({*bytes, *base, {}, {}});
+    if (ours) miner.points.push_back({*bytes, *ours, {}, {}});
+  }
+  plot.series = {openssl, miner};
+  return bench::render_svg(plot);
+}
+
+std::string mining_time_svg(const RatioReporter& r, const std::string& load) {
+  const unsigned n = parallel_threads();
+  bench::Plot plot;
+  plot.title = "Time to mine one block vs difficulty (mean, bars p10 to p90)";
+  plot.subtitle = load;
+  plot.x_label = "difficulty in leading zero bits (hex digits = bits / 4)";
+  plot.y_label = "milliseconds per block";
+  plot.log_y = true;
+  bench::PlotSeries one{"1 thread", "#1f77b4", {}, false, true};
+  bench::PlotSeries many{std::to_string(n) + " threads", "#ff7f0e", {}, false, true};
+  bench::PlotSeries expected{"2^b / miner rate", "#7f7f7f", {}, true, false};
+  auto rate = r.get("BM_MinerSearch/2", "items_per_second");  // mining blocks have 2 posts
+  for (const auto& [key, samples] : mining_samples) {
+    if (samples.seconds.empty()) continue;
+    Spread s = spread_of(samples.seconds);
+    bench::PlotPoint point{static_cast<double>(key.first), s.mean * 1e3, s.p10 * 1e3, s.p90 * 1e3};
+    if (key.second == 1) {
+      one.points.push_back(point);
+      if (rate)
+        expected.points.push_back(
+            {point.x, std::ldexp(1.0, static_cast<int>(key.first)) / *rate * 1e3, {}, {}});
+    } else if (key.second == n) {
+      many.points.push_back(point);
+    }
+  }
+  plot.series = {expected, one, many};
+  return bench::render_svg(plot);
+}
+
+std::string load_average() {
+  std::ifstream in("/proc/loadavg");
+  double one = 0, five = 0, fifteen = 0;
+  if (!(in >> one >> five >> fifteen)) return "load average unknown";
+  return format("load average %.2f, %.2f, %.2f on %u hardware threads", one, five, fifteen,
+                std::thread::hardware_concurrency());
+}
+
+std::string utc_now() {
+  std::time_t now = std::time(nullptr);
+  char buf[64];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M UTC", std::gmtime(&now));
+  return buf;
+}
+
+bool write_file(const std::string& path, const std::string& text) {
+  std::ofstream out(path);
+  out << text;
+  out.close();
+  if (!out) std::cerr << "cannot write " << path << "\n";
+  return static_cast<bool>(out);
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  // --report=FILE is ours; the rest goes to Google Benchmark.
-  std::string report_path;
+  // --report-dir=DIR is ours (core.md and the SVG plots go there); the rest goes to Google
+  // Benchmark.
+  std::string report_dir;
   std::vector<char*> args;
   for (int i = 0; i < argc; ++i) {
-    if (std::strncmp(argv[i], "--report=", 9) == 0) {
-      report_path = argv[i] + 9;
+    if (std::strncmp(argv[i], "--report-dir=", 13) == 0) {
+      report_dir = argv[i] + 13;
     } else {
       args.push_back(argv[i]);
     }
   }
+  register_mining_benchmarks();
   int count = static_cast<int>(args.size());
   benchmark::Initialize(&count, args.data());
+  if (benchmark::ReportUnrecognizedArguments(count, args.data())) return 1;
+  const std::string load_before = load_average();
   RatioReporter reporter;
   benchmark::RunSpecifiedBenchmarks(&reporter);
-  std::string table = ratio_table(reporter.rates);
-  std::cout << "\n" << table;
-  if (!report_path.empty()) {
-    std::ofstream(report_path) << "# Core benchmarks (" << NonceSearcher::implementation()
-                               << " hashing path)\n\n" << table;
+  const std::string load = "before: " + load_before + "; after: " + load_average();
+  std::string body =
+      hashing_table(reporter) + "\n" + mining_tables() + "\n" + validation_table(reporter);
+  std::cout << "\n" << body;
+  if (!report_dir.empty()) {
+    std::filesystem::create_directories(report_dir);
+    std::string header = "# Core benchmarks\n\n" + utc_now() + ", " +
+                         NonceSearcher::implementation() +
+                         " hashing path, Release build. Machine " + load +
+                         ". Other work shares the CPU, so absolute figures are noisy; each ratio "
+                         "compares two measurements of the same run.\n\n"
+                         "![hash rate vs block size](hash_rate.svg)\n"
+                         "![time to mine vs difficulty](mining_time.svg)\n\n";
+    bool ok = write_file(report_dir + "/core.md", header + body) &&
+              write_file(report_dir + "/hash_rate.svg", hash_rate_svg(reporter, load_before)) &&
+              write_file(report_dir + "/mining_time.svg", mining_time_svg(reporter, load_before));
+    if (!ok) return 1;
+    std::cout << "\nwrote " << report_dir << "/core.md, hash_rate.svg, mining_time.svg\n";
   }
   benchmark::Shutdown();
   return 0;

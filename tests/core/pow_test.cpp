@@ -1,16 +1,20 @@
+#include "yournet/pow.hpp"
+
 #include <gtest/gtest.h>
 
 #include <array>
 #include <atomic>
-#include <optional>
+#include <chrono>
 #include <cstdint>
 #include <limits>
+#include <optional>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "test_util.hpp"
 #include "yournet/crypto.hpp"
 #include "yournet/nonce_search.hpp"
-#include "yournet/pow.hpp"
 #include "yournet/validation.hpp"
 
 namespace yournet {
@@ -19,8 +23,8 @@ namespace {
 Block template_block(int i) {
   Block block;
   block.index = static_cast<std::uint64_t>(i + 1);
-  block.transactions = Json::array({test::make_post("author" + std::to_string(i), "content " + std::to_string(i),
-                                                    1700000000.125 + i)});
+  block.transactions = Json::array({test::make_post(
+      "author" + std::to_string(i), "content " + std::to_string(i), 1700000000.125 + i)});
   block.timestamp = 1700000050.5 + i * 3.25;
   block.previous_hash = kGenesisHash;
   return block;
@@ -166,6 +170,99 @@ TEST(Mine, CancelStopsSearch) {
   }
 }
 
+// The pool keeps its helpers between calls: many quick blocks, every thread count, the serial
+// answer each time, and no helper started beyond the largest request.
+TEST(MiningPool, ParallelAgreesWithSerialOverManyBlocks) {
+  MiningPool pool(0);  // helpers at every difficulty
+  for (int i = 0; i < 120; ++i) {
+    const Difficulty difficulty = Difficulty::bits(1 + static_cast<unsigned>(i) % 11);
+    SCOPED_TRACE(difficulty.describe() + " block " + std::to_string(i));
+    MiningRequest request;
+    request.block = template_block(i);
+    request.difficulty = difficulty;
+    request.first_nonce = static_cast<std::uint64_t>(i) * 997;  // also off chunk boundaries
+    MiningResult serial = pool.mine(request);
+    ASSERT_TRUE(serial.found);
+    EXPECT_TRUE(meets_difficulty(serial.block.hash, difficulty));
+    for (unsigned threads : {2u, 3u, 5u}) {
+      request.threads = threads;
+      MiningResult parallel = pool.mine(request);
+      ASSERT_TRUE(parallel.found);
+      EXPECT_EQ(parallel.block.nonce, serial.block.nonce) << threads << " threads";
+      EXPECT_EQ(parallel.block.hash, serial.block.hash);
+      EXPECT_EQ(parallel.attempts, serial.attempts);
+    }
+  }
+  EXPECT_EQ(pool.helper_count(), 4u);
+}
+
+TEST(MiningPool, LowDifficultyMinesOnTheCallerAlone) {
+  MiningPool pool;
+  MiningRequest request;
+  request.block = template_block(5);
+  request.threads = 4;
+  request.difficulty = Difficulty::bits(MiningPool::kDefaultMinHelperBits - 1);
+  MiningResult low = pool.mine(request);
+  ASSERT_TRUE(low.found);
+  EXPECT_EQ(pool.helper_count(), 0u);
+  request.threads = 1;
+  EXPECT_EQ(pool.mine(request).block.nonce, low.block.nonce);
+  request.threads = 4;
+  request.difficulty = Difficulty::bits(MiningPool::kDefaultMinHelperBits);
+  EXPECT_TRUE(pool.mine(request).found);
+  EXPECT_EQ(pool.helper_count(), 3u);
+}
+
+TEST(MiningPool, ConcurrentCallersEachGetTheSerialAnswer) {
+  constexpr int kCallers = 3;
+  constexpr int kBlocks = 12;
+  std::vector<std::uint64_t> expected;
+  for (int i = 0; i < kCallers * kBlocks; ++i) {
+    MiningRequest request;
+    request.block = template_block(i);
+    request.difficulty = Difficulty::bits(10);
+    expected.push_back(mine(request).block.nonce);
+  }
+  MiningPool pool(0);  // helpers at every difficulty
+  std::vector<std::uint64_t> got(expected.size(), 0);
+  std::vector<std::thread> callers;
+  for (int c = 0; c < kCallers; ++c) {
+    callers.emplace_back([&, c] {
+      for (int k = 0; k < kBlocks; ++k) {
+        const int i = c * kBlocks + k;
+        MiningRequest request;
+        request.block = template_block(i);
+        request.difficulty = Difficulty::bits(10);
+        request.threads = 3;
+        MiningResult result = pool.mine(request);
+        got[static_cast<std::size_t>(i)] = result.found ? result.block.nonce : ~std::uint64_t{0};
+      }
+    });
+  }
+  for (auto& caller : callers) caller.join();
+  EXPECT_EQ(got, expected);
+}
+
+TEST(MiningPool, CancelFromAnotherThreadStopsEveryHelper) {
+  MiningPool pool(0);  // helpers at every difficulty
+  std::atomic<bool> cancel{false};
+  MiningRequest request;
+  request.block = template_block(0);
+  request.difficulty = Difficulty::bits(60);  // never found in practice
+  request.threads = 3;
+  request.cancel = &cancel;
+  MiningResult result;
+  std::thread miner([&] { result = pool.mine(request); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(30));
+  cancel = true;
+  miner.join();  // hangs (and the test times out) if a helper ignores the cancel
+  EXPECT_FALSE(result.found);
+  // The pool is still usable after a cancelled search.
+  request.cancel = nullptr;
+  request.difficulty = Difficulty::bits(8);
+  EXPECT_TRUE(pool.mine(request).found);
+}
+
 TEST(Difficulty, MeetsDifficulty) {
   EXPECT_TRUE(meets_difficulty("00ff", Difficulty::hex_digits(2)));
   EXPECT_FALSE(meets_difficulty("0f00", Difficulty::hex_digits(2)));
@@ -180,8 +277,18 @@ TEST(NonceSearcher, DigestMatchesSha256AcrossDigitWidths) {
   const std::string prefix = R"({"index": 1, "nonce": )";
   const std::string suffix = R"(, "previous_hash": "abc", "timestamp": 1.5, "transactions": []})";
   NonceSearcher searcher(prefix, suffix);
-  const std::uint64_t nonces[] = {0, 1, 9, 10, 99, 100, 999, 1000, 999999999, 1000000000,
-                                  9999999999999999999ull, 10000000000000000000ull,
+  const std::uint64_t nonces[] = {0,
+                                  1,
+                                  9,
+                                  10,
+                                  99,
+                                  100,
+                                  999,
+                                  1000,
+                                  999999999,
+                                  1000000000,
+                                  9999999999999999999ull,
+                                  10000000000000000000ull,
                                   std::numeric_limits<std::uint64_t>::max() - 1,
                                   std::numeric_limits<std::uint64_t>::max()};
   // Visit in an order that both grows and shrinks the digit width.
@@ -191,7 +298,8 @@ TEST(NonceSearcher, DigestMatchesSha256AcrossDigitWidths) {
       SCOPED_TRACE(nonce);
       std::array<std::uint8_t, 32> out{};
       searcher.digest(nonce, out.data());
-      EXPECT_EQ(to_hex(out.data(), out.size()), sha256_hex(prefix + std::to_string(nonce) + suffix));
+      EXPECT_EQ(to_hex(out.data(), out.size()),
+                sha256_hex(prefix + std::to_string(nonce) + suffix));
     }
   }
 }
@@ -200,15 +308,16 @@ TEST(NonceSearcher, SearchFindsSmallestAcrossWidthBoundary) {
   const std::string prefix = "p";
   const std::string suffix = "s";
   NonceSearcher searcher(prefix, suffix);
-  auto expected_first = [&](std::uint64_t begin, std::uint64_t end, unsigned bits) -> std::optional<std::uint64_t> {
+  auto expected_first = [&](std::uint64_t begin, std::uint64_t end,
+                            unsigned bits) -> std::optional<std::uint64_t> {
     for (std::uint64_t n = begin; n < end; ++n) {
       Digest d = sha256(prefix + std::to_string(n) + suffix);
       if (has_leading_zero_bits(d.data(), bits)) return n;
     }
     return std::nullopt;
   };
-  for (auto [begin, end] : {std::pair<std::uint64_t, std::uint64_t>{0, 5000},
-                            {999999000, 1000001000}, {90, 110}}) {
+  for (auto [begin, end] :
+       {std::pair<std::uint64_t, std::uint64_t>{0, 5000}, {999999000, 1000001000}, {90, 110}}) {
     EXPECT_EQ(searcher.search(begin, end, 6), expected_first(begin, end, 6));
   }
   EXPECT_EQ(searcher.search(5, 5, 0), std::nullopt);

@@ -93,13 +93,16 @@ std::string read_file(const fs::path& file) {
 // One chainnode process on 127.0.0.1, on a port the system picks, its output in a log file.
 class Chainnode {
  public:
-  Chainnode(const fs::path& work, const std::string& data_dir) : work_(work) {
+  Chainnode(const fs::path& work, const std::string& data_dir,
+            const std::vector<std::string>& extra = {})
+      : work_(work) {
     const std::string port_file = (work_ / "port").string();
     fs::remove(port_file);
     std::vector<std::string> args = {YOURNET_CHAINNODE, "--port",       "0",
                                      "--port-file",     port_file,      "--data",
                                      data_dir,          "--difficulty", "1"};
     std::vector<char*> argv;
+    args.insert(args.end(), extra.begin(), extra.end());
     for (auto& arg : args) argv.push_back(arg.data());
     argv.push_back(nullptr);
     posix_spawn_file_actions_t actions;
@@ -309,6 +312,27 @@ TEST(Chainnode, RefusesADatabaseEditedByHand) {
   const std::string log = read_file(refused.log_file());
   EXPECT_NE(log.find("refusing"), std::string::npos) << log;
   EXPECT_NE(log.find("block 1: bad_hash"), std::string::npos) << log;
+}
+
+TEST(Chainnode, AdvertisesTheAddressGivenAndRestoresItsPeers) {
+  TempDir dir_a, dir_b;
+  Client client;
+  Chainnode b(dir_b.path(), (dir_b.path() / "data").string());
+  ASSERT_TRUE(b.running()) << read_file(b.log_file());
+  {
+    Chainnode a(dir_a.path(), (dir_a.path() / "data").string(),
+                {"--advertise", "http://localhost:1234"});
+    ASSERT_TRUE(a.running()) << read_file(a.log_file());
+    const std::string body = Json{{"node_address", b.address()}}.dump();
+    ASSERT_EQ(client.call(a.address(), "POST", "/register_with", body).status, 200);
+    // b knows a by the advertised address, not by the one a listens on.
+    EXPECT_EQ(get_json(client, b.address(), "/chain")["peers"],
+              Json::array({"http://localhost:1234/"}));
+    a.kill_hard();
+  }
+  Chainnode a_again(dir_a.path(), (dir_a.path() / "data").string());
+  ASSERT_TRUE(a_again.running()) << read_file(a_again.log_file());
+  EXPECT_EQ(get_json(client, a_again.address(), "/chain")["peers"], Json::array({b.address()}));
 }
 
 }  // namespace

@@ -245,6 +245,32 @@ TEST(SqliteStore, RefusesAnotherSchemaOtherParamsNonDatabaseAndASecondOpener) {
   EXPECT_THROW(store::SqliteStore junk(dir.file(), TestNode::config().params), StoreError);
 }
 
+// A disk that refuses every write.
+class FailingStore : public NodeStore {
+ public:
+  void save_block(const Block&) override { throw StoreError("disk full"); }
+  void save_post(const std::string&, const Json&) override { throw StoreError("disk full"); }
+  void save_peer(const std::string&) override { throw StoreError("disk full"); }
+  void remove_peer(const std::string&) override { throw StoreError("disk full"); }
+};
+
+TEST(Node, AcknowledgesNothingItCouldNotStore) {
+  FailingStore store;
+  TestNode live(&store);
+  bool answered = false;
+  auto handle = [&](const std::string& method, const std::string& target, const std::string& body) {
+    live.node.handle(HttpRequest{method, target, body}, [&](HttpResponse) { answered = true; });
+  };
+  EXPECT_THROW(handle("POST", "/new_transaction", R"({"author": "a", "content": "x"})"),
+               StoreError);
+  EXPECT_THROW(handle("POST", "/add_block", block_to_json(mine_child(genesis_block(), {})).dump()),
+               StoreError);
+  EXPECT_THROW(handle("POST", "/register_node", R"({"node_address": "http://127.0.0.1:8001"})"),
+               StoreError);
+  EXPECT_FALSE(answered);
+  EXPECT_TRUE(live.node.peers().empty());
+}
+
 TEST(Node, DropsAPeerThatKeepsFailingOnlyWhenConfigured) {
   for (double drop_after : {0.0, 30.0}) {
     FixedClock clock;

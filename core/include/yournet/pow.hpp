@@ -4,6 +4,7 @@
 #include <atomic>
 #include <cstdint>
 #include <limits>
+#include <memory>
 
 #include "yournet/block.hpp"
 
@@ -12,6 +13,7 @@ namespace yournet {
 struct MiningRequest {
   Block block;  // nonce and hash are ignored and filled in
   Difficulty difficulty;
+  // Threads searching, the caller's included; capped at MiningPool::kMaxThreads.
   unsigned threads = 1;
   std::uint64_t first_nonce = 0;
   // Inclusive, and capped at UINT64_MAX - 1 so the range's exclusive end is representable.
@@ -27,6 +29,34 @@ struct MiningResult {
   std::uint64_t attempts = 0;
 };
 
+// Helper threads started once and kept: a mine() call with `threads` > 1 searches itself and lends
+// up to `threads - 1` idle helpers, so no thread is started per call (which would cost more than a
+// whole low-difficulty block). Several calls may mine at once from different threads; each still
+// gets the serial answer, helpers are just shared between them.
+class MiningPool {
+ public:
+  static constexpr unsigned kMaxThreads = 64;
+  // Below this difficulty a block takes tens of microseconds, less than waking a helper costs, so
+  // the caller mines alone (the answer is the same either way).
+  static constexpr unsigned kDefaultMinHelperBits = 9;
+
+  explicit MiningPool(unsigned min_helper_bits = kDefaultMinHelperBits);
+  ~MiningPool();  // stops and joins the helpers; no mine() call may still be running
+  MiningPool(const MiningPool&) = delete;
+  MiningPool& operator=(const MiningPool&) = delete;
+
+  MiningResult mine(const MiningRequest& request);
+  unsigned helper_count() const;  // helpers started so far (they start on first need)
+
+  // The pool behind the free function mine().
+  static MiningPool& shared();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// MiningPool::shared().mine(request).
 MiningResult mine(const MiningRequest& request);
 
 }  // namespace yournet

@@ -209,7 +209,6 @@ void Node::run_consensus(std::function<void()> done) {
     transport_.send(peer, HttpRequest{"GET", "/chain", ""},
                     [this, peer, remaining, finish](const std::optional<HttpResponse>& response,
                                                     const std::string& error) {
-                      note_peer_contact(peer, response.has_value());
                       if (!response) {
                         emit("peer_unreachable", Json{{"peer", peer}, {"error", error}});
                       } else if (response->status == 200) {
@@ -219,6 +218,7 @@ void Node::run_consensus(std::function<void()> done) {
                           emit("chain_rejected", Json{{"from", peer}, {"error", e.what()}});
                         }
                       }
+                      note_peer_contact(peer, response.has_value());
                       if (--*remaining == 0) (*finish)();
                     });
   }
