@@ -588,3 +588,26 @@ TEST(Scenario, SimulatorOnlyFeaturesAreNamed) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(Faults, AClockOffsetShiftsThatNodesTimestamps) {
+  auto accepted_id = [](double offset_s) {
+    Json scenario = base_scenario(
+        Json{{"nodes", {{{"clock_offset_s", offset_s}}, Json::object()}},
+             {"timeline",
+              {{{"at_s", 2}, {"do", "post"}, {"node", 0}, {"author", "a"}, {"content", "b"}}}}});
+    auto result = sim::run_scenario(sim::load_scenario(scenario));
+    for (const auto& e : events_of(result.trace)) {
+      if (e["event"] == "post_accepted") return e["detail"]["id"].get<std::string>();
+    }
+    return std::string();
+  };
+  // The simulated wall clock starts at 1,800,000,000 s; node 0 runs 100 s fast.
+  EXPECT_EQ(accepted_id(100),
+            post_id(Json{{"author", "a"}, {"content", "b"}, {"timestamp", 1'800'000'102.0}}));
+  EXPECT_EQ(accepted_id(0),
+            post_id(Json{{"author", "a"}, {"content", "b"}, {"timestamp", 1'800'000'002.0}}));
+}
+
+}  // namespace
