@@ -347,11 +347,10 @@ class World {
         nodes_[static_cast<std::size_t>(to)].node->handle(request, [](HttpResponse) {});
       });
     }
-    at(transmit(link, model, bytes), "deliver", to,
-       [this, from, to, from_incarnation, request = std::move(request),
-        done = std::move(done)]() mutable {
-         deliver(from, to, from_incarnation, std::move(request), std::move(done));
-       });
+    const std::int64_t arrival = transmit(link, model, bytes);
+    const std::uint32_t id = store_message(Message{
+        from, to, from_incarnation, false, std::move(request), std::move(done), std::nullopt});
+    at(arrival, "deliver", to, [this, id] { deliver(id); });
   }
 
   void mine(int self, MiningRequest request, std::function<void(MiningResult)> done) {
@@ -539,21 +538,54 @@ class World {
     }
   }
 
-  void deliver(int from, int to, std::uint32_t from_incarnation, HttpRequest request,
-               ResponseCallback done) {
+  // A request in flight, from its sending to its answer (or timeout); events refer to it by index,
+  // so their closures stay small enough not to allocate.
+  struct Message {
+    int from;
+    int to;
+    std::uint32_t from_incarnation;
+    bool chain_request;
+    HttpRequest request;
+    ResponseCallback done;
+    std::optional<HttpResponse> response;
+  };
+
+  std::uint32_t store_message(Message message) {
+    if (free_messages_.empty()) {
+      messages_.push_back(std::move(message));
+      return static_cast<std::uint32_t>(messages_.size() - 1);
+    }
+    std::uint32_t id = free_messages_.back();
+    free_messages_.pop_back();
+    messages_[id] = std::move(message);
+    return id;
+  }
+
+  // The requester gets its answer, or `error` (then no answer), unless it crashed meanwhile.
+  void finish(std::uint32_t id, const char* error) {
+    Message message = std::move(messages_[id]);
+    free_messages_.push_back(id);
+    if (!alive(message.from, message.from_incarnation)) return;
+    if (error) return message.done(std::nullopt, error);
+    static const std::string kNoError;
+    message.done(message.response, kNoError);
+  }
+
+  void deliver(std::uint32_t id) {
+    Message& message = messages_[id];
+    const int from = message.from, to = message.to;
     SimNode& dst = nodes_[static_cast<std::size_t>(to)];
     if (dst.state != State::up) {
-      drop(from, to, request.target, "down");
-      return at_node(now_us_ + kRequestTimeoutUs, "timeout", from, from_incarnation,
-                     [done] { done(std::nullopt, "timed out"); });
+      drop(from, to, message.request.target, "down");
+      return at(now_us_ + kRequestTimeoutUs, "timeout", from,
+                [this, id] { finish(id, "timed out"); });
     }
     ++messages_delivered_;
-    note_deliver(from, to, request.target, false);
-    const bool chain_request = request.target == "/chain";
-    auto reply = [this, from, to, from_incarnation, chain_request,
-                  done = std::move(done)](HttpResponse response) {
-      respond(from, to, from_incarnation, chain_request, std::move(response), done);
-    };
+    note_deliver(from, to, message.request.target, false);
+    message.chain_request = message.request.target == "/chain";
+    const HttpRequest request =
+        std::move(message.request);  // `message` may move as others are sent
+    auto reply = [this, id](HttpResponse response) { respond(id, std::move(response)); };
     // The same block reaches every node about degree times: parse each distinct body once.
     if (request.target == "/add_block" && request.method == "POST") {
       if (const Block* block = parsed_block(request.body))
@@ -580,10 +612,10 @@ class World {
     return it->second ? &*it->second : nullptr;
   }
 
-  void respond(int from, int to, std::uint32_t from_incarnation, bool chain_request,
-               HttpResponse response, const ResponseCallback& done) {
+  void respond(std::uint32_t id, HttpResponse response) {
+    const int from = messages_[id].from, to = messages_[id].to;
     SimNode& server = nodes_[static_cast<std::size_t>(to)];
-    if (chain_request && response.status == 200) {
+    if (messages_[id].chain_request && response.status == 200) {
       if (server.spec.behaviour == Behaviour::selfish) response.body = public_chain(server);
       if (server.spec.behaviour == Behaviour::tamper)
         response.body = tamper_chain(server, response.body);
@@ -595,15 +627,12 @@ class World {
       why = "response loss";
     if (why) {
       drop(to, from, "response", why);
-      return at_node(now_us_ + kRequestTimeoutUs, "timeout", from, from_incarnation,
-                     [done] { done(std::nullopt, "timed out"); });
+      return at(now_us_ + kRequestTimeoutUs, "timeout", from,
+                [this, id] { finish(id, "timed out"); });
     }
     std::int64_t arrival = transmit(back, model, response.body.size());
-    at_node(arrival, "response", from, from_incarnation,
-            [done, response = std::optional<HttpResponse>(std::move(response))] {
-              static const std::string kNoError;
-              done(response, kNoError);
-            });
+    messages_[id].response = std::move(response);
+    at(arrival, "response", from, [this, id] { finish(id, nullptr); });
   }
 
   // ---- tips, convergence and invariants
@@ -1166,6 +1195,8 @@ class World {
   std::vector<double> cumulative_hash_;
   std::priority_queue<EventKey, std::vector<EventKey>, std::greater<EventKey>> queue_;
   std::vector<EventBody> slots_;
+  std::vector<Message> messages_;
+  std::vector<std::uint32_t> free_messages_;
   std::vector<std::uint32_t> free_slots_;
   std::optional<CurrentEvent> current_;
   std::int64_t now_us_ = 0;
