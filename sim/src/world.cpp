@@ -466,9 +466,9 @@ class World {
       if (c < '0' || c > '9' || index > static_cast<std::int64_t>(nodes_.size())) return -1;
       index = index * 10 + (c - '0');
     }
-    if (index >= static_cast<std::int64_t>(nodes_.size()) ||
-        address != address_of(static_cast<int>(index)))
-      return -1;
+    const bool leading_zero = address[kAddressPrefix.size()] == '0' &&
+                              address.size() > kAddressPrefix.size() + kAddressSuffix.size() + 1;
+    if (index >= static_cast<std::int64_t>(nodes_.size()) || leading_zero) return -1;
     return static_cast<int>(index);
   }
 
