@@ -224,15 +224,13 @@ class World {
   std::int64_t now_us() const { return now_us_; }
 
   void at(std::int64_t time_us, const char* label, int node, std::function<void()> fn) {
-    queue_.push(
-        Event{std::max(time_us, now_us_), sequence_++, label, node, false, 0, std::move(fn)});
+    push(time_us, EventBody{label, node, false, 0, std::move(fn)});
   }
 
   // `fn` runs at `time_us` unless the node crashed or left in between (its incarnation changed).
   void at_node(std::int64_t time_us, const char* label, int node, std::uint32_t incarnation,
                std::function<void()> fn) {
-    queue_.push(Event{std::max(time_us, now_us_), sequence_++, label, node, true, incarnation,
-                      std::move(fn)});
+    push(time_us, EventBody{label, node, true, incarnation, std::move(fn)});
   }
 
   bool alive(int node, std::uint32_t incarnation) const {
@@ -245,19 +243,16 @@ class World {
             nodes_[static_cast<std::size_t>(node)].incarnation, std::move(fn));
   }
 
-  bool traced(const std::string& kind) const {
-    static const std::set<std::string> kMessageLevel = {"send", "deliver", "drop", "peer_added",
-                                                        "peer_unreachable"};
-    static const std::set<std::string> kNodeLevel = {
-        "block_accepted",   "tip",           "block_orphaned", "post_accepted", "mine_done",
-        "request_rejected", "chain_rejected"};
-    switch (scenario_.trace) {
-      case TraceDetail::full:
-        return true;
-      case TraceDetail::blocks:
-        return !kMessageLevel.count(kind);
-      case TraceDetail::minimal:
-        return !kMessageLevel.count(kind) && !kNodeLevel.count(kind);
+  bool traced(std::string_view kind) const {
+    if (scenario_.trace == TraceDetail::full) return true;
+    for (std::string_view message_level :
+         {"send", "deliver", "drop", "peer_added", "peer_unreachable"}) {
+      if (kind == message_level) return false;
+    }
+    if (scenario_.trace == TraceDetail::blocks) return true;
+    for (std::string_view node_level : {"block_accepted", "tip", "block_orphaned", "post_accepted",
+                                        "mine_done", "request_rejected", "chain_rejected"}) {
+      if (kind == node_level) return false;
     }
     return true;
   }
@@ -352,11 +347,10 @@ class World {
         nodes_[static_cast<std::size_t>(to)].node->handle(request, [](HttpResponse) {});
       });
     }
-    at(transmit(link, model, bytes), "deliver", to,
-       [this, from, to, from_incarnation, request = std::move(request),
-        done = std::move(done)]() mutable {
-         deliver(from, to, from_incarnation, std::move(request), std::move(done));
-       });
+    const std::int64_t arrival = transmit(link, model, bytes);
+    const std::uint32_t id = store_message(Message{
+        from, to, from_incarnation, false, std::move(request), std::move(done), std::nullopt});
+    at(arrival, "deliver", to, [this, id] { deliver(id); });
   }
 
   void mine(int self, MiningRequest request, std::function<void(MiningResult)> done) {
@@ -390,14 +384,16 @@ class World {
     }
     std::uint64_t processed = 0;
     while (!stop_ && !queue_.empty() && queue_.top().time_us <= scenario_.stop_at_us) {
-      Event event = std::move(const_cast<Event&>(queue_.top()));
+      const EventKey key = queue_.top();
       queue_.pop();
-      now_us_ = event.time_us;
+      EventBody event = std::move(slots_[key.slot]);
+      free_slots_.push_back(key.slot);
+      now_us_ = key.time_us;
       if (event.guarded && !alive(event.node, event.incarnation)) continue;
-      current_ = &event;
+      current_ = CurrentEvent{event.label, event.node, key.sequence};
       ++processed;
       event.fn();
-      current_ = nullptr;
+      current_.reset();
       if (options_.progress && processed % kProgressEvery == 0) {
         options_.progress(now_us_, scenario_.stop_at_us, event_count_);
       }
@@ -414,18 +410,40 @@ class World {
   std::string trace_sha256() { return trace_hash_.finish_hex(); }
 
  private:
-  struct Event {
+  // The heap orders small keys; the bodies (with their closures) stay put in a slab.
+  struct EventKey {
     std::int64_t time_us;
     std::uint64_t sequence;
+    std::uint32_t slot;
+    bool operator>(const EventKey& other) const {
+      return time_us != other.time_us ? time_us > other.time_us : sequence > other.sequence;
+    }
+  };
+  struct EventBody {
     const char* label;  // names the event when an invariant breaks
     int node;
     bool guarded;  // runs only if `node` is still up in this incarnation
     std::uint32_t incarnation;
     std::function<void()> fn;
-    bool operator>(const Event& other) const {
-      return time_us != other.time_us ? time_us > other.time_us : sequence > other.sequence;
-    }
   };
+  struct CurrentEvent {
+    const char* label;
+    int node;
+    std::uint64_t sequence;
+  };
+
+  void push(std::int64_t time_us, EventBody body) {
+    std::uint32_t slot;
+    if (free_slots_.empty()) {
+      slot = static_cast<std::uint32_t>(slots_.size());
+      slots_.push_back(std::move(body));
+    } else {
+      slot = free_slots_.back();
+      free_slots_.pop_back();
+      slots_[slot] = std::move(body);
+    }
+    queue_.push(EventKey{std::max(time_us, now_us_), sequence_++, slot});
+  }
 
   std::unique_ptr<Node> make_node(int self) {
     SimNode& n = nodes_[static_cast<std::size_t>(self)];
@@ -448,9 +466,9 @@ class World {
       if (c < '0' || c > '9' || index > static_cast<std::int64_t>(nodes_.size())) return -1;
       index = index * 10 + (c - '0');
     }
-    if (index >= static_cast<std::int64_t>(nodes_.size()) ||
-        address != address_of(static_cast<int>(index)))
-      return -1;
+    const bool leading_zero = address[kAddressPrefix.size()] == '0' &&
+                              address.size() > kAddressPrefix.size() + kAddressSuffix.size() + 1;
+    if (index >= static_cast<std::int64_t>(nodes_.size()) || leading_zero) return -1;
     return static_cast<int>(index);
   }
 
@@ -520,21 +538,54 @@ class World {
     }
   }
 
-  void deliver(int from, int to, std::uint32_t from_incarnation, HttpRequest request,
-               ResponseCallback done) {
+  // A request in flight, from its sending to its answer (or timeout); events refer to it by index,
+  // so their closures stay small enough not to allocate.
+  struct Message {
+    int from;
+    int to;
+    std::uint32_t from_incarnation;
+    bool chain_request;
+    HttpRequest request;
+    ResponseCallback done;
+    std::optional<HttpResponse> response;
+  };
+
+  std::uint32_t store_message(Message message) {
+    if (free_messages_.empty()) {
+      messages_.push_back(std::move(message));
+      return static_cast<std::uint32_t>(messages_.size() - 1);
+    }
+    std::uint32_t id = free_messages_.back();
+    free_messages_.pop_back();
+    messages_[id] = std::move(message);
+    return id;
+  }
+
+  // The requester gets its answer, or `error` (then no answer), unless it crashed meanwhile.
+  void finish(std::uint32_t id, const char* error) {
+    Message message = std::move(messages_[id]);
+    free_messages_.push_back(id);
+    if (!alive(message.from, message.from_incarnation)) return;
+    if (error) return message.done(std::nullopt, error);
+    static const std::string kNoError;
+    message.done(message.response, kNoError);
+  }
+
+  void deliver(std::uint32_t id) {
+    Message& message = messages_[id];
+    const int from = message.from, to = message.to;
     SimNode& dst = nodes_[static_cast<std::size_t>(to)];
     if (dst.state != State::up) {
-      drop(from, to, request.target, "down");
-      return at_node(now_us_ + kRequestTimeoutUs, "timeout", from, from_incarnation,
-                     [done] { done(std::nullopt, "timed out"); });
+      drop(from, to, message.request.target, "down");
+      return at(now_us_ + kRequestTimeoutUs, "timeout", from,
+                [this, id] { finish(id, "timed out"); });
     }
     ++messages_delivered_;
-    note_deliver(from, to, request.target, false);
-    const bool chain_request = request.target == "/chain";
-    auto reply = [this, from, to, from_incarnation, chain_request,
-                  done = std::move(done)](HttpResponse response) {
-      respond(from, to, from_incarnation, chain_request, std::move(response), done);
-    };
+    note_deliver(from, to, message.request.target, false);
+    message.chain_request = message.request.target == "/chain";
+    const HttpRequest request =
+        std::move(message.request);  // `message` may move as others are sent
+    auto reply = [this, id](HttpResponse response) { respond(id, std::move(response)); };
     // The same block reaches every node about degree times: parse each distinct body once.
     if (request.target == "/add_block" && request.method == "POST") {
       if (const Block* block = parsed_block(request.body))
@@ -561,10 +612,10 @@ class World {
     return it->second ? &*it->second : nullptr;
   }
 
-  void respond(int from, int to, std::uint32_t from_incarnation, bool chain_request,
-               HttpResponse response, const ResponseCallback& done) {
+  void respond(std::uint32_t id, HttpResponse response) {
+    const int from = messages_[id].from, to = messages_[id].to;
     SimNode& server = nodes_[static_cast<std::size_t>(to)];
-    if (chain_request && response.status == 200) {
+    if (messages_[id].chain_request && response.status == 200) {
       if (server.spec.behaviour == Behaviour::selfish) response.body = public_chain(server);
       if (server.spec.behaviour == Behaviour::tamper)
         response.body = tamper_chain(server, response.body);
@@ -576,12 +627,12 @@ class World {
       why = "response loss";
     if (why) {
       drop(to, from, "response", why);
-      return at_node(now_us_ + kRequestTimeoutUs, "timeout", from, from_incarnation,
-                     [done] { done(std::nullopt, "timed out"); });
+      return at(now_us_ + kRequestTimeoutUs, "timeout", from,
+                [this, id] { finish(id, "timed out"); });
     }
     std::int64_t arrival = transmit(back, model, response.body.size());
-    at_node(arrival, "response", from, from_incarnation,
-            [done, response = std::move(response)] { done(response, ""); });
+    messages_[id].response = std::move(response);
+    at(arrival, "response", from, [this, id] { finish(id, nullptr); });
   }
 
   // ---- tips, convergence and invariants
@@ -671,7 +722,11 @@ class World {
     n.last_tip = tip.hash;
     n.last_work = tree.tip_work();
     n.reorg_depth = 0;
-    trace(self, "tip", Json{{"hash", tip.hash}, {"height", tip.index}});
+    if (traced("tip")) {
+      trace(self, "tip", Json{{"hash", tip.hash}, {"height", tip.index}});
+    } else {
+      ++event_count_;
+    }
     note_convergence();
   }
 
@@ -682,7 +737,10 @@ class World {
     const double mean_us = scenario_.target_interval_s * 1e6;
     at(now_us_ + static_cast<std::int64_t>(std::llround(mining_rng_.exponential(mean_us))),
        "discovery", -1, [this] {
-         if (scenario_.max_blocks && blocks_mined_ >= *scenario_.max_blocks) return;
+         if (scenario_.max_blocks && blocks_mined_ >= *scenario_.max_blocks) {
+           for (std::size_t i = 0; i < nodes_.size(); ++i) release_all(static_cast<int>(i));
+           return;
+         }
          // The whole network finds blocks at the target rate; the finder is drawn by hash share. A
          // node that is down or not mining lets its share go by (thinning keeps the process
          // Poisson).
@@ -821,6 +879,13 @@ class World {
     }
   }
 
+  // A selfish miner that stops mining can no longer extend its lead: it publishes what it holds.
+  void release_all(int self) {
+    SimNode& n = nodes_[static_cast<std::size_t>(self)];
+    if (n.withheld.empty() || n.state != State::up) return;
+    selfish_react(self, n.node->tree().height());
+  }
+
   // ---- the timeline
   // -------------------------------------------------------------------------------
 
@@ -870,6 +935,7 @@ class World {
       trace(action.node, "auto_mine", Json{{"on", action.on}});
       for_nodes(action.node, [this, &action](int i, SimNode& n) {
         n.auto_mine = action.on;
+        if (!action.on) release_all(i);
         real_mining_step(i);
       });
     } else if (kind == "partition") {
@@ -1127,8 +1193,12 @@ class World {
   std::vector<int> group_;                    // partition group of each node; equal groups can talk
   double total_hash_ = 0;
   std::vector<double> cumulative_hash_;
-  std::priority_queue<Event, std::vector<Event>, std::greater<Event>> queue_;
-  const Event* current_ = nullptr;
+  std::priority_queue<EventKey, std::vector<EventKey>, std::greater<EventKey>> queue_;
+  std::vector<EventBody> slots_;
+  std::vector<Message> messages_;
+  std::vector<std::uint32_t> free_messages_;
+  std::vector<std::uint32_t> free_slots_;
+  std::optional<CurrentEvent> current_;
   std::int64_t now_us_ = 0;
   std::uint64_t sequence_ = 0;
   bool stop_ = false;
