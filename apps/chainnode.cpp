@@ -5,6 +5,7 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -146,12 +147,20 @@ int main(int argc, char** argv) {
     LogObserver observer;
 
     Node* node_ptr = nullptr;
+    std::optional<std::string> store_failure;
     net::HttpServerOptions server_options;
     server_options.host = host;
     server_options.port = static_cast<unsigned short>(port);
-    net::HttpServer server(io, server_options, [&node_ptr](HttpRequest request, Node::Respond respond) {
+    net::HttpServer server(io, server_options, [&](HttpRequest request, Node::Respond respond) {
       spdlog::debug("{} {}", request.method, request.target);
-      node_ptr->handle(request, std::move(respond));
+      try {
+        node_ptr->handle(request, std::move(respond));
+      } catch (const StoreError& e) {
+        // The server would answer 500 and serve on, with state the store no longer matches (a
+        // block it failed to keep makes every later block unloadable): stop without answering.
+        store_failure = e.what();
+        io.stop();
+      }
     });
 
     NodeConfig config;
@@ -188,6 +197,7 @@ int main(int argc, char** argv) {
     spdlog::info("listening on {} (difficulty {}, {} peer(s))", config.self_address,
                  config.params.difficulty.describe(), node.peers().size());
     io.run();
+    if (store_failure) throw StoreError(*store_failure);
     spdlog::info("stopped");
   } catch (const StoreError& e) {
     // Stopping is the only safe answer: the node must not acknowledge what it cannot keep.

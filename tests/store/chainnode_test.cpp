@@ -93,14 +93,19 @@ std::string read_file(const fs::path& file) {
 // One chainnode process on 127.0.0.1, on a port the system picks, its output in a log file.
 class Chainnode {
  public:
+  // `launcher` runs before the binary, which it is handed as "$0" (e.g. a shell that sets limits).
   Chainnode(const fs::path& work, const std::string& data_dir,
-            const std::vector<std::string>& extra = {})
+            const std::vector<std::string>& extra = {},
+            const std::vector<std::string>& launcher = {})
       : work_(work) {
     const std::string port_file = (work_ / "port").string();
     fs::remove(port_file);
-    std::vector<std::string> args = {YOURNET_CHAINNODE, "--port",       "0",
-                                     "--port-file",     port_file,      "--data",
-                                     data_dir,          "--difficulty", "1"};
+    std::vector<std::string> args = launcher;
+    for (const std::string& arg : {std::string(YOURNET_CHAINNODE), std::string("--port"),
+                                   std::string("0"), std::string("--port-file"), port_file,
+                                   std::string("--data"), data_dir, std::string("--difficulty"),
+                                   std::string("1")})
+      args.push_back(arg);
     std::vector<char*> argv;
     args.insert(args.end(), extra.begin(), extra.end());
     for (auto& arg : args) argv.push_back(arg.data());
@@ -333,6 +338,37 @@ TEST(Chainnode, AdvertisesTheAddressGivenAndRestoresItsPeers) {
   Chainnode a_again(dir_a.path(), (dir_a.path() / "data").string());
   ASSERT_TRUE(a_again.running()) << read_file(a_again.log_file());
   EXPECT_EQ(get_json(client, a_again.address(), "/chain")["peers"], Json::array({b.address()}));
+}
+
+TEST(Chainnode, StopsWhenItsStoreFailsAndLeavesALoadableDatabase) {
+  TempDir dir;
+  const std::string data = (dir.path() / "data").string();
+  Client client;
+  std::set<std::string> acknowledged;
+  {
+    // A 64 KiB cap on file size (128 blocks of 512 bytes), SIGXFSZ ignored so that a write past
+    // it fails with EFBIG: the store fails after a few large posts, as on a full disk.
+    Chainnode node(dir.path(), data, {},
+                   {"/bin/sh", "-c", "trap '' XFSZ; ulimit -f 128; exec \"$0\" \"$@\""});
+    ASSERT_TRUE(node.running()) << read_file(node.log_file());
+    int refused = 0;
+    for (int i = 0; i < 100 && refused == 0; ++i) {
+      const std::string content = std::to_string(i) + std::string(4000, 'x');
+      HttpResponse posted =
+          client.call(node.address(), "POST", "/new_transaction", post_body(content));
+      if (posted.status == 201) {
+        acknowledged.insert(content);
+      } else {
+        ++refused;
+      }
+    }
+    ASSERT_EQ(refused, 1) << "the store never failed";
+    EXPECT_EQ(node.wait_exit(), 1) << read_file(node.log_file());
+    EXPECT_NE(read_file(node.log_file()).find("storage failed"), std::string::npos);
+  }
+  Chainnode restarted(dir.path(), data);
+  ASSERT_TRUE(restarted.running()) << read_file(restarted.log_file());
+  EXPECT_EQ(posts_held(client, restarted.address()), acknowledged);
 }
 
 }  // namespace
