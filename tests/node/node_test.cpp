@@ -7,9 +7,11 @@
 
 #include <gtest/gtest.h>
 
+#include "test_util.hpp"
 #include "yournet/node/node.hpp"
 
 using namespace yournet;
+using yournet::test::mine_child;
 
 namespace {
 
@@ -41,6 +43,7 @@ class TestNetwork : public Transport {
     return ref;
   }
   void send(const std::string& peer, HttpRequest request, ResponseCallback done) override {
+    ++sent[request.target];
     queue.push_back([this, peer, request, done] {
       auto it = nodes.find(peer);
       if (it == nodes.end() || down.count(peer)) return done(std::nullopt, "connection refused");
@@ -68,6 +71,7 @@ class TestNetwork : public Transport {
   std::map<std::string, std::unique_ptr<Node>> nodes;
   std::set<std::string> down;
   std::deque<std::function<void()>> queue;
+  std::map<std::string, int> sent;  // requests sent, by target
 };
 
 const std::string A = "http://127.0.0.1:8000/", B = "http://127.0.0.1:8001/", C = "http://127.0.0.1:8002/";
@@ -189,6 +193,35 @@ TEST(Node, PeerAddressesAreNormalized) {
   EXPECT_FALSE(normalize_peer_address("http://a:99999"));
   EXPECT_FALSE(normalize_peer_address("http://a:1/chain"));
   EXPECT_FALSE(normalize_peer_address("http://user@a:1"));
+}
+
+TEST(Node, OrphanBurstCostsAtMostTwoConsensusRounds) {
+  TestNetwork net;
+  Node& a = net.add(A);
+  net.add(B), net.add(C);
+  ASSERT_TRUE(a.add_peer(B));
+  ASSERT_TRUE(a.add_peer(C));
+  // Blocks whose parent nobody has: each would start a fetch of every peer's whole chain.
+  Block unknown_parent = genesis_block();
+  unknown_parent.index = 7;
+  unknown_parent.hash = std::string(64, 'e');
+  for (int i = 0; i < 50; ++i) {
+    Block orphan = mine_child(unknown_parent, {}, Difficulty::bits(4), i);
+    HttpResponse answer{-1, ""};
+    a.handle(HttpRequest{"POST", "/add_block", block_to_json(orphan).dump()},
+             [&](HttpResponse r) { answer = r; });
+    ASSERT_EQ(answer.status, 202) << answer.body;
+  }
+  EXPECT_EQ(net.sent["/chain"], 2);  // one round in flight
+  int rounds_done = 0;
+  a.run_consensus([&] { ++rounds_done; });
+  net.drain();
+  EXPECT_EQ(net.sent["/chain"], 4);  // and one more after it, for every call made meanwhile
+  EXPECT_EQ(rounds_done, 1);
+  a.run_consensus([&] { ++rounds_done; });  // idle again: a round of its own
+  net.drain();
+  EXPECT_EQ(net.sent["/chain"], 6);
+  EXPECT_EQ(rounds_done, 2);
 }
 
 }  // namespace

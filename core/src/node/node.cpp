@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <utility>
 
 namespace yournet {
 namespace {
@@ -202,8 +203,25 @@ void Node::run_consensus(std::function<void()> done) {
     done();
     return;
   }
+  if (consensus_running_) {
+    consensus_next_.push_back(std::move(done));
+    return;
+  }
+  start_consensus_round({std::move(done)});
+}
+
+void Node::start_consensus_round(std::vector<std::function<void()>> waiters) {
+  if (peers_.empty()) {  // all dropped during the round before
+    for (const auto& waiter : waiters) waiter();
+    return;
+  }
+  consensus_running_ = true;
   auto remaining = std::make_shared<std::size_t>(peers_.size());
-  auto finish = std::make_shared<std::function<void()>>(std::move(done));
+  auto finish = std::make_shared<std::function<void()>>([this, waiters = std::move(waiters)] {
+    consensus_running_ = false;
+    if (!consensus_next_.empty()) start_consensus_round(std::exchange(consensus_next_, {}));
+    for (const auto& waiter : waiters) waiter();
+  });
   const std::vector<std::string> targets = peers_;  // a failure may drop a peer meanwhile
   for (const auto& peer : targets) {
     transport_.send(peer, HttpRequest{"GET", "/chain", ""},
