@@ -50,10 +50,9 @@ class Cluster {
   }
 
   // Only before start(): the nodes are built on the test thread while the io_context is idle.
-  std::string add_node() {
+  std::string add_node(net::HttpServerOptions options = {}) {
     auto live = std::make_unique<LiveNode>();
     LiveNode* raw = live.get();
-    net::HttpServerOptions options;
     options.port = 0;
     live->server = std::make_unique<net::HttpServer>(
         io_, options, [raw](HttpRequest request, Node::Respond respond) { raw->node->handle(request, respond); });
@@ -260,6 +259,26 @@ TEST(LiveNode, SilentOrClosedPeerDoesNotStallMining) {
   HttpResponse registered = cluster.call(a, "POST", "/register_with", R"({"node_address": ")" + silent_peer + "\"}");
   EXPECT_EQ(registered.status, 502);
   cluster.stop();  // before `silent` and `held` go, as the io thread uses them
+}
+
+TEST(LiveNode, IdleAndTricklingConnectionsCannotLockOthersOut) {
+  Cluster cluster;
+  net::HttpServerOptions options;
+  options.max_connections = 4;
+  const std::string a = cluster.add_node(options);
+  cluster.start();
+  const tcp::endpoint endpoint(asio::ip::make_address("127.0.0.1"),
+                               static_cast<unsigned short>(std::stoi(a.substr(a.rfind(':') + 1))));
+  asio::io_context client_io;
+  std::vector<tcp::socket> hogs;
+  for (int i = 0; i < 8; ++i) {
+    hogs.emplace_back(client_io);
+    hogs.back().connect(endpoint);
+    // Half say nothing, half start a request and never finish it (slowloris).
+    if (i % 2) asio::write(hogs.back(), asio::buffer(std::string("POST /new_transaction HTTP/1.1\r\n")));
+  }
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(cluster.call(a, "GET", "/status").status, 200) << i;
+  EXPECT_EQ(cluster.call(a, "POST", "/new_transaction", R"({"author": "a", "content": "x"})").status, 201);
 }
 
 TEST(PeerUrl, ParsesHostPortAndBasePath) {
