@@ -27,10 +27,13 @@ using namespace yournet;
 
 namespace {
 
+// One line per accepted block, reorg, peer change and refused request at info; what every
+// request or every sync round would repeat (an accepted post, a peer that did not answer) at debug.
 class LogObserver : public NodeObserver {
  public:
   void on_event(const std::string& kind, const Json& detail) override {
-    spdlog::info("{} {}", kind, detail.dump());
+    const bool routine = kind == "post_accepted" || kind == "peer_unreachable";
+    spdlog::log(routine ? spdlog::level::debug : spdlog::level::info, "{} {}", kind, detail.dump());
   }
 };
 

@@ -72,13 +72,15 @@ class Session : public std::enable_shared_from_this<Session> {
   void on_read(const beast::error_code& ec) {
     stop_reading();
     if (ec == http::error::body_limit) {
-      HttpResponse too_large{413,
-                             "Request body too large: the limit is " +
-                                 std::to_string(shared_->options.body_limit) + " bytes",
-                             "text/plain; charset=utf-8"};
-      return write(too_large, false, true);
+      return refuse(413, "Request body too large: the limit is " +
+                             std::to_string(shared_->options.body_limit) + " bytes");
     }
-    if (ec) return close();  // end of stream, timeout or malformed HTTP
+    if (ec == http::error::header_limit) return refuse(431, "Request header fields too large");
+    if (ec && ec != http::error::end_of_stream && ec != http::error::partial_message &&
+        ec.category() == http::make_error_code(http::error::bad_target).category()) {
+      return refuse(400, "Malformed HTTP request: " + ec.message());
+    }
+    if (ec) return close();  // end of stream, a half-sent request, or a timeout
     auto& message = parser_->get();
     HttpRequest request{std::string(message.method_string()), std::string(message.target()),
                         std::move(message.body())};
@@ -122,7 +124,14 @@ class Session : public std::enable_shared_from_this<Session> {
                       });
   }
 
-  // After an early answer (413), reads and discards what the client still sends, so that closing
+  // Answers a request the handler never sees (one log line, as the node logs its refusals), then
+  // closes the connection.
+  void refuse(int status, const std::string& why) {
+    spdlog::info("request_rejected {}", Json{{"status", status}, {"error", why}}.dump());
+    write(HttpResponse{status, why, "text/plain; charset=utf-8"}, false, true);
+  }
+
+  // After an early answer (413, 400), reads and discards what the client still sends, so that closing
   // does not reset the connection before the client has read the answer.
   void drain() {
     beast::error_code ignored;

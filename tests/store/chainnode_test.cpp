@@ -17,6 +17,7 @@
 #include <filesystem>
 #include <fstream>
 #include <future>
+#include <map>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -369,6 +370,41 @@ TEST(Chainnode, StopsWhenItsStoreFailsAndLeavesALoadableDatabase) {
   Chainnode restarted(dir.path(), data);
   ASSERT_TRUE(restarted.running()) << read_file(restarted.log_file());
   EXPECT_EQ(posts_held(client, restarted.address()), acknowledged);
+}
+
+TEST(Chainnode, LogsOneLineForEachBlockPeerChangeAndRefusalAndNothingPerPost) {
+  TempDir dir, peer_dir;
+  Client client;
+  Chainnode peer(peer_dir.path(), (peer_dir.path() / "data").string());
+  Chainnode node(dir.path(), (dir.path() / "data").string());
+  ASSERT_TRUE(node.running() && peer.running()) << read_file(node.log_file());
+  const std::string body = Json{{"node_address", peer.address()}}.dump();
+  ASSERT_EQ(client.call(node.address(), "POST", "/register_with", body).status, 200);
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_EQ(client.call(node.address(), "POST", "/new_transaction", post_body("p")).status, 201);
+  }
+  ASSERT_EQ(client.call(node.address(), "GET", "/mine").body, "Block #1 is mined.");
+  EXPECT_EQ(client.call(node.address(), "GET", "/nowhere").status, 404);
+  EXPECT_EQ(client.call(node.address(), "POST", "/add_block", "{}").status, 400);
+  const std::string huge = post_body(std::string(2u << 20, 'x'));
+  EXPECT_EQ(client.call(node.address(), "POST", "/new_transaction", huge).status, 413);
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(client.call(node.address(), "GET", "/chain").status, 200);
+  node.kill_hard();
+
+  std::map<std::string, int> lines;  // by the event that starts the message
+  std::istringstream log(read_file(node.log_file()));
+  for (std::string line; std::getline(log, line);) {
+    auto level = line.find("] [");
+    auto message = line.find("] ", level + 3);
+    ASSERT_NE(message, std::string::npos) << line;
+    EXPECT_NE(line.find("[info]", level), std::string::npos) << line;
+    ++lines[line.substr(message + 2, line.find(' ', message + 2) - message - 2)];
+  }
+  EXPECT_EQ(lines["block_accepted"], 1);
+  EXPECT_EQ(lines["peer_added"], 1);
+  EXPECT_EQ(lines["request_rejected"], 3);  // 404, 400 and 413
+  EXPECT_EQ(lines["post_accepted"], 0);
+  EXPECT_EQ(lines["chain"], 0);
 }
 
 }  // namespace
