@@ -135,6 +135,7 @@ TEST(Node, BadInputIsRefusedWithReasonAndLeavesStateUnchanged) {
       {"POST", "/add_block", R"({"index": 1, "transactions": [], "timestamp": 1.0, "previous_hash": "x", "nonce": 0, "hash": "00"})", 400},
       {"POST", "/register_node", R"({"node_address": "ftp://x"})", 400},
       {"POST", "/register_with", R"({"node_address": "http://example.com/evil?x"})", 400},
+      {"POST", "/register_with", R"({"node_address": "http://127.0.0.1:8000"})", 400},  // itself
       {"GET", "/nowhere", "", 404},
       {"GET", "/new_transaction", "", 405},
       {"POST", "/chain", "", 405},
@@ -222,6 +223,20 @@ TEST(Node, OrphanBurstCostsAtMostTwoConsensusRounds) {
   net.drain();
   EXPECT_EQ(net.sent["/chain"], 6);
   EXPECT_EQ(rounds_done, 2);
+}
+
+TEST(Node, FailedRegistrationSaysWhatThePeerAnswered) {
+  TestNetwork net;
+  net.add(A);
+  NodeConfig full;  // a node that takes no peers
+  full.self_address = B;
+  full.params.difficulty = Difficulty::bits(4);
+  full.max_peers = 0;
+  net.nodes[B] = std::make_unique<Node>(full, net, net.clock, net.miner);
+  HttpResponse answer = net.call(A, "POST", "/register_with", R"({"node_address": "http://127.0.0.1:8001"})");
+  EXPECT_EQ(answer.status, 502);
+  EXPECT_NE(answer.body.find("peer answered 400: this node has as many peers as it takes (0)"), std::string::npos) << answer.body;
+  EXPECT_TRUE(net.nodes[A]->peers().empty());
 }
 
 }  // namespace

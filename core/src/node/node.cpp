@@ -375,28 +375,35 @@ void Node::receive_block(const Block& block, const Respond& respond) {
   }
 }
 
-void Node::handle_register_node(const HttpRequest& request, Respond& respond) {
+Expected<std::string, HttpResponse> Node::requested_peer(const HttpRequest& request) const {
   HttpResponse error;
   auto json = parse_object(request.body, error);
-  if (!json) return respond(error);
+  if (!json) return unexpected(error);
   auto address = json->find("node_address");
-  if (address == json->end() || !address->is_string()) {
-    return respond(text(400, "\"node_address\" must be a string"));
+  std::optional<std::string> peer;
+  if (address != json->end() && address->is_string()) {
+    peer = normalize_peer_address(address->get<std::string>());
   }
-  if (!add_peer(address->get<std::string>())) {
-    return respond(text(400, "\"node_address\" must be http://host:port (and peers not full)"));
+  if (!peer) return unexpected(text(400, "\"node_address\" must be http://host:port"));
+  if (*peer == config_.self_address) {
+    return unexpected(text(400, "\"node_address\" is this node's own address"));
+  }
+  return *peer;
+}
+
+void Node::handle_register_node(const HttpRequest& request, Respond& respond) {
+  auto peer = requested_peer(request);
+  if (!peer) return respond(peer.error());
+  if (!add_peer(*peer)) {
+    return respond(text(400, "this node has as many peers as it takes (" +
+                                 std::to_string(config_.max_peers) + ")"));
   }
   respond(json_response(200, chain_body()));
 }
 
 void Node::handle_register_with(const HttpRequest& request, Respond respond) {
-  HttpResponse error;
-  auto json = parse_object(request.body, error);
-  if (!json) return respond(error);
-  auto address = json->find("node_address");
-  std::optional<std::string> peer;
-  if (address != json->end() && address->is_string()) peer = normalize_peer_address(address->get<std::string>());
-  if (!peer) return respond(text(400, "\"node_address\" must be http://host:port"));
+  auto peer = requested_peer(request);
+  if (!peer) return respond(peer.error());
   Json body{{"node_address", config_.self_address}};
   transport_.send(*peer, HttpRequest{"POST", "/register_node", body.dump()},
                   [this, peer = *peer, respond](const std::optional<HttpResponse>& response,
@@ -404,7 +411,8 @@ void Node::handle_register_with(const HttpRequest& request, Respond respond) {
                     if (!response) return respond(text(502, "Registration failed: " + failure));
                     if (response->status != 200) {
                       return respond(text(502, "Registration failed: peer answered " +
-                                                   std::to_string(response->status)));
+                                                   std::to_string(response->status) + ": " +
+                                                   response->body.substr(0, 200)));
                     }
                     Json remote;
                     try {
