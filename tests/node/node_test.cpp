@@ -7,29 +7,18 @@
 
 #include <gtest/gtest.h>
 
+#include "node_doubles.hpp"
 #include "test_util.hpp"
 #include "yournet/node/node.hpp"
 
 using namespace yournet;
+using yournet::test::FixedClock;
+using yournet::test::InlineMiner;
 using yournet::test::mine_child;
 
 namespace {
 
 class TestNetwork;
-
-class FakeClock : public Clock {
- public:
-  double now() const override { return seconds; }
-  void after(double, std::function<void()>) override {}
-  double seconds = 1795527804.25;
-};
-
-class InlineMiner : public MiningService {
- public:
-  void mine(MiningRequest request, std::function<void(MiningResult)> done) override {
-    done(yournet::mine(request));
-  }
-};
 
 class TestNetwork : public Transport {
  public:
@@ -66,7 +55,7 @@ class TestNetwork : public Transport {
     return out;
   }
 
-  FakeClock clock;
+  FixedClock clock;
   InlineMiner miner;
   std::map<std::string, std::unique_ptr<Node>> nodes;
   std::set<std::string> down;

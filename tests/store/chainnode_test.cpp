@@ -202,14 +202,16 @@ TEST(Chainnode, KeepsAcknowledgedPostsAndBlocksAfterSigkill) {
   {
     Chainnode node(dir.path(), data);
     ASSERT_TRUE(node.running()) << read_file(node.log_file());
-    for (int i = 0; i < 5; ++i) {
-      ASSERT_EQ(
-          client
-              .call(node.address(), "POST", "/new_transaction", post_body("p" + std::to_string(i)))
-              .status,
-          201);
-      acknowledged.insert("p" + std::to_string(i));
-    }
+    auto post = [&](int from, int to) {
+      for (int i = from; i < to; ++i) {
+        const std::string content = "p" + std::to_string(i);
+        ASSERT_EQ(
+            client.call(node.address(), "POST", "/new_transaction", post_body(content)).status,
+            201);
+        acknowledged.insert(content);
+      }
+    };
+    ASSERT_NO_FATAL_FAILURE(post(0, 5));
     ASSERT_EQ(client.call(node.address(), "GET", "/mine").body, "Block #1 is mined.");
     // A block from outside, built by the test on the node's tip.
     Json tip = get_json(client, node.address(), "/chain")["chain"][1];
@@ -225,14 +227,7 @@ TEST(Chainnode, KeepsAcknowledgedPostsAndBlocksAfterSigkill) {
         client.call(node.address(), "POST", "/add_block", block_to_json(mined.block).dump()).status,
         201);
     acknowledged.insert("from a block");
-    for (int i = 5; i < 8; ++i) {
-      ASSERT_EQ(
-          client
-              .call(node.address(), "POST", "/new_transaction", post_body("p" + std::to_string(i)))
-              .status,
-          201);
-      acknowledged.insert("p" + std::to_string(i));
-    }
+    ASSERT_NO_FATAL_FAILURE(post(5, 8));
     chain_before = get_json(client, node.address(), "/chain")["chain"];
     node.kill_hard();  // right after the last 201
   }
