@@ -228,4 +228,26 @@ TEST(Node, FailedRegistrationSaysWhatThePeerAnswered) {
   EXPECT_TRUE(net.nodes[A]->peers().empty());
 }
 
+TEST(Node, AChainThatCannotChangeAnythingIsNotValidatedAgain) {
+  TestNetwork net;
+  Node& a = net.add(A);
+  for (const char* content : {"1", "2"}) {
+    net.call(A, "POST", "/new_transaction", R"({"author": "a", "content": ")" + std::string(content) + "\"}");
+    ASSERT_EQ(net.call(A, "GET", "/mine").body, std::string("Block #") + content + " is mined.");
+  }
+  // Our own chain, as a peer in step sends it every sync round: not worth the cost of checking
+  // every block of it again (a forged middle block, which validation would catch, shows it is not).
+  Json same = a.chain_body();
+  same["chain"][1]["transactions"][0]["content"] = "forged";
+  EXPECT_EQ(a.accept_chain(same, B), std::nullopt);
+  // Longer, or ending elsewhere: validated.
+  Json longer = same;
+  longer["chain"].push_back(longer["chain"][2]);
+  EXPECT_TRUE(a.accept_chain(longer, B));
+  Json unknown_tip = same;
+  unknown_tip["chain"][2]["hash"] = std::string(64, '0');
+  EXPECT_TRUE(a.accept_chain(unknown_tip, B));
+  EXPECT_EQ(a.tree().size(), 3u);
+}
+
 }  // namespace
