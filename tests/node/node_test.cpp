@@ -250,4 +250,21 @@ TEST(Node, AChainThatCannotChangeAnythingIsNotValidatedAgain) {
   EXPECT_EQ(a.tree().size(), 3u);
 }
 
+TEST(Node, MinedBlocksStayWithinWhatPeersAccept) {
+  TestNetwork net;
+  Node& a = net.add(A);
+  Node& b = net.add(B);
+  ASSERT_EQ(net.call(B, "POST", "/register_with", R"({"node_address": "http://127.0.0.1:8000"})").status, 200);
+  for (int i = 0; i < 20; ++i) {  // 1.2 MB of posts in all
+    const Json post{{"author", "a"}, {"content", std::to_string(i) + std::string(60000, 'x')}};
+    ASSERT_EQ(net.call(A, "POST", "/new_transaction", post.dump()).status, 201);
+  }
+  ASSERT_EQ(net.call(A, "GET", "/mine").body, "Block #1 is mined.");
+  EXPECT_LT(block_to_json(a.tree().tip()).dump().size(), 1u << 20);
+  EXPECT_GT(a.mempool().size(), 0u);
+  ASSERT_EQ(net.call(A, "GET", "/mine").body, "Block #2 is mined.");
+  EXPECT_EQ(a.mempool().size(), 0u);
+  EXPECT_EQ(b.tree().tip().hash, a.tree().tip().hash);
+}
+
 }  // namespace

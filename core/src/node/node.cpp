@@ -266,7 +266,12 @@ void Node::mine(std::function<void(std::string)> done) {
   block.index = tip.index + 1;
   block.previous_hash = tip.hash;
   block.timestamp = clock_.now();
-  for (auto& post : mempool_.posts(config_.max_posts_per_block)) block.transactions.push_back(post);
+  std::size_t post_bytes = 0;
+  for (auto& post : mempool_.posts(config_.max_posts_per_block)) {
+    post_bytes += canonical(post).size() + 2;  // and its ", " in the list
+    if (post_bytes > config_.max_block_post_bytes) break;
+    block.transactions.push_back(post);
+  }
   MiningRequest request{block, config_.params.difficulty, config_.mining_threads};
   miner_.mine(request, [this, done = std::move(done)](MiningResult result) {
     mining_ = false;

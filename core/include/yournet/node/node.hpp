@@ -22,6 +22,9 @@ struct NodeConfig {
   MempoolLimits mempool;
   std::size_t max_peers = 64;
   std::size_t max_posts_per_block = 1000;
+  // Canonical bytes of the posts a mined block carries: peers refuse an /add_block body over
+  // 1 MiB (413), and the block's other fields take well under the margin.
+  std::size_t max_block_post_bytes = (1u << 20) - 1024;
   unsigned mining_threads = 1;
   // Mine even with no pending post (simulated miners that keep the chain growing); the reference
   // answers "No transactions to mine".
