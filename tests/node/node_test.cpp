@@ -267,4 +267,13 @@ TEST(Node, MinedBlocksStayWithinWhatPeersAccept) {
   EXPECT_EQ(b.tree().tip().hash, a.tree().tip().hash);
 }
 
+TEST(Node, ASignedPostWithoutItsTimestampIsToldSo) {
+  TestNetwork net;
+  net.add(A);
+  HttpResponse answer = net.call(A, "POST", "/new_transaction",
+                                 R"({"author": "a", "content": "x", "public_key": "00", "signature": "00"})");
+  EXPECT_EQ(answer.status, 400);
+  EXPECT_NE(answer.body.find("must carry its own \"timestamp\""), std::string::npos) << answer.body;
+}
+
 }  // namespace

@@ -121,7 +121,13 @@ void Node::note_peer_contact(const std::string& peer, bool answered) {
 }
 
 Expected<std::string, std::string> Node::submit_post(Json post) {
-  if (post.is_object() && !post.contains("timestamp")) post["timestamp"] = clock_.now();
+  if (post.is_object() && !post.contains("timestamp")) {
+    // A stamp added here would not be what the author signed.
+    if (post.contains("signature")) {
+      return unexpected(std::string("a signed post must carry its own \"timestamp\""));
+    }
+    post["timestamp"] = clock_.now();
+  }
   if (auto verdict = check_post(post, config_.params)) return unexpected(verdict->message());
   std::string id = post_id(post);
   if (tree_.main_chain_post_height(id)) {
