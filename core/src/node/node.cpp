@@ -430,9 +430,10 @@ void Node::handle_register_with(const HttpRequest& request, Respond respond) {
                                                 const std::string& failure) {
                     if (!response) return respond(text(502, "Registration failed: " + failure));
                     if (response->status != 200) {
+                      // Its status only: echoing its body would let a caller read what any
+                      // host the node can reach answers (the reference's open-proxy bug).
                       return respond(text(502, "Registration failed: peer answered " +
-                                                   std::to_string(response->status) + ": " +
-                                                   response->body.substr(0, 200)));
+                                                   std::to_string(response->status)));
                     }
                     Json remote;
                     try {
