@@ -276,4 +276,24 @@ TEST(Node, ASignedPostWithoutItsTimestampIsToldSo) {
   EXPECT_NE(answer.body.find("must carry its own \"timestamp\""), std::string::npos) << answer.body;
 }
 
+TEST(Node, RegistrationWithAHostThatIsNoNodeQuotesNothingOfItsAnswer) {
+  class Canned : public Transport {
+   public:
+    void send(const std::string&, HttpRequest, ResponseCallback done) override {
+      done(HttpResponse{200, "\"secret admin page"}, "");  // unterminated: quoted by the parser
+    }
+  } web_server;
+  FixedClock clock;
+  InlineMiner miner;
+  NodeConfig config;
+  config.self_address = A;
+  Node node(config, web_server, clock, miner);
+  HttpResponse answer{-1, ""};
+  node.handle(HttpRequest{"POST", "/register_with", R"({"node_address": "http://10.0.0.1:80"})"},
+              [&](HttpResponse r) { answer = r; });
+  EXPECT_EQ(answer.status, 502);
+  EXPECT_EQ(answer.body.find("secret"), std::string::npos) << answer.body;
+  EXPECT_TRUE(node.peers().empty());
+}
+
 }  // namespace

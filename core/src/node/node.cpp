@@ -438,8 +438,8 @@ void Node::handle_register_with(const HttpRequest& request, Respond respond) {
                     Json remote;
                     try {
                       remote = parse_json(response->body);
-                    } catch (const JsonError& e) {
-                      return respond(text(502, std::string("Registration failed: ") + e.what()));
+                    } catch (const JsonError&) {  // not e.what(): it quotes the body
+                      return respond(text(502, "Registration failed: the peer's answer is not JSON"));
                     }
                     if (auto bad = accept_chain(remote, peer)) {
                       return respond(text(502, "Registration failed: peer's chain is invalid: " + bad->message()));
