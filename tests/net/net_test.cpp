@@ -12,6 +12,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/read.hpp>
+#include <boost/asio/read_until.hpp>
 #include <boost/asio/write.hpp>
 #include <gtest/gtest.h>
 #include <sys/socket.h>
@@ -280,6 +281,34 @@ TEST(LiveNode, IdleAndTricklingConnectionsCannotLockOthersOut) {
   }
   for (int i = 0; i < 3; ++i) EXPECT_EQ(cluster.call(a, "GET", "/status").status, 200) << i;
   EXPECT_EQ(cluster.call(a, "POST", "/new_transaction", R"({"author": "a", "content": "x"})").status, 201);
+}
+
+TEST(HttpTransport, RefusesAnAnswerOverTheLimitEvenWhenItsBodyComesWithItsHeader) {
+  asio::io_context io;
+  tcp::acceptor acceptor(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  const std::string peer = "http://127.0.0.1:" + std::to_string(acceptor.local_endpoint().port()) + "/";
+  // A peer that answers with 2 MiB, header and body in one write.
+  std::thread server([&acceptor] {
+    tcp::socket socket = acceptor.accept();
+    std::string request;
+    boost::system::error_code ec;
+    asio::read_until(socket, asio::dynamic_buffer(request), "\r\n\r\n", ec);
+    const std::string body(2u << 20, 'x');
+    asio::write(socket,
+                asio::buffer("HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body), ec);
+  });
+  net::HttpTransport transport(io, net::HttpTransportOptions{5s, 1u << 20});
+  std::optional<HttpResponse> answer;
+  std::string error = "no answer";
+  transport.send(peer, HttpRequest{"GET", "/chain", ""},
+                 [&](const std::optional<HttpResponse>& response, const std::string& failure) {
+                   answer = response;
+                   error = failure;
+                 });
+  io.run_for(kCap);
+  server.join();
+  EXPECT_FALSE(answer) << answer->body.size() << " bytes taken";
+  EXPECT_EQ(error, "read: body limit exceeded");
 }
 
 TEST(PeerUrl, ParsesHostPortAndBasePath) {
