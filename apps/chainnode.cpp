@@ -69,6 +69,7 @@ int main(int argc, char** argv) {
   std::string advertise;
   std::string port_file;
   double drop_peer_after = 600;
+  unsigned max_chain_mib = 16;
   options.add_options()
       ("help,h", "show this help")
       ("port", po::value(&port)->default_value(8000), "port to listen on (0: any free port)")
@@ -85,6 +86,9 @@ int main(int argc, char** argv) {
        "forget a peer that has failed every contact for this many seconds (0: never)")
       ("port-file", po::value(&port_file)->value_name("FILE"), "write the port listened on to this file (handy with --port 0)")
       ("mine-threads", po::value(&mine_threads)->default_value(1), "threads searching nonces")
+      ("max-chain-mib", po::value(&max_chain_mib)->default_value(16)->value_name("MIB"),
+       "largest answer taken from a peer (its whole chain, as /chain); raise it to join a "
+       "network whose chain is longer")
       ("sync-interval", po::value(&sync_interval)->default_value(0),
        "seconds between consensus rounds with the peers (0: off)")
       ("log-level", po::value(&log_level)->default_value("info"),
@@ -110,6 +114,10 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (mine_threads == 0) mine_threads = 1;
+  if (max_chain_mib == 0 || max_chain_mib > 4096) {
+    std::cerr << "chainnode: --max-chain-mib must be from 1 to 4096\n";
+    return 2;
+  }
   if (!advertise.empty() && !normalize_peer_address(advertise)) {
     std::cerr << "chainnode: --advertise must be http://host:port, not " << advertise << "\n";
     return 2;
@@ -145,7 +153,9 @@ int main(int argc, char** argv) {
 
     asio::io_context io;
     net::AsioClock clock(io);
-    net::HttpTransport transport(io);
+    net::HttpTransportOptions transport_options;
+    transport_options.body_limit = std::uint64_t{max_chain_mib} << 20;
+    net::HttpTransport transport(io, transport_options);
     net::ThreadMiningService miner(io);
     LogObserver observer;
 

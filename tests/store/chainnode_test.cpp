@@ -402,4 +402,29 @@ TEST(Chainnode, LogsOneLineForEachBlockPeerChangeAndRefusalAndNothingPerPost) {
   EXPECT_EQ(lines["chain"], 0);
 }
 
+TEST(Chainnode, JoinsAChainLargerThanTheDefaultCapWhenToldTo) {
+  TempDir dir_a, dir_b, dir_c;
+  Client client;
+  Chainnode a(dir_a.path(), (dir_a.path() / "data").string());
+  ASSERT_TRUE(a.running()) << read_file(a.log_file());
+  for (int block = 1; block <= 2; ++block) {  // two blocks of about 1 MB
+    for (int i = 0; i < 16; ++i) {
+      const std::string content = std::to_string(i) + std::string(60000, 'x');
+      ASSERT_EQ(client.call(a.address(), "POST", "/new_transaction", post_body(content)).status, 201);
+    }
+    ASSERT_EQ(client.call(a.address(), "GET", "/mine").status, 200);
+  }
+  ASSERT_EQ(get_json(client, a.address(), "/status")["height"], 2);
+  const std::string body = Json{{"node_address", a.address()}}.dump();
+  Chainnode small(dir_b.path(), (dir_b.path() / "data").string(), {"--max-chain-mib", "1"});
+  ASSERT_TRUE(small.running()) << read_file(small.log_file());
+  HttpResponse refused = client.call(small.address(), "POST", "/register_with", body);
+  EXPECT_EQ(refused.status, 502);
+  EXPECT_NE(refused.body.find("body limit"), std::string::npos) << refused.body;
+  Chainnode large(dir_c.path(), (dir_c.path() / "data").string(), {"--max-chain-mib", "3"});
+  ASSERT_TRUE(large.running()) << read_file(large.log_file());
+  EXPECT_EQ(client.call(large.address(), "POST", "/register_with", body).status, 200);
+  EXPECT_EQ(get_json(client, large.address(), "/status")["height"], 2);
+}
+
 }  // namespace
