@@ -137,10 +137,10 @@ class Session : public std::enable_shared_from_this<Session> {
     beast::error_code ignored;
     stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
     drain_buffer_.resize(64 * 1024);
+    stream_.expires_after(std::chrono::seconds(5));  // in all: a trickle must not hold the slot
     do_drain();
   }
   void do_drain() {
-    stream_.expires_after(std::chrono::seconds(5));
     stream_.async_read_some(asio::buffer(drain_buffer_),
                             [self = shared_from_this()](const beast::error_code& ec, std::size_t n) {
                               self->drained_ += n;

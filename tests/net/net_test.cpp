@@ -283,6 +283,26 @@ TEST(LiveNode, IdleAndTricklingConnectionsCannotLockOthersOut) {
   EXPECT_EQ(cluster.call(a, "POST", "/new_transaction", R"({"author": "a", "content": "x"})").status, 201);
 }
 
+TEST(LiveNode, ARefusedClientThatTricklesIsClosedWithinFiveSeconds) {
+  Cluster cluster;
+  const std::string a = cluster.add_node();
+  cluster.start();
+  asio::io_context client_io;
+  tcp::socket socket(client_io);
+  socket.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"),
+                               static_cast<unsigned short>(std::stoi(a.substr(a.rfind(':') + 1)))));
+  asio::write(socket, asio::buffer(std::string(
+                          "POST /new_transaction HTTP/1.1\r\nContent-Length: 9000000\r\n\r\n")));
+  const auto started = std::chrono::steady_clock::now();
+  boost::system::error_code ec;
+  while (!ec && std::chrono::steady_clock::now() - started < kCap) {
+    std::this_thread::sleep_for(500ms);
+    asio::write(socket, asio::buffer(std::string("x")), ec);  // fails once the server has closed
+  }
+  EXPECT_TRUE(ec);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 7s);
+}
+
 TEST(HttpTransport, RefusesAnAnswerOverTheLimitEvenWhenItsBodyComesWithItsHeader) {
   asio::io_context io;
   tcp::acceptor acceptor(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
