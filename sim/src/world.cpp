@@ -109,6 +109,7 @@ class SimTransport : public Transport {
  public:
   SimTransport(World& world, int self) : world_(world), self_(self) {}
   void send(const std::string& peer, HttpRequest request, ResponseCallback done) override;
+  void send_block(const std::string& peer, const OutgoingBlock& block, ResponseCallback done) override;
 
  private:
   World& world_;
@@ -308,7 +309,19 @@ class World {
     }
   }
 
-  void send(int from, const std::string& peer, HttpRequest request, ResponseCallback done) {
+  void send_block(int from, const std::string& peer, const OutgoingBlock& outgoing,
+                  ResponseCallback done) {
+    const Behaviour behaviour = nodes_[static_cast<std::size_t>(from)].spec.behaviour;
+    if (behaviour == Behaviour::selfish || behaviour == Behaviour::tamper) {  // they work on bytes
+      return send(from, peer, HttpRequest{"POST", "/add_block", outgoing.body()}, std::move(done));
+    }
+    // Everyone else passes the shared immutable block: no bytes copied or parsed per message.
+    send(from, peer, HttpRequest{"POST", "/add_block", {}}, std::move(done), outgoing.block());
+  }
+
+  // `block`, when set, is what the empty body of a POST /add_block stands for.
+  void send(int from, const std::string& peer, HttpRequest request, ResponseCallback done,
+            std::shared_ptr<const Block> block = nullptr) {
     SimNode& src = nodes_[static_cast<std::size_t>(from)];
     const std::uint32_t from_incarnation = src.incarnation;
     auto fail_later = [&](const std::string& why) {
@@ -327,9 +340,9 @@ class World {
     Link& link = link_of(from, to);
     const LinkModel& model = models_[link.model];
     ++messages_sent_;
+    const std::size_t body_bytes = block ? wire_body(block).size() : request.body.size();
     if (scenario_.trace == TraceDetail::full) {
-      trace(from, "send",
-            Json{{"to", to}, {"route", request.target}, {"bytes", request.body.size()}});
+      trace(from, "send", Json{{"to", to}, {"route", request.target}, {"bytes", body_bytes}});
     } else {
       ++event_count_;
     }
@@ -337,8 +350,9 @@ class World {
       drop(from, to, request.target, why);
       return fail_later("timed out");
     }
-    const std::size_t bytes = request.body.size() + request.target.size();
+    const std::size_t bytes = body_bytes + request.target.size();
     if (model.duplicate > 0 && link.rng.uniform() < model.duplicate) {
+      if (block) request.body = wire_body(block);
       at(transmit(link, model, bytes), "deliver", to, [this, from, to, request] {
         if (nodes_[static_cast<std::size_t>(to)].state != State::up)
           return drop(from, to, request.target, "down");
@@ -349,7 +363,8 @@ class World {
     }
     const std::int64_t arrival = transmit(link, model, bytes);
     const std::uint32_t id = store_message(Message{
-        from, to, from_incarnation, false, std::move(request), std::move(done), std::nullopt});
+        from, to, from_incarnation, false, std::move(request), std::move(done), std::nullopt,
+        std::move(block)});
     at(arrival, "deliver", to, [this, id] { deliver(id); });
   }
 
@@ -548,6 +563,7 @@ class World {
     HttpRequest request;
     ResponseCallback done;
     std::optional<HttpResponse> response;
+    std::shared_ptr<const Block> block;  // the block an /add_block request carries, if passed as is
   };
 
   std::uint32_t store_message(Message message) {
@@ -583,33 +599,44 @@ class World {
     ++messages_delivered_;
     note_deliver(from, to, message.request.target, false);
     message.chain_request = message.request.target == "/chain";
-    const HttpRequest request =
-        std::move(message.request);  // `message` may move as others are sent
+    // `message` may move as others are sent.
+    const HttpRequest request = std::move(message.request);
+    std::shared_ptr<const Block> block = std::move(message.block);
     auto reply = [this, id](HttpResponse response) { respond(id, std::move(response)); };
+    if (block) return dst.node->receive_block(std::move(block), reply);
     // The same block reaches every node about degree times: parse each distinct body once.
     if (request.target == "/add_block" && request.method == "POST") {
-      if (const Block* block = parsed_block(request.body))
-        return dst.node->receive_block(*block, reply);
+      if (auto parsed = parsed_block(request.body)) return dst.node->receive_block(parsed, reply);
     }
     dst.node->handle(request, reply);
   }
 
   // The block a POST /add_block body holds, parsed as Node::handle would; nullptr when it does
   // not parse (Node::handle then answers with the reason).
-  const Block* parsed_block(const std::string& body) {
+  std::shared_ptr<const Block> parsed_block(const std::string& body) {
     auto it = parsed_blocks_.find(body);
     if (it == parsed_blocks_.end()) {
-      std::optional<Block> block;
+      std::shared_ptr<const Block> block;
       try {
         Json json = parse_json(body);
         if (json.is_object()) {
-          if (auto parsed = block_from_json(json)) block = std::move(*parsed);
+          if (auto parsed = block_from_json(json)) block = std::make_shared<const Block>(std::move(*parsed));
         }
       } catch (const JsonError&) {
       }
       it = parsed_blocks_.emplace(body, std::move(block)).first;
     }
-    return it->second ? &*it->second : nullptr;
+    return it->second;
+  }
+
+  // The bytes a block passed as is stands for, made once per block object (kept alive here, so
+  // its address is never reused for another).
+  const std::string& wire_body(const std::shared_ptr<const Block>& block) {
+    auto it = wire_bodies_.find(block.get());
+    if (it == wire_bodies_.end()) {
+      it = wire_bodies_.emplace(block.get(), std::make_pair(block, block_to_json(*block).dump())).first;
+    }
+    return it->second.second;
   }
 
   void respond(std::uint32_t id, HttpResponse response) {
@@ -875,7 +902,7 @@ class World {
     for (const Block* block : release) {
       n.withheld.erase(block->hash);
       trace(self, "released", Json{{"hash", block->hash}, {"index", block->index}});
-      n.node->announce(*block, "");
+      n.node->announce(tree.find_shared(block->hash), "");
     }
   }
 
@@ -1212,7 +1239,9 @@ class World {
   int honest_up_ = 0;
   std::int64_t last_heal_us_ = 0;
   std::optional<std::int64_t> converged_after_heal_us_;
-  std::unordered_map<std::string, std::optional<Block>> parsed_blocks_;  // by /add_block body
+  std::unordered_map<std::string, std::shared_ptr<const Block>> parsed_blocks_;  // by /add_block body
+  // Looked up by address, never iterated.
+  std::unordered_map<const Block*, std::pair<std::shared_ptr<const Block>, std::string>> wire_bodies_;
   std::unordered_set<std::string> verified_;       // blocks that passed check_block_alone
   std::unordered_map<std::string, int> miner_of_;  // block hash -> node that mined it
   std::set<std::string> accepted_posts_;           // ids honest nodes accepted
@@ -1228,6 +1257,10 @@ void NodeClock::after(double delay_seconds, std::function<void()> fn) {
 }
 void SimTransport::send(const std::string& peer, HttpRequest request, ResponseCallback done) {
   world_.send(self_, peer, std::move(request), std::move(done));
+}
+void SimTransport::send_block(const std::string& peer, const OutgoingBlock& block,
+                              ResponseCallback done) {
+  world_.send_block(self_, peer, block, std::move(done));
 }
 void SimMiner::mine(MiningRequest request, std::function<void(MiningResult)> done) {
   world_.mine(self_, std::move(request), std::move(done));

@@ -4,8 +4,10 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -41,7 +43,11 @@ class BlockTree {
  public:
   explicit BlockTree(ChainParams params, BlockTreeLimits limits = {});
 
-  AddResult add(const Block& block);
+  // Blocks are immutable once made: the tree keeps a shared pointer, so every node of a simulated
+  // network can hold the very same block (one copy for 10,000 nodes). A block not yet known is
+  // still checked in full.
+  AddResult add(std::shared_ptr<const Block> block);
+  AddResult add(const Block& block);  // copies the block only if it is new
 
   const ChainParams& params() const { return params_; }
   const Block& tip() const;
@@ -51,6 +57,8 @@ class BlockTree {
   std::size_t orphan_count() const { return orphan_order_.size(); }
 
   const Block* find(const std::string& hash) const;
+  // The stored block itself, to pass on without a copy; nullptr when unknown.
+  std::shared_ptr<const Block> find_shared(const std::string& hash) const;
   bool contains(const std::string& hash) const { return entries_.count(hash) != 0; }
   bool on_main_chain(const std::string& hash) const;
   // The main-chain block at this height.
@@ -65,29 +73,32 @@ class BlockTree {
 
  private:
   struct Entry {
-    Block block;
+    std::shared_ptr<const Block> block;
     std::uint64_t work = 0;      // cumulative, genesis included
     std::uint64_t sequence = 0;  // arrival order, for tie-breaks
     std::vector<std::string> post_ids;
     std::size_t children = 0;
   };
 
-  AddResult connect(const Block& block);  // parent known
+  AddResult connect(std::shared_ptr<const Block> block);  // parent known
   std::optional<ValidationError> check_no_replayed_post(const Entry& parent,
                                                         const std::vector<std::string>& ids,
                                                         std::uint64_t index) const;
-  void switch_main_to(const std::string& new_tip, AddResult& result);
-  void store_orphan(const Block& block);
+  void switch_main_to(const Entry& new_tip, AddResult& result);
+  void store_orphan(std::shared_ptr<const Block> block);
+  bool on_main_chain(const Entry& entry) const;
 
   ChainParams params_;
   BlockTreeLimits limits_;
-  std::unordered_map<std::string, Entry> entries_;  // looked up by hash, never iterated
-  std::vector<std::string> main_;                   // hash by height
+  // Looked up by hash, never iterated. A key views its entry's block hash (entries are never
+  // erased, and an unordered_map never moves its elements), so a hash is stored once.
+  std::unordered_map<std::string_view, Entry> entries_;
+  std::vector<const Entry*> main_;  // by height
   std::unordered_map<std::string, std::uint64_t> main_posts_;  // post id -> height on main chain
-  std::map<std::uint64_t, std::string> tips_by_sequence_;
+  std::map<std::uint64_t, std::string_view> tips_by_sequence_;
   std::uint64_t next_sequence_ = 0;
   // Orphans by parent hash, and their arrival order for eviction.
-  std::map<std::string, std::vector<Block>> orphans_;
+  std::map<std::string, std::vector<std::shared_ptr<const Block>>> orphans_;
   std::deque<std::pair<std::string, std::string>> orphan_order_;  // (parent hash, block hash)
 };
 

@@ -143,7 +143,13 @@ Expected<std::string, std::string> Node::submit_post(Json post) {
 }
 
 AddResult Node::accept_block(const Block& block, const std::string& from) {
-  AddResult result = tree_.add(block);
+  if (tree_.contains(block.hash)) return tree_.add(block);  // already known: nothing to copy
+  return accept_block(std::make_shared<const Block>(block), from);
+}
+
+AddResult Node::accept_block(std::shared_ptr<const Block> shared, const std::string& from) {
+  const Block& block = *shared;
+  AddResult result = tree_.add(shared);  // `block` must outlive a refusal too
   switch (result.status) {
     case AddStatus::added:
       // Durable before anything is acknowledged; orphans this block connected count as accepted too.
@@ -201,12 +207,12 @@ std::optional<ValidationError> Node::accept_chain(const Json& body, const std::s
   return std::nullopt;
 }
 
-void Node::announce(const Block& block, const std::string& except) {
-  std::string body = block_to_json(block).dump();
+void Node::announce(const std::shared_ptr<const Block>& block, const std::string& except) {
+  const OutgoingBlock outgoing(block);
   const std::vector<std::string> targets = peers_;  // a failure may drop a peer meanwhile
   for (const auto& peer : targets) {
     if (peer == except) continue;
-    transport_.send(peer, HttpRequest{"POST", "/add_block", body},
+    transport_.send_block(peer, outgoing,
                     [this, peer](const std::optional<HttpResponse>& response, const std::string&) {
                       note_peer_contact(peer, response.has_value());
                     });
@@ -285,15 +291,15 @@ void Node::mine(std::function<void(std::string)> done) {
       done("Mining was stopped");
       return;
     }
-    const Block mined = result.block;
+    const auto mined = std::make_shared<const Block>(std::move(result.block));
     ++metrics_.blocks_mined;
-    emit("mined", Json{{"hash", mined.hash}, {"index", mined.index}, {"previous_hash", mined.previous_hash},
+    emit("mined", Json{{"hash", mined->hash}, {"index", mined->index}, {"previous_hash", mined->previous_hash},
                        {"attempts", result.attempts}});
     accept_block(mined, config_.self_address);
     // As the reference: run consensus, then announce our block if it is still on the main chain.
     run_consensus([this, mined, done] {
-      if (tree_.on_main_chain(mined.hash)) announce(mined, "");
-      done("Block #" + std::to_string(mined.index) + " is mined.");
+      if (tree_.on_main_chain(mined->hash)) announce(mined, "");
+      done("Block #" + std::to_string(mined->index) + " is mined.");
     });
   });
 }
@@ -376,10 +382,10 @@ void Node::handle_add_block(const HttpRequest& request, Respond& respond) {
   if (!block) {
     return respond(text(400, "The block was discarded by the node: " + block.error().message()));
   }
-  receive_block(*block, respond);
+  receive_block(std::make_shared<const Block>(std::move(*block)), respond);
 }
 
-void Node::receive_block(const Block& block, const Respond& respond) {
+void Node::receive_block(std::shared_ptr<const Block> block, const Respond& respond) {
   AddResult result = accept_block(block, "");
   switch (result.status) {
     case AddStatus::invalid:
@@ -390,7 +396,7 @@ void Node::receive_block(const Block& block, const Respond& respond) {
       return respond(text(202, "Block kept until its parent arrives"));
     case AddStatus::already_known: return respond(text(201, "Block added to the chain"));
     case AddStatus::added:
-      if (tree_.on_main_chain(block.hash)) announce(block, "");  // gossip once: new blocks only
+      if (tree_.on_main_chain(block->hash)) announce(block, "");  // gossip once: new blocks only
       return respond(text(201, "Block added to the chain"));
   }
 }

@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -74,7 +75,8 @@ class Node {
   // Adds a post (stamping it with the clock if it carries no timestamp); returns its id or why not.
   Expected<std::string, std::string> submit_post(Json post);
   // Adds a block from a peer or the miner; on a change of main chain the pool follows it.
-  AddResult accept_block(const Block& block, const std::string& from);
+  AddResult accept_block(std::shared_ptr<const Block> block, const std::string& from);
+  AddResult accept_block(const Block& block, const std::string& from);  // copies it if new
   // Adopts every block of a peer's chain dump that is valid; returns the first error, if any.
   std::optional<ValidationError> accept_chain(const Json& body, const std::string& from);
   bool add_peer(const std::string& address);
@@ -86,9 +88,9 @@ class Node {
   // Mines the pending posts; `done` gets the reference's message.
   void mine(std::function<void(std::string)> done);
   // POST /add_block once its body is parsed (the simulator parses each distinct body once).
-  void receive_block(const Block& block, const Respond& respond);
+  void receive_block(std::shared_ptr<const Block> block, const Respond& respond);
   // Sends a block to every peer except `except`.
-  void announce(const Block& block, const std::string& except);
+  void announce(const std::shared_ptr<const Block>& block, const std::string& except);
 
  private:
   void emit(const char* kind, Json detail);
