@@ -3,6 +3,7 @@
 // (the first seen wins a tie). Blocks whose parent is unknown wait in a bounded orphan pool.
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -92,7 +93,14 @@ class BlockTree {
   BlockTreeLimits limits_;
   // Looked up by hash, never iterated. A key views its entry's block hash (entries are never
   // erased, and an unordered_map never moves its elements), so a hash is stored once.
-  std::unordered_map<std::string_view, Entry> entries_;
+  // Hashed on the last 16 hex digits only: a block hash is uniform there (its leading digits are
+  // the proof of work's zeros), and only real block hashes are ever stored.
+  struct HashTail {
+    std::size_t operator()(std::string_view hash) const {
+      return std::hash<std::string_view>{}(hash.size() > 16 ? hash.substr(hash.size() - 16) : hash);
+    }
+  };
+  std::unordered_map<std::string_view, Entry, HashTail> entries_;
   std::vector<const Entry*> main_;  // by height
   std::unordered_map<std::string, std::uint64_t> main_posts_;  // post id -> height on main chain
   std::map<std::uint64_t, std::string_view> tips_by_sequence_;

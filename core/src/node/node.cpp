@@ -69,7 +69,9 @@ void Node::emit(const char* kind, Json detail) {
 
 Json Node::chain_body() const {
   Json chain = Json::array();
-  for (const auto& block : tree_.main_chain()) chain.push_back(block_to_json(block));
+  for (std::uint64_t height = 0; height <= tree_.height(); ++height) {  // no copy of the chain
+    chain.push_back(block_to_json(*tree_.at_height(height)));
+  }
   return Json{{"length", chain.size()}, {"chain", std::move(chain)}, {"peers", peers_}};
 }
 
@@ -209,13 +211,16 @@ std::optional<ValidationError> Node::accept_chain(const Json& body, const std::s
 
 void Node::announce(const std::shared_ptr<const Block>& block, const std::string& except) {
   const OutgoingBlock outgoing(block);
-  const std::vector<std::string> targets = peers_;  // a failure may drop a peer meanwhile
-  for (const auto& peer : targets) {
+  // A failure may drop a peer meanwhile; the callbacks share one copy of the list.
+  auto targets = std::make_shared<const std::vector<std::string>>(peers_);
+  for (std::size_t i = 0; i < targets->size(); ++i) {
+    const std::string& peer = (*targets)[i];
     if (peer == except) continue;
     transport_.send_block(peer, outgoing,
-                    [this, peer](const std::optional<HttpResponse>& response, const std::string&) {
-                      note_peer_contact(peer, response.has_value());
-                    });
+                          [this, targets, i](const std::optional<HttpResponse>& response,
+                                             const std::string&) {
+                            note_peer_contact((*targets)[i], response.has_value());
+                          });
   }
 }
 
