@@ -226,6 +226,13 @@ TEST(Node, FailedRegistrationGivesThePeersStatusButNotItsBody) {
   EXPECT_EQ(answer.status, 502);
   EXPECT_EQ(answer.body, "Registration failed: peer answered 400");
   EXPECT_TRUE(net.nodes[A]->peers().empty());
+  // And a node with no room for the peer says so before contacting it, rather than adopting its
+  // chain and answering "Registration successful" without keeping it.
+  net.sent.clear();
+  answer = net.call(B, "POST", "/register_with", R"({"node_address": "http://127.0.0.1:8000"})");
+  EXPECT_EQ(answer.status, 400);
+  EXPECT_EQ(answer.body, "this node has as many peers as it takes (0)");
+  EXPECT_TRUE(net.sent.empty());
 }
 
 TEST(Node, AChainThatCannotChangeAnythingIsNotValidatedAgain) {

@@ -395,6 +395,11 @@ void Node::receive_block(const Block& block, const Respond& respond) {
   }
 }
 
+HttpResponse Node::peers_full() const {
+  return text(400, "this node has as many peers as it takes (" +
+                       std::to_string(config_.max_peers) + ")");
+}
+
 Expected<std::string, HttpResponse> Node::requested_peer(const HttpRequest& request) const {
   HttpResponse error;
   auto json = parse_object(request.body, error);
@@ -414,16 +419,17 @@ Expected<std::string, HttpResponse> Node::requested_peer(const HttpRequest& requ
 void Node::handle_register_node(const HttpRequest& request, Respond& respond) {
   auto peer = requested_peer(request);
   if (!peer) return respond(peer.error());
-  if (!add_peer(*peer)) {
-    return respond(text(400, "this node has as many peers as it takes (" +
-                                 std::to_string(config_.max_peers) + ")"));
-  }
+  if (!add_peer(*peer)) return respond(peers_full());
   respond(json_response(200, chain_body()));
 }
 
 void Node::handle_register_with(const HttpRequest& request, Respond respond) {
   auto peer = requested_peer(request);
   if (!peer) return respond(peer.error());
+  if (peers_.size() >= config_.max_peers &&
+      std::find(peers_.begin(), peers_.end(), *peer) == peers_.end()) {
+    return respond(peers_full());
+  }
   Json body{{"node_address", config_.self_address}};
   transport_.send(*peer, HttpRequest{"POST", "/register_node", body.dump()},
                   [this, peer = *peer, respond](const std::optional<HttpResponse>& response,

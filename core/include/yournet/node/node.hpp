@@ -101,6 +101,7 @@ class Node {
   void handle_add_block(const HttpRequest& request, Respond& respond);
   // The normalized "node_address" of a register request, or the 400 saying what is wrong with it.
   Expected<std::string, HttpResponse> requested_peer(const HttpRequest& request) const;
+  HttpResponse peers_full() const;
   void handle_register_node(const HttpRequest& request, Respond& respond);
   void handle_register_with(const HttpRequest& request, Respond respond);
 
