@@ -303,4 +303,24 @@ TEST(Node, RegistrationWithAHostThatIsNoNodeQuotesNothingOfItsAnswer) {
   EXPECT_TRUE(node.peers().empty());
 }
 
+TEST(Node, BlocksAdoptedFromAPeersChainAreRelayedDownALine) {
+  // A - B - C - D, each knowing only its neighbours.
+  TestNetwork net;
+  const std::string D = "http://127.0.0.1:8003/";
+  std::vector<Node*> line = {&net.add(A), &net.add(B), &net.add(C), &net.add(D)};
+  const std::vector<std::string> addresses = {A, B, C, D};
+  for (std::size_t i = 0; i + 1 < line.size(); ++i) {
+    ASSERT_TRUE(line[i]->add_peer(addresses[i + 1]));
+    ASSERT_TRUE(line[i + 1]->add_peer(addresses[i]));
+  }
+  // B misses block 1, so block 2 reaches it as an orphan and B adopts both from A's chain.
+  net.down.insert(B);
+  net.call(A, "POST", "/new_transaction", R"({"author": "a", "content": "1"})");
+  ASSERT_EQ(net.call(A, "GET", "/mine").body, "Block #1 is mined.");
+  net.down.clear();
+  net.call(A, "POST", "/new_transaction", R"({"author": "a", "content": "2"})");
+  ASSERT_EQ(net.call(A, "GET", "/mine").body, "Block #2 is mined.");
+  for (Node* node : line) EXPECT_EQ(node->tree().height(), 2u);
+}
+
 }  // namespace

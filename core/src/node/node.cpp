@@ -193,12 +193,20 @@ std::optional<ValidationError> Node::accept_chain(const Json& body, const std::s
     emit("chain_rejected", Json{{"from", from}, {"error", chain.error().message()}});
     return chain.error();
   }
+  const std::string tip_before = tree_.tip().hash;
+  std::optional<ValidationError> error;
   for (const auto& block : *chain) {
     if (block.index == 0 || tree_.contains(block.hash)) continue;
     AddResult result = accept_block(block, from);
-    if (result.status == AddStatus::invalid) return result.error;
+    if (result.status == AddStatus::invalid) {
+      error = result.error;
+      break;
+    }
   }
-  return std::nullopt;
+  // Relay the new tip once, as for a block received by /add_block: peers that lack its parents
+  // fetch them, so a network that is not a full mesh converges without waiting for sync timers.
+  if (tree_.tip().hash != tip_before) announce(tree_.tip(), from);
+  return error;
 }
 
 void Node::announce(const Block& block, const std::string& except) {
