@@ -323,4 +323,31 @@ TEST(Node, BlocksAdoptedFromAPeersChainAreRelayedDownALine) {
   for (Node* node : line) EXPECT_EQ(node->tree().height(), 2u);
 }
 
+TEST(Node, APeersUnchangedChainIsNotParsedAgain) {
+  class SameAnswer : public Transport {  // a peer whose chain never changes (and is invalid)
+   public:
+    void send(const std::string&, HttpRequest, ResponseCallback done) override {
+      done(HttpResponse{200, body}, "");
+    }
+    std::string body = R"({"length": 1, "chain": [], "peers": []})";
+  } peer;
+  class Counter : public NodeObserver {
+   public:
+    void on_event(const std::string& kind, const Json&) override { rejected += kind == "chain_rejected"; }
+    int rejected = 0;
+  } events;
+  FixedClock clock;
+  InlineMiner miner;
+  NodeConfig config;
+  config.self_address = A;
+  Node node(config, peer, clock, miner, &events);
+  ASSERT_TRUE(node.add_peer(B));
+  node.run_consensus([] {});
+  node.run_consensus([] {});
+  EXPECT_EQ(events.rejected, 1);
+  peer.body = "not json";  // a new answer is looked at
+  node.run_consensus([] {});
+  EXPECT_EQ(events.rejected, 2);
+}
+
 }  // namespace
