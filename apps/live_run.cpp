@@ -150,7 +150,8 @@ class LiveNetwork {
                {"seed", scenario_.seed},
                {"nodes", scenario_.node_count},
                {"transport", "http"}});
-    if (converged_now()) converged_at_us_ = 0;  // all on genesis, as the simulator counts it
+    // All on genesis: converged from the start, as the simulator counts it.
+    if (converged_now()) figures_.converged_at_us = 0;
     for (auto& n : nodes_) n.server->start();
     for (const auto& action : scenario_.timeline) {
       clock_.after(wall_seconds(action.at_us), [this, action] { perform(action); });
@@ -165,7 +166,7 @@ class LiveNetwork {
     now_us_ = scenario_.stop_at_us;
     trace(-1, "stop", Json());
     if (options_.progress)
-      options_.progress(scenario_.stop_at_us, scenario_.stop_at_us, event_count_);
+      options_.progress(scenario_.stop_at_us, scenario_.stop_at_us, figures_.events);
     return summarize();
   }
 
@@ -177,7 +178,7 @@ class LiveNetwork {
   void trace(int node, const std::string& kind, Json detail) {
     // Events before the start (peers registered while building) are stamped 0, as in the simulator.
     if (running_ && !stopped_) now_us_ = simulated_now_us();
-    ++event_count_;
+    ++figures_.events;
     count(node, kind, detail);
     if (trace_keeps(scenario_.trace, kind)) {
       Json line = Json::object();
@@ -194,7 +195,7 @@ class LiveNetwork {
         trace_ += text;
       }
     }
-    if (options_.progress) options_.progress(now_us_, scenario_.stop_at_us, event_count_);
+    if (options_.progress) options_.progress(now_us_, scenario_.stop_at_us, figures_.events);
   }
 
   // After a node's event: trace its new tip, and check the invariants the simulator checks.
@@ -205,19 +206,21 @@ class LiveNetwork {
     if (tree.tip().hash != n.last_tip) {
       n.last_tip = tree.tip().hash;
       trace(node, "tip", Json{{"hash", tree.tip().hash}, {"height", tree.tip().index}});
-      if (!converged_at_us_ && converged_now()) converged_at_us_ = now_us_;
+      if (!figures_.converged_at_us && converged_now()) figures_.converged_at_us = now_us_;
     }
     if (tree.tip_work() < n.last_work) {
-      failures_.push_back("invariant: node " + std::to_string(node) +
-                          " switched to a chain with less work at t_us=" + std::to_string(now_us_));
+      figures_.failures.push_back(
+          "invariant: node " + std::to_string(node) +
+          " switched to a chain with less work at t_us=" + std::to_string(now_us_));
     }
     n.last_work = tree.tip_work();
     const Block& tip = tree.tip();
     if (tip.index > 0) {
       const Block* parent = tree.at_height(tip.index - 1);
       if (!parent || parent->hash != tip.previous_hash) {
-        failures_.push_back("invariant: node " + std::to_string(node) +
-                            " main chain does not link at height " + std::to_string(tip.index));
+        figures_.failures.push_back("invariant: node " + std::to_string(node) +
+                                    " main chain does not link at height " +
+                                    std::to_string(tip.index));
       }
     }
   }
@@ -235,21 +238,21 @@ class LiveNetwork {
   // The figures the summary needs, whether or not the event is traced.
   void count(int node, const std::string& kind, const Json& detail) {
     if (kind == "mined") {
-      ++blocks_mined_;
+      ++figures_.blocks_mined;
       miner_of_.emplace(detail["hash"].get<std::string>(), node);
     } else if (kind == "reorg") {
-      max_reorg_depth_ =
-          std::max<std::uint64_t>(max_reorg_depth_, detail["depth"].get<std::uint64_t>());
+      figures_.max_reorg_depth =
+          std::max<std::uint64_t>(figures_.max_reorg_depth, detail["depth"].get<std::uint64_t>());
     } else if (kind == "block_rejected") {
-      ++blocks_rejected_;
+      ++figures_.blocks_rejected;
     } else if (kind == "post_accepted") {
       accepted_posts_.insert(detail["id"].get<std::string>());
     } else if (kind == "send" && node >= 0) {  // node -1: the scenario's user, not the network
-      ++messages_sent_;
+      ++figures_.messages_sent;
     } else if (kind == "deliver") {
-      ++messages_delivered_;
+      ++figures_.messages_delivered;
     } else if (kind == "drop") {
-      ++messages_dropped_;
+      ++figures_.messages_dropped;
     }
   }
 
@@ -277,7 +280,7 @@ class LiveNetwork {
       }
     };
     if (action.kind == "post") {
-      ++posts_submitted_;
+      ++figures_.posts_submitted;
       Json post{{"author", action.author}, {"content", action.content}};
       const int node = action.node;
       trace(-1, "send", Json{{"to", node}, {"route", "/new_transaction"}});
@@ -316,22 +319,12 @@ class LiveNetwork {
   // The simulator's summary, from the live nodes' final state. Every node is honest and up, and
   // there is no heal: convergence counts from the start.
   Json summarize() {
-    RunFigures figures;
+    RunFigures figures = figures_;
     figures.simulated_us = scenario_.stop_at_us;
-    figures.events = event_count_;
-    figures.blocks_mined = blocks_mined_;
-    figures.blocks_rejected = blocks_rejected_;
-    figures.max_reorg_depth = max_reorg_depth_;
-    figures.posts_submitted = posts_submitted_;
-    figures.messages_sent = messages_sent_;
-    figures.messages_delivered = messages_delivered_;
-    figures.messages_dropped = messages_dropped_;
     figures.converged = converged_now();
     std::set<std::string> tips;
     for (const auto& n : nodes_) tips.insert(n.last_tip);
     figures.distinct_tips = tips.size();
-    figures.converged_at_us = converged_at_us_;
-    figures.failures = failures_;
     static const std::unordered_set<std::string> kNoneWiped;  // no node crashes live
     FinalState state{nodes_[0].node->tree(), {}, {}, accepted_posts_, kNoneWiped, miner_of_};
     for (auto& n : nodes_) {
@@ -357,13 +350,9 @@ class LiveNetwork {
   std::int64_t now_us_ = 0;
   std::string trace_;
   Sha256Stream trace_hash_;
-  std::uint64_t event_count_ = 0, blocks_mined_ = 0, blocks_rejected_ = 0, max_reorg_depth_ = 0,
-                posts_submitted_ = 0, messages_sent_ = 0, messages_delivered_ = 0,
-                messages_dropped_ = 0;
+  RunFigures figures_;  // counted as events come; the rest is filled in at the end
   std::set<std::string> accepted_posts_;
   std::unordered_map<std::string, int> miner_of_;  // block hash -> node that mined it
-  std::optional<std::int64_t> converged_at_us_;  // first moment every node shared one tip
-  std::vector<std::string> failures_;
 };
 
 void TracedTransport::send(const std::string& peer, HttpRequest request, ResponseCallback done) {
