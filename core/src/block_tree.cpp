@@ -8,16 +8,21 @@ namespace yournet {
 BlockTree::BlockTree(ChainParams params, BlockTreeLimits limits)
     : params_(params), limits_(limits) {
   // Every tree shares the one genesis block.
-  static const std::shared_ptr<const Block> genesis = std::make_shared<const Block>(genesis_block());
+  static const std::shared_ptr<const Block> genesis =
+      std::make_shared<const Block>(genesis_block());
   Entry entry{genesis, params_.difficulty.work(), next_sequence_++, {}, 0};
   const Entry& stored = entries_.emplace(genesis->hash, std::move(entry)).first->second;
   main_.push_back(&stored);
   tips_by_sequence_.emplace(0, genesis->hash);
 }
 
-const Block& BlockTree::tip() const { return *main_.back()->block; }
+const Block& BlockTree::tip() const {
+  return *main_.back()->block;
+}
 
-std::uint64_t BlockTree::tip_work() const { return main_.back()->work; }
+std::uint64_t BlockTree::tip_work() const {
+  return main_.back()->work;
+}
 
 const Block* BlockTree::find(const std::string& hash) const {
   auto it = entries_.find(hash);
@@ -113,9 +118,9 @@ void BlockTree::store_orphan(std::shared_ptr<const Block> block) {
     auto it = orphans_.find(parent);
     if (it == orphans_.end()) continue;
     auto& list = it->second;
-    list.erase(std::remove_if(list.begin(), list.end(),
-                              [&](const auto& b) { return b->hash == hash; }),
-               list.end());
+    list.erase(
+        std::remove_if(list.begin(), list.end(), [&](const auto& b) { return b->hash == hash; }),
+        list.end());
     if (list.empty()) orphans_.erase(it);
   }
 }
@@ -136,7 +141,8 @@ std::optional<ValidationError> BlockTree::check_no_replayed_post(
     auto on_main = main_posts_.find(ids[i]);
     if (branch_posts.count(ids[i]) != 0 ||
         (on_main != main_posts_.end() && on_main->second <= fork_height)) {
-      return ValidationError{Rule::duplicate_post, index, i, "post already mined in an ancestor block"};
+      return ValidationError{Rule::duplicate_post, index, i,
+                             "post already mined in an ancestor block"};
     }
   }
   return std::nullopt;
