@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -54,6 +55,26 @@ TEST(BlockTree, AlreadyKnown) {
   EXPECT_EQ(again.status, AddStatus::already_known);
   EXPECT_FALSE(again.tip_changed);
   EXPECT_EQ(tree.size(), 2u);
+}
+
+TEST(BlockTree, SharedBlockIsStoredAsIsAndStillValidated) {
+  BlockTree first(kParams), second(kParams);
+  auto a1 = std::make_shared<const Block>(child(genesis_block()));
+  ASSERT_EQ(first.add(a1).status, AddStatus::added);
+  ASSERT_EQ(second.add(a1).status, AddStatus::added);
+  // Both trees hold the very same object: one copy however many nodes know the block.
+  EXPECT_EQ(first.find_shared(a1->hash), a1);
+  EXPECT_EQ(second.find(a1->hash), a1.get());
+  EXPECT_EQ(&second.tip(), a1.get());
+  EXPECT_EQ(first.find_shared(std::string(64, 'f')), nullptr);
+  // A shared block a tree does not know yet is checked as any other.
+  Block forged = child(*a1);
+  forged.nonce += 1;
+  AddResult refused = first.add(std::make_shared<const Block>(forged));
+  EXPECT_EQ(refused.status, AddStatus::invalid);
+  ASSERT_TRUE(refused.error.has_value());
+  EXPECT_EQ(first.size(), 2u);
+  EXPECT_FALSE(first.contains(forged.hash));
 }
 
 TEST(BlockTree, FirstSeenWinsTieThenHeavierBranchReorgs) {
