@@ -430,7 +430,7 @@ std::string mining_time_svg(const RatioReporter& r, const std::string& load) {
   plot.log_y = true;
   bench::PlotSeries one{"1 thread", "#1f77b4", {}, false, true};
   bench::PlotSeries many{std::to_string(n) + " threads", "#ff7f0e", {}, false, true};
-  bench::PlotSeries expected{"2^b / miner rate", "#7f7f7f", {}, true, false};
+  bench::PlotSeries expected{"2^b / 1-thread rate", "#7f7f7f", {}, true, false};
   auto rate = r.get("BM_MinerSearch/2", "items_per_second");  // mining blocks have 2 posts
   for (const auto& [key, samples] : mining_samples) {
     if (samples.seconds.empty()) continue;
