@@ -1,5 +1,5 @@
 // Simulator benchmark: events per second, wall time per simulated hour and memory per node for
-// networks of 16, 100 and 1,000 nodes. Each scenario is built as JSON and read through
+// networks of 16, 100, 1,000 and 10,000 nodes. Each scenario is built as JSON and read through
 // yournet::sim::load_scenario, so it uses exactly the documented scenario format (see
 // scenarios/README.md); scenario_json() is the one place to adapt when that format grows.
 #include <benchmark/benchmark.h>
@@ -75,14 +75,26 @@ struct SimRow {
   double blocks = 0;
   double peak_extra_kb = 0;
   bool passed = false;
+  std::string refused;  // why load_scenario refused the scenario, if it did
 };
 std::map<int, SimRow> rows;
 
 void BM_Simulate(benchmark::State& state) {
   const int nodes = static_cast<int>(state.range(0));
   const double simulated_s = static_cast<double>(state.range(1));
-  const sim::Scenario scenario = sim::load_scenario(scenario_json(nodes, simulated_s));
-  SimRow row{nodes, simulated_s, 0, 0, 0, 0, false};
+  SimRow row{nodes, simulated_s, 0, 0, 0, 0, false, ""};
+  sim::Scenario scenario;
+  try {
+    scenario = sim::load_scenario(scenario_json(nodes, simulated_s));
+  } catch (const sim::ScenarioError& e) {
+    // Reported in the table rather than hidden: the format may not allow this size yet.
+    row.refused = e.what();
+    rows[nodes] = row;
+    state.SkipWithError(("scenario refused: " + row.refused).c_str());
+    for (auto _ : state) {
+    }
+    return;
+  }
   for (auto _ : state) {
     reset_peak_memory();
     const long before_kb = status_kb("VmRSS");
@@ -103,13 +115,14 @@ void BM_Simulate(benchmark::State& state) {
   rows[nodes] = row;
 }
 
-// Smaller networks run a whole simulated hour; 1,000 nodes run five simulated minutes and the wall
-// time per hour is scaled from it: a lower bound, since consensus fetches longer chains as the
-// chain grows.
+// Smaller networks run a whole simulated hour; 1,000 nodes run five simulated minutes and 10,000
+// one minute, and the wall time per hour is scaled from that: a lower bound, since consensus
+// fetches longer chains as the chain grows.
 BENCHMARK(BM_Simulate)
     ->Args({16, 3600})
     ->Args({100, 3600})
     ->Args({1000, 300})
+    ->Args({10000, 60})
     ->Iterations(1)
     ->UseManualTime()
     ->Unit(benchmark::kSecond);
@@ -129,6 +142,11 @@ std::string table() {
       "| nodes | simulated s | blocks | events | wall s | events/s | wall s per simulated hour | "
       "peak memory per node (kB) | expectations |\n|---|---|---|---|---|---|---|---|---|\n";
   for (const auto& [nodes, r] : rows) {
+    if (!r.refused.empty()) {
+      out += "| " + std::to_string(nodes) + " | not run: the scenario loader refuses it (`" +
+             r.refused + "`) | | | | | | | |\n";
+      continue;
+    }
     char line[512];
     std::snprintf(
         line, sizeof line, "| %d | %.0f | %.0f | %.0f | %.2f | %.3g | %.3g | %.1f | %s |\n", nodes,
@@ -173,10 +191,8 @@ int main(int argc, char** argv) {
            "(at most 64 per node), links 20-120 ms. Events are the trace lines (send, deliver, "
            "mined, block_accepted, ...). Memory is the rise of the peak resident size during the "
            "run, divided by the node count; it includes the in-memory trace. 1,000 nodes run "
-           "300 simulated seconds and the per-hour figure is scaled (a lower bound: consensus "
-           "fetches "
-           "longer chains as the chain grows). The scenario format caps "
-           "`nodes` at 1,000, so 10,000 nodes cannot be expressed yet.\n\n"
+           "300 simulated seconds and 10,000 nodes 60, and the per-hour figure is scaled (a lower "
+           "bound: consensus fetches longer chains as the chain grows).\n\n"
         << body;
     out.close();
     if (!out) {
