@@ -16,7 +16,9 @@ namespace yournet {
 namespace {
 
 constexpr std::uint64_t kNone = std::numeric_limits<std::uint64_t>::max();
-constexpr std::uint64_t kClaiming = 0;  // below every best nonce: "wait for me"
+// Below every best nonce: "wait for me". A chunk starting at nonce 0 looks the same, which only
+// means the caller waits for that one instead of searching it too.
+constexpr std::uint64_t kClaiming = 0;
 constexpr std::uint64_t kMinChunk = 64;
 constexpr std::uint64_t kMaxChunk = 1 << 14;  // bounds how long cancel and a straggler take
 
@@ -81,10 +83,11 @@ struct Job {
   }
 
   // A helper still holding a chunk below the best (the caller must not answer before that chunk
-  // is searched), or nullptr. Called with the pool's mutex held.
-  std::atomic<std::uint64_t>* straggler() {
+  // is searched) and what it holds, or nullptr. Called with the pool's mutex held.
+  std::atomic<std::uint64_t>* straggler(std::uint64_t& held_begin) {
     for (unsigned i = 0; i < helpers_joined; ++i) {
-      if (held[i].load() < best.load()) return &held[i];
+      held_begin = held[i].load();
+      if (held_begin < best.load()) return &held[i];
     }
     return nullptr;
   }
@@ -205,8 +208,8 @@ MiningResult MiningPool::mine(const MiningRequest& request) {
     // chunk's smallest valid nonce is the same whoever finds it.
     std::unique_lock lock(impl_->mutex);
     impl_->jobs.erase(std::find(impl_->jobs.begin(), impl_->jobs.end(), job));
-    while (std::atomic<std::uint64_t>* slot = job->straggler()) {
-      std::uint64_t held = slot->load();
+    std::uint64_t held = kNone;
+    while (std::atomic<std::uint64_t>* slot = job->straggler(held)) {
       if (held == kClaiming || error) {  // which chunk is not known yet: let it say
         impl_->helper_left.wait_for(lock, std::chrono::microseconds(100));
         continue;
