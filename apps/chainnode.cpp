@@ -1,7 +1,10 @@
 // chainnode: the live node. One io_context on one thread drives the Node, its HTTP server and
 // client, its timers and the results of mining (which runs on a worker thread).
 #include <csignal>
+#include <filesystem>
+#include <fstream>
 #include <iostream>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -15,6 +18,7 @@
 #include "yournet/net/http_transport.hpp"
 #include "yournet/net/thread_mining_service.hpp"
 #include "yournet/node/node.hpp"
+#include "yournet/store/sqlite_store.hpp"
 
 namespace po = boost::program_options;
 namespace asio = boost::asio;
@@ -35,6 +39,17 @@ void schedule_sync(Node& node, Clock& clock, double interval) {
   });
 }
 
+// Written whole then renamed, so a reader never sees a partial file.
+void write_port_file(const std::string& path, unsigned short port) {
+  const std::string temporary = path + ".tmp";
+  {
+    std::ofstream out(temporary, std::ios::trunc);
+    out << port << "\n";
+    if (!out.flush()) throw std::runtime_error("cannot write --port-file " + path);
+  }
+  std::filesystem::rename(temporary, path);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -46,6 +61,10 @@ int main(int argc, char** argv) {
   unsigned mine_threads = 1;
   double sync_interval = 0;
   std::string log_level;
+  std::string data_dir;
+  std::string advertise;
+  std::string port_file;
+  double drop_peer_after = 600;
   options.add_options()
       ("help,h", "show this help")
       ("port", po::value(&port)->default_value(8000), "port to listen on (0: any free port)")
@@ -53,6 +72,14 @@ int main(int argc, char** argv) {
       ("difficulty", po::value(&difficulty)->default_value(2), "proof of work: leading hex zeros")
       ("peer", po::value(&peers)->composing(), "peer URL http://host:port/ (repeatable)")
       ("require-signatures", po::bool_switch(), "accept only signed posts")
+      ("data", po::value(&data_dir)->value_name("DIR"),
+       "keep blocks, posts and peers in DIR/chain.db (SQLite) and reload them at start; "
+       "without it the state lives in memory only")
+      ("advertise", po::value(&advertise)->value_name("URL"),
+       "the address peers should use for this node, http://host:port (default: http://HOST:PORT)")
+      ("drop-peer-after", po::value(&drop_peer_after)->default_value(600)->value_name("SECONDS"),
+       "forget a peer that has failed every contact for this many seconds (0: never)")
+      ("port-file", po::value(&port_file)->value_name("FILE"), "write the port listened on to this file (handy with --port 0)")
       ("mine-threads", po::value(&mine_threads)->default_value(1), "threads searching nonces")
       ("sync-interval", po::value(&sync_interval)->default_value(0),
        "seconds between consensus rounds with the peers (0: off)")
@@ -79,6 +106,14 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (mine_threads == 0) mine_threads = 1;
+  if (!advertise.empty() && !normalize_peer_address(advertise)) {
+    std::cerr << "chainnode: --advertise must be http://host:port, not " << advertise << "\n";
+    return 2;
+  }
+  if (drop_peer_after < 0) {
+    std::cerr << "chainnode: --drop-peer-after must not be negative\n";
+    return 2;
+  }
   auto level = spdlog::level::from_str(log_level);
   if (level == spdlog::level::off && log_level != "off") {
     std::cerr << "chainnode: unknown --log-level " << log_level << "\n";
@@ -87,6 +122,23 @@ int main(int argc, char** argv) {
   spdlog::set_level(level);
 
   try {
+    ChainParams params;
+    params.difficulty = Difficulty::hex_digits(difficulty);
+    params.require_signatures = vars["require-signatures"].as<bool>();
+    // The store first: a refused database stops the node before it listens.
+    std::unique_ptr<store::SqliteStore> store;
+    StoredState stored;
+    if (!data_dir.empty()) {
+      try {
+        std::filesystem::create_directories(data_dir);
+        store = std::make_unique<store::SqliteStore>(std::filesystem::path(data_dir) / "chain.db", params);
+        stored = store->load();
+      } catch (const std::exception& e) {
+        spdlog::critical("refusing --data {}: {}", data_dir, e.what());
+        return 3;
+      }
+    }
+
     asio::io_context io;
     net::AsioClock clock(io);
     net::HttpTransport transport(io);
@@ -103,12 +155,21 @@ int main(int argc, char** argv) {
     });
 
     NodeConfig config;
-    config.self_address = "http://" + host + ":" + std::to_string(server.port()) + "/";
-    config.params.difficulty = Difficulty::hex_digits(difficulty);
-    config.params.require_signatures = vars["require-signatures"].as<bool>();
+    config.self_address = advertise.empty() ? "http://" + host + ":" + std::to_string(server.port()) + "/"
+                                            : *normalize_peer_address(advertise);
+    config.params = params;
     config.mining_threads = mine_threads;
-    Node node(config, transport, clock, miner, &observer);
+    config.drop_peer_after = drop_peer_after;
+    Node node(config, transport, clock, miner, &observer, store.get());
     node_ptr = &node;
+    if (store) {
+      if (auto refused = node.load(stored)) {
+        spdlog::critical("refusing {}: {}. It does not hold what this node accepted (damaged or edited by "
+                         "hand?); nothing was changed. Move it aside to start afresh.",
+                         store->file().string(), *refused);
+        return 3;
+      }
+    }
     for (const auto& peer : peers) {
       if (!node.add_peer(peer)) spdlog::warn("ignoring peer {}", peer);
     }
@@ -122,11 +183,16 @@ int main(int argc, char** argv) {
     });
 
     server.start();
+    if (!port_file.empty()) write_port_file(port_file, server.port());
     if (sync_interval > 0) schedule_sync(node, clock, sync_interval);
     spdlog::info("listening on {} (difficulty {}, {} peer(s))", config.self_address,
                  config.params.difficulty.describe(), node.peers().size());
     io.run();
     spdlog::info("stopped");
+  } catch (const StoreError& e) {
+    // Stopping is the only safe answer: the node must not acknowledge what it cannot keep.
+    spdlog::critical("chainnode: storage failed, stopping: {}", e.what());
+    return 1;
   } catch (const std::exception& e) {
     spdlog::critical("chainnode: {}", e.what());
     return 1;

@@ -1,70 +1,432 @@
 #include "sim_report.hpp"
 
-#include <map>
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <optional>
 #include <set>
 #include <sstream>
-#include <vector>
 
 namespace yournet::sim {
-namespace {
 
-std::string escape(const std::string& text) {
+std::string html_escape(std::string_view text) {
   std::string out;
+  out.reserve(text.size());
   for (char c : text) {
     switch (c) {
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '&': out += "&amp;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
 }
 
-struct MinedBlock {
-  std::string hash, parent;
-  std::uint64_t index = 0;
-  int miner = -1;
-  std::int64_t t_us = 0;
+DelayStats delay_stats(std::vector<std::int64_t> values) {
+  DelayStats stats;
+  if (values.empty()) return stats;
+  std::sort(values.begin(), values.end());
+  stats.count = values.size();
+  // Nearest rank: the smallest value with at least p% of the values at or below it.
+  auto rank = [&](double p) {
+    auto k = static_cast<std::size_t>(std::ceil(p / 100.0 * static_cast<double>(values.size())));
+    return values[std::clamp<std::size_t>(k, 1, values.size()) - 1];
+  };
+  stats.p50 = rank(50);
+  stats.p90 = rank(90);
+  stats.p99 = rank(99);
+  stats.max = values.back();
+  return stats;
+}
+
+namespace {
+
+std::string fixed(double value, int decimals) {
+  char buffer[64];
+  std::snprintf(buffer, sizeof buffer, "%.*f", decimals, value);
+  return buffer;
+}
+std::string ms(std::int64_t us) {
+  return fixed(static_cast<double>(us) / 1000.0, 1) + " ms";
+}
+std::string seconds(std::int64_t us) {
+  return fixed(static_cast<double>(us) / 1e6, 3) + " s";
+}
+
+const Json* field(const Json& object, const char* key) {
+  if (!object.is_object()) return nullptr;
+  auto it = object.find(key);
+  return it == object.end() ? nullptr : &*it;
+}
+std::string text_of(const Json& object, const char* key) {
+  const Json* value = field(object, key);
+  if (!value) return "";
+  return value->is_string() ? value->get<std::string>() : value->dump();
+}
+std::int64_t int_of(const Json& object, const char* key, std::int64_t fallback) {
+  const Json* value = field(object, key);
+  return value && value->is_number_integer() ? value->get<std::int64_t>() : fallback;
+}
+
+const char* kPalette[] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
+                          "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"};
+
+// A plot area mapping (time or value, value) to SVG pixels.
+struct Plot {
+  int width = 900, height = 300, left = 56, right = 40, top = 16, bottom = 40;
+  double x_max = 1, y_max = 1;
+  double x(double value) const { return left + value / x_max * (width - left - right); }
+  double y(double value) const { return height - bottom - value / y_max * (height - top - bottom); }
+  std::string open() const {
+    return "<svg xmlns='http://www.w3.org/2000/svg' width='" + std::to_string(width) +
+           "' height='" + std::to_string(height) + "' font-size='11'>";
+  }
+  // Axes with five ticks each; labels are produced by the callers' formatters.
+  template <typename XLabel, typename YLabel>
+  std::string axes(XLabel x_label, YLabel y_label, const std::string& x_title,
+                   const std::string& y_title) const {
+    std::ostringstream svg;
+    svg << "<line x1='" << left << "' y1='" << height - bottom << "' x2='" << width - right
+        << "' y2='" << height - bottom << "' stroke='#444'/><line x1='" << left << "' y1='" << top
+        << "' x2='" << left << "' y2='" << height - bottom << "' stroke='#444'/>";
+    for (int i = 0; i <= 5; ++i) {
+      double xv = x_max * i / 5, yv = y_max * i / 5;
+      svg << "<text x='" << fixed(x(xv), 1) << "' y='" << height - bottom + 14
+          << "' text-anchor='middle'>" << x_label(xv) << "</text>";
+      svg << "<line x1='" << left << "' y1='" << fixed(y(yv), 1) << "' x2='" << width - right
+          << "' y2='" << fixed(y(yv), 1) << "' stroke='#eee'/><text x='" << left - 4 << "' y='"
+          << fixed(y(yv) + 4, 1) << "' text-anchor='end'>" << y_label(yv) << "</text>";
+    }
+    svg << "<text x='" << (left + width - right) / 2 << "' y='" << height - 6
+        << "' text-anchor='middle'>" << x_title << "</text><text x='12' y='"
+        << (top + height - bottom) / 2 << "' transform='rotate(-90 12 "
+        << (top + height - bottom) / 2 << ")' text-anchor='middle'>" << y_title << "</text>";
+    return svg.str();
+  }
 };
 
 }  // namespace
 
-std::string html_report(const Json& summary, const std::string& trace_jsonl) {
-  std::vector<MinedBlock> blocks;
-  std::map<std::string, std::uint64_t> counts;
-  std::istringstream lines(trace_jsonl);
-  for (std::string line; std::getline(lines, line);) {
-    Json event = parse_json(line);
-    const std::string kind = event["event"].get<std::string>();
-    counts[kind]++;
-    if (kind == "mined") {
-      const Json& d = event["detail"];
-      blocks.push_back(MinedBlock{d["hash"].get<std::string>(), d["previous_hash"].get<std::string>(),
-                                  d["index"].get<std::uint64_t>(), event["node"].get<int>(),
-                                  event["t_us"].get<std::int64_t>()});
+// ---- reading the trace ------------------------------------------------------------------------
+
+void ReportBuilder::add_trace(std::istream& lines) {
+  for (std::string line; std::getline(lines, line);) add_line(line);
+}
+
+namespace {
+
+// The integer after `key` in `text`, searching from `from`; nullopt when absent.
+std::optional<std::int64_t> integer_after(std::string_view text, std::string_view key,
+                                          std::size_t from) {
+  auto at = text.find(key, from);
+  if (at == std::string_view::npos) return std::nullopt;
+  const char* begin = text.data() + at + key.size();
+  std::int64_t value = 0;
+  auto [end, error] = std::from_chars(begin, text.data() + text.size(), value);
+  if (error != std::errc() || (end != text.data() + text.size() && *end != ',' && *end != '}')) {
+    return std::nullopt;
+  }
+  return value;
+}
+
+// The string after `key` when it holds no escapes; nullopt otherwise.
+std::optional<std::string_view> plain_string_after(std::string_view text, std::string_view key,
+                                                   std::size_t from, std::size_t to) {
+  auto at = text.find(key, from);
+  if (at == std::string_view::npos || at >= to) return std::nullopt;
+  auto begin = at + key.size();
+  auto end = text.find('"', begin);
+  if (end == std::string_view::npos || end > to) return std::nullopt;
+  std::string_view value = text.substr(begin, end - begin);
+  if (value.find('\\') != std::string_view::npos) return std::nullopt;
+  return value;
+}
+
+}  // namespace
+
+// Beyond these a line is taken as damaged rather than allocating for it.
+constexpr std::int64_t kMaxNodes = 10'000'000;
+constexpr std::int64_t kMaxHeight = 10'000'000;
+constexpr std::int64_t kMaxTimeUs = 1'000'000'000'000'000;  // 31 years
+bool plausible(std::int64_t node, std::int64_t t_us) {
+  return node >= -1 && node < kMaxNodes && t_us >= 0 && t_us <= kMaxTimeUs;
+}
+
+// Messages, acceptances and tips are nearly all of a big trace and need only a few fields: read
+// those straight from the canonical line (keys sorted: detail, event, node, t_us) and leave the
+// general parser for the rest. Anything unexpected falls through to the parser.
+bool ReportBuilder::add_canonical_line(std::string_view line) {
+  constexpr std::string_view kEventKey = "\"event\": \"";
+  auto event_at = line.rfind(kEventKey);  // the last one is the top-level key: detail comes first
+  if (event_at == std::string_view::npos) return false;
+  auto kind = plain_string_after(line, kEventKey, event_at, line.size());
+  if (!kind) return false;
+  const bool message = *kind == "send" || *kind == "deliver" || *kind == "drop";
+  if (!message && *kind != "tip" && *kind != "block_accepted") return false;
+  auto node = integer_after(line, "\"node\": ", event_at);
+  auto t_us = integer_after(line, "\"t_us\": ", event_at);
+  if (!node || !t_us || !plausible(*node, *t_us)) return false;
+  std::string_view detail = line.substr(0, event_at);
+  if (message) {
+    auto route = plain_string_after(detail, "\"route\": \"", 0, detail.size());
+    if (!route) return false;
+    begin_event(*kind, *node, *t_us);
+    count_message(*kind, *route);
+  } else if (*kind == "tip") {
+    auto height = integer_after(detail, "\"height\": ", 0);
+    if (!height || *height < 0 || *height > kMaxHeight) return false;
+    begin_event(*kind, *node, *t_us);
+    on_tip(static_cast<int>(*node), static_cast<std::uint64_t>(*height));
+  } else {
+    auto hash = plain_string_after(detail, "\"hash\": \"", 0, detail.size());
+    auto index = integer_after(detail, "\"index\": ", 0);
+    const bool main = detail.find("\"main\": true") != std::string_view::npos;
+    if (!hash || !index || *index < 0 || *index > kMaxHeight ||
+        (!main && detail.find("\"main\": false") == std::string_view::npos)) {
+      return false;
+    }
+    begin_event(*kind, *node, *t_us);
+    on_block_accepted(static_cast<int>(*node), *t_us, *hash, static_cast<std::uint64_t>(*index),
+                      main);
+  }
+  return true;
+}
+
+void ReportBuilder::begin_event(std::string_view kind, std::int64_t node, std::int64_t t_us) {
+  advance_time(t_us);
+  ensure_node(static_cast<int>(node));
+  auto count = counts_.find(kind);
+  if (count == counts_.end()) count = counts_.emplace(std::string(kind), 0).first;
+  ++count->second;
+}
+
+void ReportBuilder::count_message(std::string_view kind, std::string_view route) {
+  auto found = messages_.find(route);
+  if (found == messages_.end()) found = messages_.emplace(std::string(route), Message{}).first;
+  Message& message = found->second;
+  (kind == "send" ? message.sent : kind == "deliver" ? message.delivered : message.dropped)++;
+}
+
+void ReportBuilder::on_tip(int node, std::uint64_t height) {
+  saw_tip_events_ = true;
+  set_height(node, height);
+}
+
+void ReportBuilder::on_block_accepted(int node, std::int64_t t_us, std::string_view hash,
+                                      std::uint64_t height, bool main) {
+  auto it = block_index_.find(hash);
+  if (it != block_index_.end() && node >= 0) {
+    MinedBlock& block = blocks_[it->second];
+    if (block.reached.size() <= static_cast<std::size_t>(node)) {
+      block.reached.resize(static_cast<std::size_t>(node) + 1, false);
+    }
+    if (node != block.miner && !block.reached[static_cast<std::size_t>(node)]) {
+      block.reached[static_cast<std::size_t>(node)] = true;
+      block.delays_us.push_back(t_us - block.mined_us);
     }
   }
-  std::set<std::string> main_chain;
-  for (const auto& hash : summary["main_chain"]) main_chain.insert(hash.get<std::string>());
+  // Traces without tip events: a block accepted onto the main chain is the node's new tip.
+  if (!saw_tip_events_ && main) set_height(node, height);
+}
 
-  // Block tree: x by height, one row per block at that height (main chain on row 0).
+void ReportBuilder::add_line(std::string_view line) {
+  while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
+  if (line.empty()) return;
+  if (add_canonical_line(line)) return;
+  Json event;
+  try {
+    event = parse_json(line);
+  } catch (const JsonError&) {
+    ++unreadable_;
+    return;
+  }
+  const Json* kind = field(event, "event");
+  if (!kind || !kind->is_string()) {
+    ++unreadable_;
+    return;
+  }
+  add_event(event);
+}
+
+void ReportBuilder::ensure_node(int node) {
+  if (node < 0) return;
+  auto needed = static_cast<std::size_t>(node) + 1;
+  if (heights_.size() >= needed) return;
+  if (nodes_at_height_.empty()) nodes_at_height_.push_back(0);
+  nodes_at_height_[0] += needed - heights_.size();  // every node starts at genesis
+  heights_.resize(needed, 0);
+  if (heights_.size() > static_cast<std::size_t>(kMaxNodeLines)) tip_lines_.clear();
+}
+
+void ReportBuilder::set_height(int node, std::uint64_t height) {
+  if (node < 0) return;
+  ensure_node(node);
+  std::uint64_t& current = heights_[static_cast<std::size_t>(node)];
+  if (current == height) return;
+  --nodes_at_height_[current];
+  if (nodes_at_height_.size() <= height) nodes_at_height_.resize(height + 1, 0);
+  ++nodes_at_height_[height];
+  current = height;
+  if (heights_.size() <= static_cast<std::size_t>(kMaxNodeLines)) {
+    tip_lines_[node].emplace_back(last_t_us_, height);
+  }
+}
+
+ReportBuilder::TipSample ReportBuilder::snapshot(std::int64_t t_us) const {
+  TipSample sample{t_us, 0, 0, 0};
+  std::uint64_t total = 0;
+  for (auto count : nodes_at_height_) total += count;
+  if (total == 0) return sample;
+  bool have_min = false;
+  std::uint64_t seen = 0;
+  bool have_median = false;
+  for (std::uint64_t h = 0; h < nodes_at_height_.size(); ++h) {
+    if (nodes_at_height_[h] == 0) continue;
+    if (!have_min) sample.min = h, have_min = true;
+    seen += nodes_at_height_[h];
+    if (!have_median && seen * 2 >= total) sample.median = h, have_median = true;
+    sample.max = h;
+  }
+  return sample;
+}
+
+void ReportBuilder::advance_time(std::int64_t t_us) {
+  if (t_us < last_t_us_) t_us = last_t_us_;  // a trace is in time order; tolerate one that is not
+  while (t_us >= static_cast<std::int64_t>(kMaxBuckets) * bucket_us_) {
+    // Twice as wide: bucket j now covers old buckets 2j and 2j+1 and ends where 2j+1 ended.
+    std::vector<TipSample> merged;
+    for (std::size_t i = 1; i < samples_.size(); i += 2) merged.push_back(samples_[i]);
+    samples_ = std::move(merged);
+    open_bucket_ /= 2;
+    bucket_us_ *= 2;
+  }
+  if (t_us >= (open_bucket_ + 1) * bucket_us_) {
+    TipSample closed = snapshot(0);
+    while (t_us >= (open_bucket_ + 1) * bucket_us_) {
+      closed.t_us = (open_bucket_ + 1) * bucket_us_;
+      samples_.push_back(closed);
+      ++open_bucket_;
+    }
+  }
+  last_t_us_ = t_us;
+}
+
+void ReportBuilder::add_event(const Json& event) {
+  const std::string kind = event["event"].get<std::string>();
+  const std::int64_t t_us = int_of(event, "t_us", last_t_us_);
+  const std::int64_t node_number = int_of(event, "node", -1);
+  static const Json kNoDetail = Json::object();
+  const Json* detail_field = field(event, "detail");
+  const Json& detail = detail_field && detail_field->is_object() ? *detail_field : kNoDetail;
+  const std::int64_t height = int_of(detail, kind == "tip" ? "height" : "index", 0);
+  if (!plausible(node_number, t_us) || height < 0 || height > kMaxHeight) {
+    ++unreadable_;
+    return;
+  }
+  const int node = static_cast<int>(node_number);
+  begin_event(kind, node, t_us);
+
+  if (kind == "send" || kind == "deliver" || kind == "drop") {
+    count_message(kind, text_of(detail, "route"));
+  } else if (kind == "start") {
+    std::int64_t nodes = int_of(detail, "nodes", 0);
+    if (nodes > 0 && nodes <= kMaxNodes) {
+      ensure_node(static_cast<int>(nodes - 1));
+    }
+  } else if (kind == "mined") {
+    std::string hash = text_of(detail, "hash");
+    if (!hash.empty() && !block_index_.count(hash)) {
+      MinedBlock block;
+      block.hash = hash;
+      block.parent = text_of(detail, "previous_hash");
+      block.height = static_cast<std::uint64_t>(height);
+      block.miner = node;
+      block.mined_us = t_us;
+      block_index_.emplace(hash, blocks_.size());
+      blocks_.push_back(std::move(block));
+    }
+  } else if (kind == "block_accepted") {
+    const Json* main = field(detail, "main");
+    on_block_accepted(node, t_us, text_of(detail, "hash"), static_cast<std::uint64_t>(height),
+                      main && main->is_boolean() && main->get<bool>());
+  } else if (kind == "tip") {
+    on_tip(node, static_cast<std::uint64_t>(height));
+  } else if (kind == "reorg") {
+    reorg_depths_[static_cast<std::uint64_t>(
+        std::max<std::int64_t>(0, int_of(detail, "depth", 0)))]++;
+  }
+  if (kind == "partition" || kind == "heal" || kind == "crash" || kind == "restart" ||
+      kind == "join" || kind == "leave" || kind == "cut" || kind == "set_link") {
+    if (markers_.size() < 200) {
+      markers_.push_back(Marker{t_us, kind, node});
+    } else {
+      ++markers_dropped_;
+    }
+  }
+}
+
+DelayStats ReportBuilder::propagation() const {
+  std::vector<std::int64_t> all;
+  for (const auto& block : blocks_)
+    all.insert(all.end(), block.delays_us.begin(), block.delays_us.end());
+  return delay_stats(std::move(all));
+}
+
+std::vector<ReportBuilder::TipSample> ReportBuilder::tip_samples() const {
+  std::vector<TipSample> out;
+  out.push_back(TipSample{0, 0, 0, 0});
+  out.insert(out.end(), samples_.begin(), samples_.end());
+  out.push_back(snapshot(last_t_us_));
+  return out;
+}
+
+// ---- drawing ----------------------------------------------------------------------------------
+
+namespace {
+
+std::string block_tree_svg(const std::vector<ReportBuilder::MinedBlock>& blocks,
+                           const Json& summary) {
+  std::set<std::string> main_chain;
+  std::string genesis;
+  if (const Json* chain = field(summary, "main_chain"); chain && chain->is_array()) {
+    for (const auto& hash : *chain) {
+      if (hash.is_string()) main_chain.insert(hash.get<std::string>());
+    }
+    if (!chain->empty() && (*chain)[0].is_string()) genesis = (*chain)[0].get<std::string>();
+  }
+  // x by height, one row per block at that height; the main chain on row 0.
   std::map<std::uint64_t, int> rows_used;
   std::map<std::string, std::pair<int, int>> position;  // hash -> (x, y)
+  std::map<std::string, const ReportBuilder::MinedBlock*> by_hash;
   const int dx = 120, dy = 60, left = 40, top = 30;
-  position[summary["main_chain"][0].get<std::string>()] = {left, top};
+  if (!genesis.empty()) position[genesis] = {left, top};
   for (const auto& b : blocks) {
+    by_hash[b.hash] = &b;
     if (main_chain.count(b.hash)) {
-      position[b.hash] = {left + static_cast<int>(b.index) * dx, top};
-      rows_used[b.index] = std::max(rows_used[b.index], 1);
+      position[b.hash] = {left + static_cast<int>(b.height) * dx, top};
+      rows_used[b.height] = std::max(rows_used[b.height], 1);
     }
   }
   for (const auto& b : blocks) {
     if (main_chain.count(b.hash)) continue;
-    int row = std::max(rows_used[b.index], 1);
-    rows_used[b.index] = row + 1;
-    position[b.hash] = {left + static_cast<int>(b.index) * dx, top + row * dy};
+    int row = std::max(rows_used[b.height], 1);
+    rows_used[b.height] = row + 1;
+    position[b.hash] = {left + static_cast<int>(b.height) * dx, top + row * dy};
   }
   int width = left * 2, height = top * 2 + dy;
   for (const auto& [hash, xy] : position) {
@@ -72,51 +434,310 @@ std::string html_report(const Json& summary, const std::string& trace_jsonl) {
     height = std::max(height, xy.second + dy);
   }
   std::ostringstream svg;
-  svg << "<svg xmlns='http://www.w3.org/2000/svg' width='" << width << "' height='" << height << "'>";
+  svg << "<svg xmlns='http://www.w3.org/2000/svg' class='block-tree' width='" << width
+      << "' height='" << height << "'>";
   for (const auto& b : blocks) {
     auto from = position.find(b.parent);
     if (from == position.end()) continue;
     auto to = position[b.hash];
-    svg << "<line x1='" << from->second.first + 40 << "' y1='" << from->second.second + 15 << "' x2='"
-        << to.first << "' y2='" << to.second + 15 << "' stroke='#888'/>";
+    svg << "<line x1='" << from->second.first + 80 << "' y1='" << from->second.second + 15
+        << "' x2='" << to.first << "' y2='" << to.second + 15 << "' stroke='#888'/>";
   }
   for (const auto& [hash, xy] : position) {
     bool on_main = main_chain.count(hash) != 0;
-    int miner = -1;
-    for (const auto& b : blocks) {
-      if (b.hash == hash) miner = b.miner;
+    auto found = by_hash.find(hash);
+    const ReportBuilder::MinedBlock* block = found == by_hash.end() ? nullptr : found->second;
+    std::string title = hash;
+    if (block) {
+      title += " height " + std::to_string(block->height) + ", mined by node " +
+               std::to_string(block->miner) + " at " + seconds(block->mined_us);
+    } else if (hash == genesis) {
+      title += " genesis";
     }
-    svg << "<g><title>" << escape(hash) << (miner >= 0 ? " mined by node " + std::to_string(miner) : " genesis")
-        << "</title><rect x='" << xy.first << "' y='" << xy.second << "' width='80' height='30' rx='4' fill='"
-        << (on_main ? "#2b7a3d" : "#b0413e") << "'/><text x='" << xy.first + 40 << "' y='" << xy.second + 19
-        << "' fill='white' font-size='11' text-anchor='middle'>" << escape(hash.substr(0, 6))
-        << (miner >= 0 ? " n" + std::to_string(miner) : "") << "</text></g>";
+    svg << "<g class='" << (on_main ? "main" : "stale") << "'><title>" << html_escape(title)
+        << "</title><rect x='" << xy.first << "' y='" << xy.second
+        << "' width='80' height='30' rx='4' fill='" << (on_main ? "#2b7a3d" : "#b0413e")
+        << "'/><text x='" << xy.first + 40 << "' y='" << xy.second + 19
+        << "' fill='white' font-size='11' text-anchor='middle'>" << html_escape(hash.substr(0, 6))
+        << (block ? " n" + std::to_string(block->miner) : "") << "</text></g>";
   }
   svg << "</svg>";
+  return svg.str();
+}
 
+}  // namespace
+
+std::string ReportBuilder::html(const Json& summary) const {
   std::ostringstream html;
-  html << "<!doctype html><html><head><meta charset='utf-8'><title>netsim: " << escape(summary["scenario"].get<std::string>())
-       << "</title><style>body{font-family:sans-serif;margin:2em;max-width:70em}table{border-collapse:collapse}"
-          "td,th{border:1px solid #ccc;padding:.3em .6em;text-align:left}.pass{color:#2b7a3d}.fail{color:#b0413e}"
-          ".tree{overflow-x:auto;border:1px solid #ddd;padding:.5em}</style></head><body>";
-  html << "<h1>" << escape(summary["scenario"].get<std::string>()) << " — seed " << summary["seed"] << " — "
-       << (summary["passed"].get<bool>() ? "<span class='pass'>PASS</span>" : "<span class='fail'>FAIL</span>") << "</h1>";
-  html << "<h2>Expectations</h2><table><tr><th>check</th><th>verdict</th><th>why</th></tr>";
-  for (const auto& e : summary["expectations"]) {
-    bool ok = e["passed"].get<bool>();
-    html << "<tr><td>" << escape(e["name"].get<std::string>()) << "</td><td class='" << (ok ? "pass'>pass" : "fail'>fail")
-         << "</td><td>" << escape(e["detail"].get<std::string>()) << "</td></tr>";
+  const std::string name = text_of(summary, "scenario");
+  const Json* passed_field = field(summary, "passed");
+  const bool passed = passed_field && passed_field->is_boolean() && passed_field->get<bool>();
+  html << "<!doctype html><html><head><meta charset='utf-8'><title>netsim: " << html_escape(name)
+       << "</title><style>body{font-family:sans-serif;margin:2em;max-width:80em}"
+          "table{border-collapse:collapse;margin-bottom:1em}td,th{border:1px solid #ccc;"
+          "padding:.3em .6em;text-align:left}td.n{text-align:right}.pass{color:#2b7a3d}"
+          ".fail{color:#b0413e}.scroll{overflow-x:auto;border:1px solid #ddd;padding:.5em}"
+          ".note{color:#666}</style></head><body>";
+  html << "<h1>" << html_escape(name) << " — seed " << html_escape(text_of(summary, "seed"))
+       << " — " << (passed ? "<span class='pass'>PASS</span>" : "<span class='fail'>FAIL</span>")
+       << "</h1>";
+  if (const Json* transport = field(summary, "transport"); transport && transport->is_string()) {
+    html << "<p class='note'>transport: " << html_escape(transport->get<std::string>()) << "</p>";
   }
-  html << "</table><h2>Block tree</h2><p>Green: the final main chain; red: stale blocks. Labels: hash prefix and miner node.</p><div class='tree'>"
-       << svg.str() << "</div><h2>Run</h2><table>";
-  for (const char* key : {"nodes", "simulated_seconds", "events", "blocks_mined", "forks", "max_reorg_depth", "converged",
-                          "final_height", "final_tip", "posts_submitted", "posts_in_chain", "posts_lost", "trace_sha256"}) {
-    html << "<tr><th>" << key << "</th><td>" << escape(summary[key].dump()) << "</td></tr>";
+  if (unreadable_ > 0) {
+    html << "<p class='fail'>" << unreadable_
+         << " trace lines could not be read and are left out of this report.</p>";
+  }
+
+  html << "<h2>Expectations</h2><table><tr><th>check</th><th>verdict</th><th>why</th></tr>";
+  if (const Json* expectations = field(summary, "expectations");
+      expectations && expectations->is_array()) {
+    for (const auto& e : *expectations) {
+      const Json* ok_field = field(e, "passed");
+      bool ok = ok_field && ok_field->is_boolean() && ok_field->get<bool>();
+      html << "<tr><td>" << html_escape(text_of(e, "name")) << "</td><td class='"
+           << (ok ? "pass'>pass" : "fail'>fail") << "</td><td>" << html_escape(text_of(e, "detail"))
+           << "</td></tr>";
+    }
+  }
+  html << "</table>";
+
+  html << "<h2>Block tree</h2><p>Green: the final main chain; red: stale blocks. Labels: hash "
+          "prefix and miner node; hover for the full hash and when it was mined.</p><div "
+          "class='scroll'>"
+       << block_tree_svg(blocks_, summary) << "</div>";
+
+  html << "<h2>Tip height over time</h2>" << tip_chart_svg(summary);
+
+  html << propagation_html();
+
+  html << "<h2>Messages</h2><table><tr><th>route</th><th>sent</th><th>delivered</th>"
+          "<th>dropped</th><th>dropped %</th></tr>";
+  Message total;
+  for (const auto& [route, m] : messages_) {
+    total.sent += m.sent, total.delivered += m.delivered, total.dropped += m.dropped;
+    std::uint64_t attempts = std::max(m.sent, m.dropped);
+    html << "<tr><td>" << html_escape(route) << "</td><td class='n'>" << m.sent
+         << "</td><td class='n'>" << m.delivered << "</td><td class='n'>" << m.dropped
+         << "</td><td class='n'>"
+         << (attempts
+                 ? fixed(100.0 * static_cast<double>(m.dropped) / static_cast<double>(attempts), 1)
+                 : "0.0")
+         << "</td></tr>";
+  }
+  html << "<tr><th>all</th><th class='n'>" << total.sent << "</th><th class='n'>" << total.delivered
+       << "</th><th class='n'>" << total.dropped << "</th><th></th></tr></table>"
+       << "<p class='note'>A dropped response counts under the route <code>response</code>.</p>";
+
+  html << reorg_html();
+
+  html << "<h2>Run</h2><table>";
+  for (const char* key : {"transport", "nodes", "simulated_seconds", "events", "blocks_mined",
+                          "forks", "max_reorg_depth", "converged", "final_height", "final_tip",
+                          "posts_submitted", "posts_in_chain", "posts_lost", "trace_sha256"}) {
+    if (const Json* value = field(summary, key)) {
+      html << "<tr><th>" << key << "</th><td>"
+           << html_escape(value->is_string() ? value->get<std::string>() : value->dump())
+           << "</td></tr>";
+    }
   }
   html << "</table><h2>Events by kind</h2><table>";
-  for (const auto& [kind, count] : counts) html << "<tr><th>" << escape(kind) << "</th><td>" << count << "</td></tr>";
+  for (const auto& [kind, count] : counts_) {
+    html << "<tr><th>" << html_escape(kind) << "</th><td class='n'>" << count << "</td></tr>";
+  }
   html << "</table></body></html>\n";
   return html.str();
+}
+
+std::string ReportBuilder::tip_chart_svg(const Json& summary) const {
+  std::vector<TipSample> samples = tip_samples();
+  Plot plot;
+  std::int64_t end_us = last_t_us_;
+  if (const Json* simulated = field(summary, "simulated_seconds");
+      simulated && simulated->is_number()) {
+    end_us = std::max(end_us, static_cast<std::int64_t>(simulated->get<double>() * 1e6));
+  }
+  plot.x_max = std::max<double>(1.0, static_cast<double>(end_us));
+  std::uint64_t top_height = 1;
+  for (const auto& s : samples) top_height = std::max(top_height, s.max);
+  // Whole heights on the axis: five ticks of an integer step.
+  plot.y_max = static_cast<double>((top_height + 4) / 5 * 5);
+  auto x_label = [](double us) { return fixed(us / 1e6, 1) + "s"; };
+  auto y_label = [](double h) { return fixed(h, std::fmod(h, 1.0) == 0 ? 0 : 1); };
+
+  std::ostringstream svg;
+  svg << "<div class='scroll'>" << plot.open()
+      << plot.axes(x_label, y_label, "simulated time", "main-chain height");
+  for (const auto& marker : markers_) {
+    double x = plot.x(static_cast<double>(marker.t_us));
+    svg << "<g><title>" << html_escape(marker.kind)
+        << (marker.node >= 0 ? " node " + std::to_string(marker.node) : "") << " at "
+        << seconds(marker.t_us) << "</title><line class='marker' x1='" << fixed(x, 1) << "' y1='"
+        << plot.top << "' x2='" << fixed(x, 1) << "' y2='" << plot.height - plot.bottom
+        << "' stroke='#999' stroke-dasharray='4 3'/><text x='" << fixed(x + 2, 1) << "' y='"
+        << plot.top + 10 << "' fill='#666'>" << html_escape(marker.kind) << "</text></g>";
+  }
+  // A step line through (t, value) points, held to the end of the run.
+  // Nodes at the same height would hide each other: each line is nudged up a pixel and a half.
+  auto steps = [&](const std::vector<std::pair<double, double>>& points, double nudge_px) {
+    std::string path;
+    double last_y = 0;
+    bool first = true;
+    for (const auto& [t, v] : points) {
+      if (!first) path += fixed(plot.x(t), 1) + "," + fixed(plot.y(last_y) - nudge_px, 1) + " ";
+      path += fixed(plot.x(t), 1) + "," + fixed(plot.y(v) - nudge_px, 1) + " ";
+      last_y = v;
+      first = false;
+    }
+    path += fixed(plot.x(plot.x_max), 1) + "," + fixed(plot.y(last_y) - nudge_px, 1);
+    return path;
+  };
+  const bool per_node = node_count() <= kMaxNodeLines;
+  if (per_node) {
+    for (int node = 0; node < node_count(); ++node) {
+      std::vector<std::pair<double, double>> points{{0.0, 0.0}};
+      if (auto it = tip_lines_.find(node); it != tip_lines_.end()) {
+        for (const auto& [t, h] : it->second)
+          points.emplace_back(static_cast<double>(t), static_cast<double>(h));
+      }
+      svg << "<polyline class='node-line' fill='none' stroke-width='1.5' stroke='"
+          << kPalette[node % 10] << "'" << (node >= 10 ? " stroke-dasharray='5 2'" : "")
+          << " points='" << steps(points, 1.5 * node) << "'><title>node " << node
+          << "</title></polyline>";
+    }
+  } else {
+    // Band between the lowest and highest node, median line through it.
+    std::string band;
+    for (const auto& s : samples) {
+      band += fixed(plot.x(static_cast<double>(s.t_us)), 1) + "," +
+              fixed(plot.y(static_cast<double>(s.max)), 1) + " ";
+    }
+    for (auto it = samples.rbegin(); it != samples.rend(); ++it) {
+      band += fixed(plot.x(static_cast<double>(it->t_us)), 1) + "," +
+              fixed(plot.y(static_cast<double>(it->min)), 1) + " ";
+    }
+    svg << "<polygon class='band' fill='#1f77b4' fill-opacity='0.25' stroke='none' points='" << band
+        << "'><title>lowest to highest node</title></polygon>";
+    std::vector<std::pair<double, double>> median;
+    for (const auto& s : samples)
+      median.emplace_back(static_cast<double>(s.t_us), static_cast<double>(s.median));
+    svg << "<polyline class='median' fill='none' stroke='#1f77b4' stroke-width='2' points='"
+        << steps(median, 0) << "'><title>median node</title></polyline>";
+  }
+  svg << "</svg></div>";
+  if (per_node) {
+    svg << "<p>";
+    for (int node = 0; node < node_count(); ++node) {
+      svg << "<span style='color:" << kPalette[node % 10] << "'>■ node " << node << "</span> ";
+    }
+    svg << "</p>";
+  } else {
+    svg << "<p class='note'>" << node_count()
+        << " nodes: the band spans the lowest to the highest node's height, the line is the median "
+           "node (sampled every "
+        << ms(bucket_us_) << ").</p>";
+  }
+  if (markers_dropped_ > 0) {
+    svg << "<p class='note'>" << markers_dropped_ << " more fault markers not drawn.</p>";
+  }
+  return svg.str();
+}
+
+std::string ReportBuilder::propagation_html() const {
+  std::ostringstream html;
+  DelayStats all = propagation();
+  // How long a block took to reach the last node, over the blocks that reached them all.
+  std::vector<std::int64_t> to_everyone;
+  for (const auto& block : blocks_) {
+    if (node_count() > 1 && block.delays_us.size() == static_cast<std::size_t>(node_count() - 1)) {
+      to_everyone.push_back(*std::max_element(block.delays_us.begin(), block.delays_us.end()));
+    }
+  }
+  auto row = [&](const std::string& label, const DelayStats& stats) {
+    html << "<tr><th>" << label << "</th><td class='n'>" << stats.count << "</td><td class='n'>"
+         << ms(stats.p50) << "</td><td class='n'>" << ms(stats.p90) << "</td><td class='n'>"
+         << ms(stats.p99) << "</td><td class='n'>" << ms(stats.max) << "</td></tr>";
+  };
+  html << "<h2>Block propagation</h2><p class='note'>Delay from a block's <code>mined</code> event "
+          "to its acceptance by each other node; and, for each block that reached every node, "
+          "the delay to the last one.</p><table><tr><th></th><th>samples</th><th>p50</th>"
+          "<th>p90</th><th>p99</th><th>max</th></tr>";
+  row("each node", all);
+  row("whole network", delay_stats(std::move(to_everyone)));
+  html << "</table>";
+  if (all.count > 0) {
+    // Cumulative distribution: share of (block, node) pairs reached within a delay.
+    std::vector<std::int64_t> pooled;
+    for (const auto& block : blocks_)
+      pooled.insert(pooled.end(), block.delays_us.begin(), block.delays_us.end());
+    std::sort(pooled.begin(), pooled.end());
+    Plot plot;
+    plot.height = 220;
+    plot.x_max = std::max<double>(1.0, static_cast<double>(pooled.back()));
+    plot.y_max = 1.0;
+    std::string points = fixed(plot.x(0), 1) + "," + fixed(plot.y(0), 1) + " ";
+    const std::size_t step = std::max<std::size_t>(1, pooled.size() / 300);
+    for (std::size_t i = 0; i < pooled.size(); i += step) {
+      points += fixed(plot.x(static_cast<double>(pooled[i])), 1) + "," +
+                fixed(plot.y(static_cast<double>(i + 1) / static_cast<double>(pooled.size())), 1) +
+                " ";
+    }
+    points += fixed(plot.x(static_cast<double>(pooled.back())), 1) + "," + fixed(plot.y(1.0), 1);
+    html << "<div class='scroll'>" << plot.open()
+         << plot.axes([](double us) { return fixed(us / 1000.0, 1) + "ms"; },
+                      [](double share) { return fixed(share * 100, 0) + "%"; }, "delay",
+                      "nodes reached")
+         << "<polyline class='cdf' fill='none' stroke='#2b7a3d' stroke-width='2' points='" << points
+         << "'/></svg></div>";
+  }
+  if (!blocks_.empty()) {
+    const std::size_t shown = std::min<std::size_t>(blocks_.size(), 100);
+    html << "<details><summary>Per block (" << shown << " of " << blocks_.size()
+         << ")</summary><table><tr><th>block</th><th>height</th><th>miner</th><th>mined at</th>"
+            "<th>nodes reached</th><th>p50</th><th>p90</th><th>max</th></tr>";
+    for (std::size_t i = 0; i < shown; ++i) {
+      const MinedBlock& block = blocks_[i];
+      DelayStats stats = delay_stats(block.delays_us);
+      html << "<tr><td><code>" << html_escape(block.hash.substr(0, 12))
+           << "</code></td><td class='n'>" << block.height << "</td><td class='n'>" << block.miner
+           << "</td><td class='n'>" << seconds(block.mined_us) << "</td><td class='n'>"
+           << stats.count << " / " << std::max(0, node_count() - 1) << "</td><td class='n'>"
+           << ms(stats.p50) << "</td><td class='n'>" << ms(stats.p90) << "</td><td class='n'>"
+           << ms(stats.max) << "</td></tr>";
+    }
+    html << "</table></details>";
+  }
+  return html.str();
+}
+
+std::string ReportBuilder::reorg_html() const {
+  std::ostringstream html;
+  std::uint64_t count = 0, most = 0;
+  for (const auto& [depth, n] : reorg_depths_) count += n, most = std::max(most, n);
+  html << "<h2>Reorganisations</h2><p>" << count << " reorg" << (count == 1 ? "" : "s")
+       << " (a node switching its main chain to another branch).</p>";
+  if (count == 0) return html.str();
+  html << "<table><tr><th>depth (blocks left)</th><th>reorgs</th><th></th></tr>";
+  for (const auto& [depth, n] : reorg_depths_) {
+    int bar = static_cast<int>(300.0 * static_cast<double>(n) / static_cast<double>(most));
+    html << "<tr><td class='n'>" << depth << "</td><td class='n'>" << n
+         << "</td><td><svg xmlns='http://www.w3.org/2000/svg' width='302' height='12'><rect "
+            "class='reorg-bar' width='"
+         << std::max(bar, 1) << "' height='12' fill='#b0413e'/></svg></td></tr>";
+  }
+  html << "</table>";
+  return html.str();
+}
+
+std::string html_report(const Json& summary, std::istream& trace_jsonl) {
+  ReportBuilder builder;
+  builder.add_trace(trace_jsonl);
+  return builder.html(summary);
+}
+
+std::string html_report(const Json& summary, const std::string& trace_jsonl) {
+  std::istringstream lines(trace_jsonl);
+  return html_report(summary, lines);
 }
 
 }  // namespace yournet::sim

@@ -37,7 +37,22 @@ Json block_to_json(const Block& block, bool include_hash) {
   return out;
 }
 
-std::string block_canonical(const Block& block) { return canonical(block_to_json(block, false)); }
+std::string block_canonical(const Block& block) {
+  // canonical(block_to_json(block, false)) without copying the posts into a temporary object:
+  // every node hashes every block it receives. Keys in sorted order.
+  std::string out = "{\"index\": ";
+  append_canonical(out, Json(block.index));
+  out += ", \"nonce\": ";
+  append_canonical(out, Json(block.nonce));
+  out += ", \"previous_hash\": ";
+  append_python_string(out, block.previous_hash);
+  out += ", \"timestamp\": ";
+  append_canonical(out, block.timestamp);
+  out += ", \"transactions\": ";
+  append_canonical(out, block.transactions);
+  out += '}';
+  return out;
+}
 
 std::string compute_block_hash(const Block& block) { return sha256_hex(block_canonical(block)); }
 

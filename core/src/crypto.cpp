@@ -46,6 +46,35 @@ Digest sha256(std::string_view bytes) {
 
 std::string sha256_hex(std::string_view bytes) { return to_hex(sha256(bytes)); }
 
+struct Sha256Stream::Context {
+  MdCtxPtr ctx{EVP_MD_CTX_new()};
+};
+
+Sha256Stream::Sha256Stream() : context_(new Context) {
+  if (!context_->ctx || EVP_DigestInit_ex(context_->ctx.get(), EVP_sha256(), nullptr) != 1) {
+    delete context_;
+    throw std::runtime_error("OpenSSL SHA-256 init failed");
+  }
+}
+
+Sha256Stream::~Sha256Stream() { delete context_; }
+
+void Sha256Stream::update(std::string_view bytes) {
+  if (EVP_DigestUpdate(context_->ctx.get(), bytes.data(), bytes.size()) != 1) {
+    throw std::runtime_error("OpenSSL SHA-256 update failed");
+  }
+}
+
+Digest Sha256Stream::finish() {
+  Digest digest{};
+  unsigned int len = 0;
+  if (EVP_DigestFinal_ex(context_->ctx.get(), digest.data(), &len) != 1 ||
+      EVP_DigestInit_ex(context_->ctx.get(), EVP_sha256(), nullptr) != 1) {
+    throw std::runtime_error("OpenSSL SHA-256 final failed");
+  }
+  return digest;
+}
+
 std::string to_hex(const std::uint8_t* data, std::size_t size) {
   static constexpr char kDigits[] = "0123456789abcdef";
   std::string out(size * 2, '0');

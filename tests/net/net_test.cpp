@@ -151,6 +151,39 @@ TEST(LiveNode, TutorialWalkthroughConvergesAllNodes) {
   EXPECT_EQ(parse_json(chain_response.body)["peers"].size(), 2u);
 }
 
+TEST(LiveNode, ForkAtTheSameHeightResolvesWhenAThirdBlockArrives) {
+  Cluster cluster;
+  const std::string a = cluster.add_node(), b = cluster.add_node();
+  cluster.start();
+  // Apart, both mine a block at height 1.
+  EXPECT_EQ(cluster.call(a, "POST", "/new_transaction", R"({"author": "a", "content": "on A"})").status, 201);
+  EXPECT_EQ(cluster.call(b, "POST", "/new_transaction", R"({"author": "b", "content": "on B"})").status, 201);
+  EXPECT_EQ(cluster.call(a, "GET", "/mine").body, "Block #1 is mined.");
+  EXPECT_EQ(cluster.call(b, "GET", "/mine").body, "Block #1 is mined.");
+  // Joined, each keeps its own tip: equal work, and the first seen wins a tie.
+  EXPECT_EQ(cluster.call(b, "POST", "/register_with", R"({"node_address": ")" + a + "\"}").status, 200);
+  Json a_chain = cluster.chain_of(a), b_chain = cluster.chain_of(b);
+  ASSERT_EQ(a_chain.size(), 2u);
+  ASSERT_EQ(b_chain.size(), 2u);
+  EXPECT_NE(a_chain[1]["hash"], b_chain[1]["hash"]);
+
+  // A third block, on A's branch, settles it everywhere.
+  EXPECT_EQ(cluster.call(a, "POST", "/new_transaction", R"({"author": "a", "content": "third"})").status, 201);
+  EXPECT_EQ(cluster.call(a, "GET", "/mine").body, "Block #2 is mined.");
+  EXPECT_TRUE(eventually([&] { return cluster.chain_of(b) == cluster.chain_of(a); }));
+  EXPECT_EQ(cluster.chain_of(b)[1]["transactions"][0]["content"], "on A");
+  // B's abandoned post is pending again, then mined onto the winning chain.
+  Json pending = parse_json(cluster.call(b, "GET", "/pending_tx").body);
+  ASSERT_EQ(pending.size(), 1u);
+  EXPECT_EQ(pending[0]["content"], "on B");
+  EXPECT_EQ(cluster.call(b, "GET", "/mine").body, "Block #3 is mined.");
+  EXPECT_TRUE(eventually([&] {
+    Json chain = cluster.chain_of(a);
+    return chain.size() == 4 && cluster.chain_of(b) == chain;
+  }));
+  EXPECT_EQ(cluster.chain_of(a)[3]["transactions"][0]["content"], "on B");
+}
+
 TEST(LiveNode, BadInputIsRejectedAndLeavesStateUnchanged) {
   Cluster cluster;
   const std::string a = cluster.add_node();

@@ -162,6 +162,25 @@ TEST(Node, KnownBlockIsAcceptedIdempotentlyAndOrphanTriggersSync) {
   EXPECT_EQ(net.nodes[B]->tree().size(), 4u);
 }
 
+TEST(Node, RegisterWithLearnsThePeersPeersWithinTheBoundNeverItself) {
+  TestNetwork net;
+  net.add(A), net.add(B), net.add(C);
+  const std::string D = "http://127.0.0.1:8003/", E = "http://127.0.0.1:8004/";
+  net.add(D);
+  for (const auto& address : {B, C, D}) {
+    EXPECT_EQ(net.call(A, "POST", "/register_node", R"({"node_address": ")" + address + "\"}").status, 200);
+  }
+  // E may keep three peers: A, then two of A's other peers in A's order; never E itself.
+  NodeConfig config;
+  config.self_address = E;
+  config.params.difficulty = Difficulty::bits(4);
+  config.max_peers = 3;
+  net.nodes[E] = std::make_unique<Node>(config, net, net.clock, net.miner);
+  EXPECT_EQ(net.call(E, "POST", "/register_with", R"({"node_address": "http://127.0.0.1:8000"})").status, 200);
+  EXPECT_EQ(net.nodes[A]->peers(), (std::vector<std::string>{B, C, D, E}));
+  EXPECT_EQ(net.nodes[E]->peers(), (std::vector<std::string>{A, B, C}));
+}
+
 TEST(Node, PeerAddressesAreNormalized) {
   EXPECT_EQ(normalize_peer_address("http://127.0.0.1:8001"), "http://127.0.0.1:8001/");
   EXPECT_EQ(normalize_peer_address("http://localhost:80/"), "http://localhost:80/");

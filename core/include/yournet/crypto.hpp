@@ -16,6 +16,24 @@ std::string sha256_hex(std::string_view bytes);
 
 std::string to_hex(const std::uint8_t* data, std::size_t size);
 inline std::string to_hex(const Digest& digest) { return to_hex(digest.data(), digest.size()); }
+
+// SHA-256 of a stream of pieces, for data too large to hold at once (a simulation's trace).
+// finish() gives the same digest as sha256() of the concatenated pieces.
+class Sha256Stream {
+ public:
+  Sha256Stream();
+  ~Sha256Stream();
+  Sha256Stream(const Sha256Stream&) = delete;
+  Sha256Stream& operator=(const Sha256Stream&) = delete;
+  void update(std::string_view bytes);
+  // The digest; the stream then starts over, empty.
+  Digest finish();
+  std::string finish_hex() { return to_hex(finish()); }
+
+ private:
+  struct Context;
+  Context* context_;
+};
 // Lowercase or uppercase hex; nullopt when the text is not an even run of hex digits.
 std::optional<std::vector<std::uint8_t>> from_hex(std::string_view hex);
 

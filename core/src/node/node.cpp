@@ -13,6 +13,12 @@ HttpResponse json_response(int status, const Json& body) {
 
 std::string route_of(const std::string& target) { return target.substr(0, target.find('?')); }
 
+bool is_block_hash(const std::string& text) {
+  return text.size() == 64 && std::all_of(text.begin(), text.end(), [](char c) {
+           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+         });
+}
+
 // The JSON object of a request body, or a 400 naming what is wrong with it.
 std::optional<Json> parse_object(const std::string& body, HttpResponse& error) {
   try {
@@ -46,12 +52,13 @@ std::optional<std::string> normalize_peer_address(const std::string& address) {
 }
 
 Node::Node(NodeConfig config, Transport& transport, Clock& clock, MiningService& miner,
-           NodeObserver* observer)
+           NodeObserver* observer, NodeStore* store)
     : config_(std::move(config)),
       transport_(transport),
       clock_(clock),
       miner_(miner),
       observer_(observer),
+      store_(store),
       tree_(config_.params),
       mempool_(config_.mempool) {}
 
@@ -82,9 +89,34 @@ bool Node::add_peer(const std::string& address) {
   if (!normalized || *normalized == config_.self_address) return false;
   if (std::find(peers_.begin(), peers_.end(), *normalized) != peers_.end()) return true;
   if (peers_.size() >= config_.max_peers) return false;
+  if (store_) store_->save_peer(*normalized);
   peers_.push_back(*normalized);
   emit("peer_added", Json{{"peer", *normalized}});
   return true;
+}
+
+bool Node::remove_peer(const std::string& address, const std::string& reason) {
+  auto it = std::find(peers_.begin(), peers_.end(), address);
+  if (it == peers_.end()) return false;
+  if (store_) store_->remove_peer(address);
+  peers_.erase(it);
+  failing_since_.erase(address);
+  ++metrics_.peers_dropped;
+  emit("peer_dropped", Json{{"peer", address}, {"reason", reason}});
+  return true;
+}
+
+void Node::note_peer_contact(const std::string& peer, bool answered) {
+  if (answered) {
+    failing_since_.erase(peer);
+    return;
+  }
+  if (config_.drop_peer_after <= 0) return;
+  const double now = clock_.now();
+  auto [since, first_failure] = failing_since_.emplace(peer, now);
+  if (!first_failure && now - since->second >= config_.drop_peer_after) {
+    remove_peer(peer, "no answer for " + std::to_string(static_cast<long long>(now - since->second)) + " s");
+  }
 }
 
 Expected<std::string, std::string> Node::submit_post(Json post) {
@@ -95,7 +127,11 @@ Expected<std::string, std::string> Node::submit_post(Json post) {
     return unexpected(std::string("post " + id.substr(0, 16) + " is already in the chain"));
   }
   auto added = mempool_.add(post);
-  if (added) emit("post_accepted", Json{{"id", id}});
+  if (added) {
+    if (store_) store_->save_post(id, post);
+    ++metrics_.posts_accepted;
+    emit("post_accepted", Json{{"id", id}});
+  }
   return added;
 }
 
@@ -103,9 +139,15 @@ AddResult Node::accept_block(const Block& block, const std::string& from) {
   AddResult result = tree_.add(block);
   switch (result.status) {
     case AddStatus::added:
+      // Durable before anything is acknowledged; orphans this block connected count as accepted too.
+      if (store_) {
+        for (const auto& hash : result.stored) store_->save_block(*tree_.find(hash));
+      }
+      metrics_.blocks_accepted += result.stored.size();
       if (result.tip_changed) {
         mempool_.apply(tree_, result);
         if (result.is_reorg()) {
+          ++metrics_.reorgs;
           emit("reorg", Json{{"depth", result.disconnected.size()},
                              {"left", result.disconnected},
                              {"joined", result.connected}});
@@ -115,9 +157,11 @@ AddResult Node::accept_block(const Block& block, const std::string& from) {
                                   {"main", tree_.on_main_chain(block.hash)}});
       break;
     case AddStatus::invalid:
+      ++metrics_.blocks_rejected;
       emit("block_rejected", Json{{"hash", block.hash}, {"from", from}, {"error", result.error->message()}});
       break;
     case AddStatus::orphan:
+      ++metrics_.blocks_orphaned;
       emit("block_orphaned", Json{{"hash", block.hash}, {"from", from}});
       break;
     case AddStatus::already_known: break;
@@ -143,10 +187,13 @@ std::optional<ValidationError> Node::accept_chain(const Json& body, const std::s
 
 void Node::announce(const Block& block, const std::string& except) {
   std::string body = block_to_json(block).dump();
-  for (const auto& peer : peers_) {
+  const std::vector<std::string> targets = peers_;  // a failure may drop a peer meanwhile
+  for (const auto& peer : targets) {
     if (peer == except) continue;
     transport_.send(peer, HttpRequest{"POST", "/add_block", body},
-                    [](const std::optional<HttpResponse>&, const std::string&) {});
+                    [this, peer](const std::optional<HttpResponse>& response, const std::string&) {
+                      note_peer_contact(peer, response.has_value());
+                    });
   }
 }
 
@@ -157,7 +204,8 @@ void Node::run_consensus(std::function<void()> done) {
   }
   auto remaining = std::make_shared<std::size_t>(peers_.size());
   auto finish = std::make_shared<std::function<void()>>(std::move(done));
-  for (const auto& peer : peers_) {
+  const std::vector<std::string> targets = peers_;  // a failure may drop a peer meanwhile
+  for (const auto& peer : targets) {
     transport_.send(peer, HttpRequest{"GET", "/chain", ""},
                     [this, peer, remaining, finish](const std::optional<HttpResponse>& response,
                                                     const std::string& error) {
@@ -170,13 +218,14 @@ void Node::run_consensus(std::function<void()> done) {
                           emit("chain_rejected", Json{{"from", peer}, {"error", e.what()}});
                         }
                       }
+                      note_peer_contact(peer, response.has_value());
                       if (--*remaining == 0) (*finish)();
                     });
   }
 }
 
 void Node::mine(std::function<void(std::string)> done) {
-  if (mempool_.size() == 0) {
+  if (mempool_.size() == 0 && !config_.allow_empty_blocks) {
     done("No transactions to mine");
     return;
   }
@@ -199,6 +248,7 @@ void Node::mine(std::function<void(std::string)> done) {
       return;
     }
     const Block mined = result.block;
+    ++metrics_.blocks_mined;
     emit("mined", Json{{"hash", mined.hash}, {"index", mined.index}, {"previous_hash", mined.previous_hash},
                        {"attempts", result.attempts}});
     accept_block(mined, config_.self_address);
@@ -210,8 +260,19 @@ void Node::mine(std::function<void(std::string)> done) {
   });
 }
 
+void Node::count_request(const std::string& route, const HttpResponse& response) {
+  ++metrics_.requests[{route, response.status}];
+  if (response.status >= 400) {
+    emit("request_rejected", Json{{"route", route}, {"status", response.status},
+                                  {"error", response.body.substr(0, 300)}});
+  }
+}
+
 void Node::handle(const HttpRequest& request, Respond respond) {
-  const std::string route = route_of(request.target);
+  // "/block/<hash>" is one route; its hash is the rest of the path.
+  const std::string path = route_of(request.target);
+  const std::string block_prefix = "/block/";
+  const std::string route = path.rfind(block_prefix, 0) == 0 ? block_prefix : path;
   struct Route {
     const char* path;
     const char* method;
@@ -219,9 +280,16 @@ void Node::handle(const HttpRequest& request, Respond respond) {
   static constexpr Route kRoutes[] = {
       {"/new_transaction", "POST"}, {"/chain", "GET"},         {"/mine", "GET"},
       {"/pending_tx", "GET"},       {"/register_node", "POST"}, {"/register_with", "POST"},
-      {"/add_block", "POST"},       {"/status", "GET"}};
+      {"/add_block", "POST"},       {"/status", "GET"},         {"/block/", "GET"},
+      {"/metrics", "GET"}};
   auto known = std::find_if(std::begin(kRoutes), std::end(kRoutes),
                             [&](const Route& r) { return route == r.path; });
+  // Every answer is counted by route and status, and every refusal reported.
+  respond = [this, label = known == std::end(kRoutes) ? std::string("other") : std::string(known->path),
+             inner = std::move(respond)](HttpResponse response) {
+    count_request(label, response);
+    inner(std::move(response));
+  };
   if (known == std::end(kRoutes)) {
     respond(text(404, "Not found: " + route));
     return;
@@ -234,6 +302,10 @@ void Node::handle(const HttpRequest& request, Respond respond) {
   if (route == "/chain") return respond(json_response(200, chain_body()));
   if (route == "/pending_tx") return respond(json_response(200, Json(mempool_.posts())));
   if (route == "/status") return respond(json_response(200, status()));
+  if (route == "/metrics") {
+    return respond(HttpResponse{200, metrics_text(), "text/plain; version=0.0.4; charset=utf-8"});
+  }
+  if (route == block_prefix) return handle_get_block(path.substr(block_prefix.size()), respond);
   if (route == "/mine") {
     return mine([respond](std::string message) { respond(text(200, std::move(message))); });
   }
@@ -245,16 +317,17 @@ void Node::handle(const HttpRequest& request, Respond respond) {
 void Node::handle_new_transaction(const HttpRequest& request, Respond& respond) {
   HttpResponse error;
   auto post = parse_object(request.body, error);
-  if (!post) {
-    emit("request_rejected", Json{{"route", "/new_transaction"}, {"error", error.body}});
-    return respond(error);
-  }
+  if (!post) return respond(error);
   auto added = submit_post(std::move(*post));
-  if (!added) {
-    emit("request_rejected", Json{{"route", "/new_transaction"}, {"error", added.error()}});
-    return respond(text(400, "Invalid transaction data: " + added.error()));
-  }
+  if (!added) return respond(text(400, "Invalid transaction data: " + added.error()));
   respond(text(201, "Success"));
+}
+
+void Node::handle_get_block(const std::string& hash, Respond& respond) {
+  if (!is_block_hash(hash)) return respond(text(400, "a block hash is 64 lowercase hex digits"));
+  const Block* block = tree_.find(hash);
+  if (!block) return respond(text(404, "Unknown block " + hash));
+  respond(json_response(200, block_to_json(*block)));
 }
 
 void Node::handle_add_block(const HttpRequest& request, Respond& respond) {
@@ -265,7 +338,11 @@ void Node::handle_add_block(const HttpRequest& request, Respond& respond) {
   if (!block) {
     return respond(text(400, "The block was discarded by the node: " + block.error().message()));
   }
-  AddResult result = accept_block(*block, "");
+  receive_block(*block, respond);
+}
+
+void Node::receive_block(const Block& block, const Respond& respond) {
+  AddResult result = accept_block(block, "");
   switch (result.status) {
     case AddStatus::invalid:
       return respond(text(400, "The block was discarded by the node: " + result.error->message()));
@@ -275,7 +352,7 @@ void Node::handle_add_block(const HttpRequest& request, Respond& respond) {
       return respond(text(202, "Block kept until its parent arrives"));
     case AddStatus::already_known: return respond(text(201, "Block added to the chain"));
     case AddStatus::added:
-      if (tree_.on_main_chain(block->hash)) announce(*block, "");  // gossip once: new blocks only
+      if (tree_.on_main_chain(block.hash)) announce(block, "");  // gossip once: new blocks only
       return respond(text(201, "Block added to the chain"));
   }
 }
@@ -311,14 +388,23 @@ void Node::handle_register_with(const HttpRequest& request, Respond respond) {
                       return respond(text(502, "Registration failed: peer answered " +
                                                    std::to_string(response->status)));
                     }
+                    Json remote;
                     try {
-                      if (auto bad = accept_chain(parse_json(response->body), peer)) {
-                        return respond(text(502, "Registration failed: peer's chain is invalid: " + bad->message()));
-                      }
+                      remote = parse_json(response->body);
                     } catch (const JsonError& e) {
                       return respond(text(502, std::string("Registration failed: ") + e.what()));
                     }
+                    if (auto bad = accept_chain(remote, peer)) {
+                      return respond(text(502, "Registration failed: peer's chain is invalid: " + bad->message()));
+                    }
                     add_peer(peer);
+                    // As the reference (peers.update(response.json()['peers'])): learn the peer's
+                    // peers too, within max_peers; add_peer refuses our own address and bad ones.
+                    if (remote.is_object() && remote.contains("peers") && remote["peers"].is_array()) {
+                      for (const auto& other : remote["peers"]) {
+                        if (other.is_string()) add_peer(other.get<std::string>());
+                      }
+                    }
                     respond(text(200, "Registration successful"));
                   });
 }

@@ -4,12 +4,15 @@
 // live node and the simulator run this very code. Not thread-safe: one thread drives a Node.
 #include <cstddef>
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
 #include "yournet/block_tree.hpp"
 #include "yournet/mempool.hpp"
 #include "yournet/node/environment.hpp"
+#include "yournet/node/metrics.hpp"
+#include "yournet/node/store.hpp"
 
 namespace yournet {
 
@@ -20,6 +23,12 @@ struct NodeConfig {
   std::size_t max_peers = 64;
   std::size_t max_posts_per_block = 1000;
   unsigned mining_threads = 1;
+  // Mine even with no pending post (simulated miners that keep the chain growing); the reference
+  // answers "No transactions to mine".
+  bool allow_empty_blocks = false;
+  // A peer that has failed every contact for this many seconds is forgotten; 0 keeps peers
+  // forever (the simulator's default: a partitioned peer must still be there when it heals).
+  double drop_peer_after = 0;
 };
 
 // What a node reports as it works (accepted block, reorg, rejected request, peer added...), for
@@ -38,7 +47,11 @@ class Node {
   using Respond = std::function<void(HttpResponse)>;
 
   Node(NodeConfig config, Transport& transport, Clock& clock, MiningService& miner,
-       NodeObserver* observer = nullptr);
+       NodeObserver* observer = nullptr, NodeStore* store = nullptr);
+
+  // Rebuilds a fresh node's state from a store's records, re-validating every one; on any record
+  // that breaks a rule, returns what is wrong with it (the node is then unusable).
+  std::optional<std::string> load(const StoredState& state);
 
   // Every route of the API; `respond` is called exactly once, maybe later (mine, register_with).
   void handle(const HttpRequest& request, Respond respond);
@@ -47,6 +60,9 @@ class Node {
   const Mempool& mempool() const { return mempool_; }
   const std::vector<std::string>& peers() const { return peers_; }
   const NodeConfig& config() const { return config_; }
+  const NodeMetrics& metrics() const { return metrics_; }
+  // The GET /metrics body, Prometheus text format.
+  std::string metrics_text() const;
 
   // The GET /chain body: {"length", "chain", "peers"}.
   Json chain_body() const;
@@ -59,15 +75,22 @@ class Node {
   // Adopts every block of a peer's chain dump that is valid; returns the first error, if any.
   std::optional<ValidationError> accept_chain(const Json& body, const std::string& from);
   bool add_peer(const std::string& address);
+  bool remove_peer(const std::string& address, const std::string& reason);
   // Fetches every peer's chain and adopts those with more work; `done` runs when all answered.
   void run_consensus(std::function<void()> done);
   // Mines the pending posts; `done` gets the reference's message.
   void mine(std::function<void(std::string)> done);
+  // POST /add_block once its body is parsed (the simulator parses each distinct body once).
+  void receive_block(const Block& block, const Respond& respond);
   // Sends a block to every peer except `except`.
   void announce(const Block& block, const std::string& except);
 
  private:
   void emit(const char* kind, Json detail);
+  // Keeps track of a peer's failures; drops it once it has failed for config.drop_peer_after.
+  void note_peer_contact(const std::string& peer, bool answered);
+  void count_request(const std::string& route, const HttpResponse& response);
+  void handle_get_block(const std::string& hash, Respond& respond);
   void handle_new_transaction(const HttpRequest& request, Respond& respond);
   void handle_add_block(const HttpRequest& request, Respond& respond);
   void handle_register_node(const HttpRequest& request, Respond& respond);
@@ -78,10 +101,13 @@ class Node {
   Clock& clock_;
   MiningService& miner_;
   NodeObserver* observer_;
+  NodeStore* store_;
   BlockTree tree_;
   Mempool mempool_;
   std::vector<std::string> peers_;  // normalized, in the order they registered
   bool mining_ = false;
+  std::map<std::string, double> failing_since_;  // peer -> time of its first failure in a row
+  NodeMetrics metrics_;
 };
 
 }  // namespace yournet

@@ -1,0 +1,22 @@
+#pragma once
+// Counters a Node keeps about its own work, exposed by GET /metrics in Prometheus text format.
+#include <cstdint>
+#include <map>
+#include <string>
+#include <utility>
+
+namespace yournet {
+
+struct NodeMetrics {
+  std::uint64_t blocks_accepted = 0;  // stored, on the main chain or a side branch
+  std::uint64_t blocks_rejected = 0;  // invalid
+  std::uint64_t blocks_orphaned = 0;  // parent unknown when they arrived
+  std::uint64_t blocks_mined = 0;
+  std::uint64_t reorgs = 0;
+  std::uint64_t posts_accepted = 0;
+  std::uint64_t peers_dropped = 0;
+  // Answers by (route, status); unknown paths count under the route "other".
+  std::map<std::pair<std::string, int>, std::uint64_t> requests;
+};
+
+}  // namespace yournet

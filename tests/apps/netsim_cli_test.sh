@@ -1,0 +1,117 @@
+#!/bin/sh
+# The netsim command line, run as a user would: exit codes, outputs, sweep listing, bad options,
+# live mode. Usage: netsim_cli_test.sh CASE NETSIM SOURCE_DIR WORK_DIR
+set -u
+case_name=$1 netsim=$2 src=$3 work=$4/$1
+data=$src/tests/apps/data
+rm -rf "$work" && mkdir -p "$work" || exit 99
+
+fail() { echo "FAILED: $*"; echo "--- stdout"; cat "$work/stdout" 2>/dev/null; echo "--- stderr"; cat "$work/stderr" 2>/dev/null; exit 1; }
+# run EXPECTED_EXIT ARGS...: runs netsim with stdout/stderr captured, checks the exit code.
+run() {
+  expected=$1; shift
+  "$netsim" "$@" >"$work/stdout" 2>"$work/stderr"
+  code=$?
+  [ "$code" -eq "$expected" ] || fail "netsim $* exited $code, wanted $expected"
+}
+has() { grep -q -- "$2" "$1" || fail "$1 lacks '$2'"; }
+lacks() { ! grep -q -- "$2" "$1" || fail "$1 has '$2'"; }
+summary_field() { sed -n "s/^  \"$2\": \"\{0,1\}\([^\",]*\)\"\{0,1\},\{0,1\}$/\1/p" "$1"; }
+
+case $case_name in
+fork_outputs)
+  run 0 "$src/scenarios/fork.json" --check-determinism --out "$work/out"
+  head -n 1 "$work/stdout" | grep -q "seed 42 (replay: netsim .*fork.json --seed 42)" || fail "seed not printed first"
+  has "$work/stdout" "^PASS fork seed 42"
+  for f in trace.jsonl summary.json report.html; do [ -s "$work/out/$f" ] || fail "no $f"; done
+  # The trace file is exactly what was hashed.
+  file_hash=$(sha256sum "$work/out/trace.jsonl" | cut -d' ' -f1)
+  [ "$file_hash" = "$(summary_field "$work/out/summary.json" trace_sha256)" ] || fail "trace.jsonl hash differs from summary"
+  has "$work/out/report.html" "class='stale'"
+  has "$work/out/report.html" "class='node-line'"
+  has "$work/out/report.html" "Block propagation"
+  # stderr is not a terminal here: no progress line.
+  if grep -q "events/s" "$work/stderr" || grep -q "$(printf '\r')" "$work/stderr"; then fail "progress line without a TTY"; fi
+  ;;
+quiet_prints_only_the_verdict)
+  run 0 "$src/scenarios/fork.json" --quiet --out "$work/out"
+  [ "$(wc -l <"$work/stdout")" -eq 1 ] || fail "more than the verdict line"
+  [ ! -s "$work/stderr" ] || fail "stderr not empty"
+  ;;
+failing_expectation_exits_1)
+  run 1 "$data/fails_min_height.json" --out "$work/out"
+  has "$work/stdout" "^FAIL fails_min_height seed 7"
+  has "$work/stdout" "failed min_height: height 1, wanted at least 5"
+  has "$work/stdout" "replay: netsim .*fails_min_height.json --seed 7"
+  has "$work/out/report.html" "class='fail'>fail"
+  ;;
+malformed_scenario_exits_2)
+  run 2 "$data/malformed_nodes.json" --out "$work/out"
+  has "$work/stderr" 'malformed_nodes.json: \$.nodes: must be'
+  run 2 "$work/no_such_file.json"
+  has "$work/stderr" "cannot read"
+  ;;
+bad_usage_exits_2)
+  for seeds in 5..1 abc 1.. ..4 1..x -1..3 1...3; do
+    run 2 "$src/scenarios/fork.json" --seeds "$seeds"
+    has "$work/stderr" "--seeds wants A..B"
+  done
+  run 2 "$src/scenarios/fork.json" --seed 1 --seeds 1..2
+  has "$work/stderr" "exclude each other"
+  run 2 "$src/scenarios/fork.json" --transport pigeon
+  has "$work/stderr" "--transport must be sim or http"
+  run 2 "$src/scenarios/fork.json" --time-scale 0.5
+  has "$work/stderr" "only to --transport http"
+  run 2 "$src/scenarios/fork.json" --no-such-option
+  run 2 "$src/scenarios/fork.json" --seed minus-one
+  run 2
+  has "$work/stderr" "name a scenario file"
+  run 0 --help
+  has "$work/stdout" "--seeds"
+  ;;
+sweep_lists_failing_seeds)
+  run 1 "$data/coin_flip.json" --seeds 1..12 --out "$work/out"
+  has "$work/stdout" "^FAIL coin_flip seeds 1..12: .* passed, .* failed in .* runs/s"
+  failing=$(sed -n 's/^  seed \([0-9]*\): .*/\1/p' "$work/stdout")
+  [ -n "$failing" ] || fail "no failing seed listed"
+  [ "$(echo "$failing" | wc -l)" -lt 12 ] || fail "every seed failed: the sweep shows nothing"
+  [ "$(grep -c "replay: netsim .*coin_flip.json --seed " "$work/stdout")" -eq "$(echo "$failing" | wc -l)" ] || fail "a failing seed without its replay command"
+  has "$work/out/sweep.json" '"runs": 12'
+  has "$work/out/sweep.json" '"runs_per_second"'
+  # Each listed seed fails again on its own, and each unlisted one passes: the listing replays.
+  for seed in $(seq 1 12); do
+    if echo "$failing" | grep -qx "$seed"; then want=1; else want=0; fi
+    run $want "$data/coin_flip.json" --seed "$seed" --quiet --out "$work/replay"
+  done
+  ;;
+sweep_all_pass_exits_0)
+  run 0 "$src/scenarios/fork.json" --seeds 42..42 --check-determinism --out "$work/out"
+  has "$work/stdout" "^PASS fork seeds 42..42: 1 passed, 0 failed"
+  lacks "$work/stdout" "replay:"
+  has "$work/out/sweep.json" '"failed": 0'
+  ;;
+live_three_nodes)
+  run 0 "$data/live_three_nodes.json" --transport http --time-scale 0.3 --out "$work/out"
+  has "$work/stdout" "^PASS live_three_nodes"
+  has "$work/out/summary.json" '"transport": "http"'
+  has "$work/out/summary.json" '"converged": true'
+  has "$work/out/trace.jsonl" '"event": "deliver"'
+  has "$work/out/trace.jsonl" '"event": "tip"'
+  file_hash=$(sha256sum "$work/out/trace.jsonl" | cut -d' ' -f1)
+  [ "$file_hash" = "$(summary_field "$work/out/summary.json" trace_sha256)" ] || fail "trace.jsonl hash differs from summary"
+  has "$work/out/report.html" "transport: http"
+  ;;
+live_refuses_kernel_faults)
+  run 2 "$src/scenarios/fork.json" --transport http --out "$work/out"
+  has "$work/stderr" "cannot run over HTTP: it uses link.latency_ms, timeline: partition, timeline: heal, which only the simulator provides"
+  [ ! -e "$work/out" ] || fail "a refused run wrote outputs"
+  run 2 "$data/live_partition.json" --transport http --out "$work/out"
+  has "$work/stderr" "it uses timeline: partition, timeline: heal,"
+  run 2 "$data/coin_flip.json" --transport http --out "$work/out"
+  has "$work/stderr" "link.loss"
+  run 2 "$data/live_three_nodes.json" --transport http --check-determinism
+  run 2 "$data/live_three_nodes.json" --transport http --seeds 1..3
+  ;;
+*) echo "unknown case $case_name"; exit 99 ;;
+esac
+echo "ok $case_name"

@@ -1,0 +1,30 @@
+# Writes a C++ header holding the files of web/static as byte arrays, so the webapp binary serves
+# its page without reading anything from disk. Run at build time by web/CMakeLists.txt:
+#   cmake -DOUTPUT=<header> -DSTATIC_DIR=<dir> -DFILES="a.html;b.js" -P embed_assets.cmake
+cmake_minimum_required(VERSION 3.25)
+set(body "// Generated from web/static by web/embed_assets.cmake; do not edit.\n#pragma once\n")
+string(APPEND body "#include <array>\n#include <string_view>\n\nnamespace yournet::web::embedded {\n\n")
+set(table "")
+set(count 0)
+foreach(file IN LISTS FILES)
+  file(READ ${STATIC_DIR}/${file} hex HEX)
+  string(LENGTH "${hex}" hex_length)
+  math(EXPR size "${hex_length} / 2")
+  # Every byte as a '\xNN' character literal, 16 to a line (CMake regexes have no {n}).
+  string(REGEX REPLACE "([0-9a-f][0-9a-f])" "'\\\\x\\1'," bytes "${hex}")
+  string(REPEAT "'\\\\x[0-9a-f][0-9a-f]'," 16 sixteen)
+  string(REGEX REPLACE "(${sixteen})" "\\1\n    " bytes "${bytes}")
+  string(APPEND body "inline constexpr char file_${count}[${size} + 1] = {\n    ${bytes}'\\0'};\n")
+  string(APPEND table "    File{\"/${file}\", std::string_view(file_${count}, ${size})},\n")
+  math(EXPR count "${count} + 1")
+endforeach()
+string(APPEND body "\nstruct File {\n  std::string_view path;\n  std::string_view bytes;\n};\n\n")
+string(APPEND body "inline constexpr std::array<File, ${count}> files{{\n${table}}};\n\n}  // namespace yournet::web::embedded\n")
+# Rewrite only on change, so an unchanged page does not recompile its users.
+if(EXISTS ${OUTPUT})
+  file(READ ${OUTPUT} old)
+  if(old STREQUAL body)
+    return()
+  endif()
+endif()
+file(WRITE ${OUTPUT} "${body}")

@@ -1,0 +1,250 @@
+#include "yournet/web/web_app.hpp"
+
+#include <algorithm>
+#include <memory>
+#include <tuple>
+#include <vector>
+
+#include "yournet/validation.hpp"
+#include "yournet/web/assets.hpp"
+
+namespace yournet::web {
+namespace {
+
+constexpr std::string_view kApiPrefix = "/api";
+
+// The node's routes a user needs; /register_node and /add_block are for peers and stay out.
+constexpr ProxyRoute kProxyRoutes[] = {
+    {"/chain", "GET", false}, {"/pending_tx", "GET", false},       {"/status", "GET", false},
+    {"/mine", "GET", true},   {"/new_transaction", "POST", false}, {"/register_with", "POST", true},
+};
+
+std::string_view route_of(std::string_view target) {
+  return target.substr(0, target.find('?'));
+}
+
+// A node's answer as it may go to the browser: only JSON keeps its type; anything else (the
+// reference answers text as text/html) goes out as plain text, so a node can never have the
+// browser render its HTML in the app's origin.
+HttpResponse sanitized(const HttpResponse& answer) {
+  const bool json = answer.content_type.starts_with("application/json");
+  return HttpResponse{answer.status, answer.body,
+                      json ? "application/json" : "text/plain; charset=utf-8"};
+}
+
+std::string excerpt(const std::string& text) {
+  constexpr std::size_t kMax = 200;
+  return text.size() <= kMax ? text : text.substr(0, kMax) + "...";
+}
+
+const char* verdict_name(SignatureStatus status) {
+  switch (status) {
+    case SignatureStatus::valid:
+      return "verified";
+    case SignatureStatus::invalid:
+      return "invalid";
+    case SignatureStatus::unsigned_post:
+      return "unsigned";
+  }
+  return "invalid";
+}
+
+Json string_or(const Json& object, const char* key, Json fallback) {
+  auto it = object.find(key);
+  return it != object.end() && it->is_string() ? *it : fallback;
+}
+
+double timestamp_of(const Json& post) {
+  auto it = post.find("timestamp");
+  return it != post.end() && it->is_number() ? it->get<double>() : 0.0;
+}
+
+// Appends the object posts of `posts`, later timestamps first; counts the others as malformed.
+void append_posts(const Json& posts, const Json& block, Json& out, std::size_t& malformed) {
+  std::vector<const Json*> objects;
+  for (const auto& post : posts) {
+    if (post.is_object()) {
+      objects.push_back(&post);
+    } else {
+      ++malformed;
+    }
+  }
+  std::stable_sort(objects.begin(), objects.end(), [](const Json* a, const Json* b) {
+    return timestamp_of(*a) > timestamp_of(*b);
+  });
+  for (const Json* post : objects) {
+    auto stamp = post->find("timestamp");
+    out.push_back(Json{{"author", string_or(*post, "author", "")},
+                       {"content", string_or(*post, "content", "")},
+                       {"timestamp", stamp != post->end() && stamp->is_number() ? *stamp : Json()},
+                       {"block", block},
+                       {"signature", verdict_name(signature_status(*post))},
+                       {"public_key", string_or(*post, "public_key", Json())}});
+  }
+}
+
+}  // namespace
+
+const ProxyRoute* find_proxy_route(std::string_view api_path) {
+  api_path = route_of(api_path);
+  if (!api_path.starts_with(kApiPrefix)) return nullptr;
+  api_path.remove_prefix(kApiPrefix.size());
+  for (const auto& route : kProxyRoutes) {
+    if (route.path == api_path) return &route;
+  }
+  return nullptr;
+}
+
+HttpResponse json_error(int status, const std::string& message, Json extra) {
+  extra["error"] = message;
+  return HttpResponse{status, extra.dump(), "application/json"};
+}
+
+Expected<Json, std::string> build_feed(const Json& chain_body, const Json& pending,
+                                       std::size_t limit) {
+  if (!chain_body.is_object() || !chain_body.contains("chain") || !chain_body["chain"].is_array()) {
+    return unexpected(std::string("its /chain answer has no \"chain\" array"));
+  }
+  if (!pending.is_array()) return unexpected(std::string("its /pending_tx answer is not an array"));
+  const Json& chain = chain_body["chain"];
+  if (chain.empty())
+    return unexpected(std::string("its chain is empty (not even a genesis block)"));
+
+  Json posts = Json::array();
+  std::size_t malformed = 0;
+  append_posts(pending, Json(), posts, malformed);
+  for (std::size_t i = chain.size(); i-- > 0;) {
+    const Json& block = chain[i];
+    if (!block.is_object() || !block.contains("index") || !block["index"].is_number_unsigned() ||
+        !block.contains("hash") || !block["hash"].is_string() || !block.contains("transactions") ||
+        !block["transactions"].is_array()) {
+      return unexpected(
+          "block at position " + std::to_string(i) +
+          " of its chain lacks an integer index, a string hash or a transactions array");
+    }
+    append_posts(block["transactions"], Json{{"index", block["index"]}, {"hash", block["hash"]}},
+                 posts, malformed);
+  }
+  const std::size_t total = posts.size();
+  if (posts.size() > limit)
+    posts.erase(posts.begin() + static_cast<std::ptrdiff_t>(limit), posts.end());
+  const Json& tip = chain.back();
+  return Json{
+      {"height", tip["index"]},
+      {"tip", tip["hash"]},
+      {"pending", pending.size()},
+      {"total", total},
+      {"malformed", malformed},
+      {"peers", chain_body.contains("peers") && chain_body["peers"].is_array() ? chain_body["peers"]
+                                                                               : Json::array()},
+      {"posts", std::move(posts)}};
+}
+
+WebApp::WebApp(WebAppOptions options, Transport& transport, Transport& slow_transport)
+    : options_(std::move(options)), transport_(transport), slow_transport_(slow_transport) {}
+
+void WebApp::handle(const HttpRequest& request, Respond respond) {
+  const std::string route(route_of(request.target));
+  if (route.starts_with("/api/")) {
+    if (route == "/api/feed" || route == "/api/info") {
+      if (request.method != "GET") return respond(json_error(405, "use GET on " + route));
+      if (route == "/api/info")
+        return respond(
+            HttpResponse{200, Json{{"node", options_.node_address}}.dump(), "application/json"});
+      return feed(std::move(respond));
+    }
+    const ProxyRoute* proxied = find_proxy_route(route);
+    if (!proxied) return respond(json_error(404, "no API route " + route));
+    if (request.method != proxied->method) {
+      return respond(json_error(405, "use " + std::string(proxied->method) + " on " + route));
+    }
+    if (request.body.size() > options_.request_body_limit) {
+      return respond(json_error(413, "the request body is over " +
+                                         std::to_string(options_.request_body_limit) + " bytes"));
+    }
+    return forward(*proxied, request, std::move(respond));
+  }
+  if (request.method != "GET") {
+    return respond(HttpResponse{405, "Method " + request.method + " not allowed",
+                                "text/plain; charset=utf-8"});
+  }
+  const Asset* asset = find_asset(route);
+  if (!asset) return respond(HttpResponse{404, "Not found: " + route, "text/plain; charset=utf-8"});
+  respond(HttpResponse{200, std::string(asset->body), std::string(asset->content_type)});
+}
+
+HttpResponse WebApp::node_unreachable(const std::string& route, const std::string& error) const {
+  return json_error(
+      502, "The node at " + options_.node_address + " did not answer " + route + " (" + error + ")",
+      Json{{"node", options_.node_address}, {"route", route}, {"kind", "unreachable"}});
+}
+
+void WebApp::forward(const ProxyRoute& route, const HttpRequest& request, Respond respond) {
+  Transport& transport = route.slow ? slow_transport_ : transport_;
+  std::string path(route.path);
+  transport.send(
+      options_.node_address,
+      HttpRequest{std::string(route.method), path, route.method == "POST" ? request.body : ""},
+      [this, path, respond](const std::optional<HttpResponse>& answer, const std::string& error) {
+        if (!answer) return respond(node_unreachable(path, error));
+        respond(sanitized(*answer));
+      });
+}
+
+void WebApp::feed(Respond respond) {
+  // Both requests go out at once; the second answer to arrive builds the feed. One thread runs
+  // the io_context, so the shared state needs no lock.
+  struct Pending {
+    std::optional<HttpResponse> chain, pool;
+    std::string chain_error, pool_error;
+    int answers = 0;
+  };
+  auto state = std::make_shared<Pending>();
+  auto finish = [this, state, respond] {
+    if (++state->answers < 2) return;
+    for (auto [route, answer, error] :
+         {std::tuple{"/chain", &state->chain, &state->chain_error},
+          std::tuple{"/pending_tx", &state->pool, &state->pool_error}}) {
+      if (!*answer) return respond(node_unreachable(route, *error));
+      if ((*answer)->status != 200) {
+        return respond(json_error(
+            502,
+            "The node at " + options_.node_address + " answered " + route + " with " +
+                std::to_string((*answer)->status) + ": " + excerpt((*answer)->body),
+            Json{{"node", options_.node_address}, {"route", route}, {"kind", "bad_answer"}}));
+      }
+    }
+    try {
+      auto feed = build_feed(parse_json(state->chain->body), parse_json(state->pool->body),
+                             options_.feed_limit);
+      if (!feed) {
+        return respond(json_error(
+            502,
+            "The node at " + options_.node_address + " sent data we cannot use: " + feed.error(),
+            Json{{"node", options_.node_address}, {"kind", "bad_answer"}}));
+      }
+      (*feed)["node"] = options_.node_address;
+      respond(HttpResponse{200, feed->dump(), "application/json"});
+    } catch (const JsonError& e) {
+      respond(json_error(
+          502, "The node at " + options_.node_address + " sent JSON we cannot read: " + e.what(),
+          Json{{"node", options_.node_address}, {"kind", "bad_answer"}}));
+    }
+  };
+  transport_.send(
+      options_.node_address, HttpRequest{"GET", "/chain", ""},
+      [state, finish](const std::optional<HttpResponse>& answer, const std::string& error) {
+        state->chain = answer;
+        state->chain_error = error;
+        finish();
+      });
+  transport_.send(
+      options_.node_address, HttpRequest{"GET", "/pending_tx", ""},
+      [state, finish](const std::optional<HttpResponse>& answer, const std::string& error) {
+        state->pool = answer;
+        state->pool_error = error;
+        finish();
+      });
+}
+
+}  // namespace yournet::web
