@@ -5,6 +5,7 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,10 +27,13 @@ using namespace yournet;
 
 namespace {
 
+// One line per accepted block, reorg, peer change and refused request at info; what every
+// request or every sync round would repeat (an accepted post, a peer that did not answer) at debug.
 class LogObserver : public NodeObserver {
  public:
   void on_event(const std::string& kind, const Json& detail) override {
-    spdlog::info("{} {}", kind, detail.dump());
+    const bool routine = kind == "post_accepted" || kind == "peer_unreachable";
+    spdlog::log(routine ? spdlog::level::debug : spdlog::level::info, "{} {}", kind, detail.dump());
   }
 };
 
@@ -65,6 +69,7 @@ int main(int argc, char** argv) {
   std::string advertise;
   std::string port_file;
   double drop_peer_after = 600;
+  unsigned max_chain_mib = 16;
   options.add_options()
       ("help,h", "show this help")
       ("port", po::value(&port)->default_value(8000), "port to listen on (0: any free port)")
@@ -81,6 +86,9 @@ int main(int argc, char** argv) {
        "forget a peer that has failed every contact for this many seconds (0: never)")
       ("port-file", po::value(&port_file)->value_name("FILE"), "write the port listened on to this file (handy with --port 0)")
       ("mine-threads", po::value(&mine_threads)->default_value(1), "threads searching nonces")
+      ("max-chain-mib", po::value(&max_chain_mib)->default_value(16)->value_name("MIB"),
+       "largest answer taken from a peer (its whole chain, as /chain); raise it to join a "
+       "network whose chain is longer")
       ("sync-interval", po::value(&sync_interval)->default_value(0),
        "seconds between consensus rounds with the peers (0: off)")
       ("log-level", po::value(&log_level)->default_value("info"),
@@ -106,6 +114,10 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (mine_threads == 0) mine_threads = 1;
+  if (max_chain_mib == 0 || max_chain_mib > 4096) {
+    std::cerr << "chainnode: --max-chain-mib must be from 1 to 4096\n";
+    return 2;
+  }
   if (!advertise.empty() && !normalize_peer_address(advertise)) {
     std::cerr << "chainnode: --advertise must be http://host:port, not " << advertise << "\n";
     return 2;
@@ -141,17 +153,27 @@ int main(int argc, char** argv) {
 
     asio::io_context io;
     net::AsioClock clock(io);
-    net::HttpTransport transport(io);
+    net::HttpTransportOptions transport_options;
+    transport_options.body_limit = std::uint64_t{max_chain_mib} << 20;
+    net::HttpTransport transport(io, transport_options);
     net::ThreadMiningService miner(io);
     LogObserver observer;
 
     Node* node_ptr = nullptr;
+    std::optional<std::string> store_failure;
     net::HttpServerOptions server_options;
     server_options.host = host;
     server_options.port = static_cast<unsigned short>(port);
-    net::HttpServer server(io, server_options, [&node_ptr](HttpRequest request, Node::Respond respond) {
+    net::HttpServer server(io, server_options, [&](HttpRequest request, Node::Respond respond) {
       spdlog::debug("{} {}", request.method, request.target);
-      node_ptr->handle(request, std::move(respond));
+      try {
+        node_ptr->handle(request, std::move(respond));
+      } catch (const StoreError& e) {
+        // The server would answer 500 and serve on, with state the store no longer matches (a
+        // block it failed to keep makes every later block unloadable): stop without answering.
+        store_failure = e.what();
+        io.stop();
+      }
     });
 
     NodeConfig config;
@@ -188,6 +210,7 @@ int main(int argc, char** argv) {
     spdlog::info("listening on {} (difficulty {}, {} peer(s))", config.self_address,
                  config.params.difficulty.describe(), node.peers().size());
     io.run();
+    if (store_failure) throw StoreError(*store_failure);
     spdlog::info("stopped");
   } catch (const StoreError& e) {
     // Stopping is the only safe answer: the node must not acknowledge what it cannot keep.

@@ -71,6 +71,7 @@ class ProgressLine {
   void show(const std::string& text) {
     if (!enabled_) return;
     auto now = WallClock::now();
+    if (now - created_ < std::chrono::milliseconds(500)) return;  // short runs: no flicker
     if (shown_ && now - last_ < std::chrono::milliseconds(200)) return;
     last_ = now;
     shown_ = true;
@@ -87,6 +88,7 @@ class ProgressLine {
  private:
   bool enabled_;
   bool shown_ = false;
+  WallClock::time_point created_ = WallClock::now();
   WallClock::time_point last_{};
 };
 
@@ -280,7 +282,14 @@ int run_sweep(sim::Scenario scenario, const Invocation& how, std::uint64_t from,
             << to << ": " << runs - failures.size() << " passed, " << failures.size()
             << " failed in " << fixed(wall, 2) << " s (" << fixed(rate, 1)
             << " runs/s), summary in " << (how.out / "sweep.json").string() << "\n";
-  for (const auto& failure : failures) {
+  constexpr std::size_t kListed = 20;  // the rest are in sweep.json
+  for (std::size_t i = 0; i < failures.size(); ++i) {
+    if (i == kListed) {
+      std::cout << "  ... and " << failures.size() - kListed << " more failing seeds in "
+                << (how.out / "sweep.json").string() << "\n";
+      break;
+    }
+    const Json& failure = failures[i];
     std::cout << "  seed " << failure["seed"] << ": ";
     bool first = true;
     for (const auto& f : failure["failed"]) {

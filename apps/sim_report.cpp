@@ -282,6 +282,8 @@ void ReportBuilder::set_height(int node, std::uint64_t height) {
   if (nodes_at_height_.size() <= height) nodes_at_height_.resize(height + 1, 0);
   ++nodes_at_height_[height];
   current = height;
+  bucket_low_ = std::min(bucket_low_, height);
+  bucket_high_ = std::max(bucket_high_, height);
   if (heights_.size() <= static_cast<std::size_t>(kMaxNodeLines)) {
     tip_lines_[node].emplace_back(last_t_us_, height);
   }
@@ -310,18 +312,31 @@ void ReportBuilder::advance_time(std::int64_t t_us) {
   while (t_us >= static_cast<std::int64_t>(kMaxBuckets) * bucket_us_) {
     // Twice as wide: bucket j now covers old buckets 2j and 2j+1 and ends where 2j+1 ended.
     std::vector<TipSample> merged;
-    for (std::size_t i = 1; i < samples_.size(); i += 2) merged.push_back(samples_[i]);
+    for (std::size_t i = 1; i < samples_.size(); i += 2) {
+      merged.push_back(TipSample{samples_[i].t_us, std::min(samples_[i - 1].min, samples_[i].min),
+                                 samples_[i].median,
+                                 std::max(samples_[i - 1].max, samples_[i].max)});
+    }
+    if (samples_.size() % 2 == 1) {  // the last closed bucket joins the open one
+      bucket_low_ = std::min(bucket_low_, samples_.back().min);
+      bucket_high_ = std::max(bucket_high_, samples_.back().max);
+    }
     samples_ = std::move(merged);
     open_bucket_ /= 2;
     bucket_us_ *= 2;
   }
   if (t_us >= (open_bucket_ + 1) * bucket_us_) {
-    TipSample closed = snapshot(0);
+    const TipSample now = snapshot(0);
+    // The band shows the lowest and highest height any node had during the bucket.
+    samples_.push_back(
+        TipSample{(open_bucket_ + 1) * bucket_us_, bucket_low_, now.median, bucket_high_});
+    ++open_bucket_;
     while (t_us >= (open_bucket_ + 1) * bucket_us_) {
-      closed.t_us = (open_bucket_ + 1) * bucket_us_;
-      samples_.push_back(closed);
+      samples_.push_back(TipSample{(open_bucket_ + 1) * bucket_us_, now.min, now.median, now.max});
       ++open_bucket_;
     }
+    bucket_low_ = now.min;
+    bucket_high_ = now.max;
   }
   last_t_us_ = t_us;
 }
@@ -391,7 +406,10 @@ std::vector<ReportBuilder::TipSample> ReportBuilder::tip_samples() const {
   std::vector<TipSample> out;
   out.push_back(TipSample{0, 0, 0, 0});
   out.insert(out.end(), samples_.begin(), samples_.end());
-  out.push_back(snapshot(last_t_us_));
+  TipSample last = snapshot(last_t_us_);
+  last.min = std::min(last.min, bucket_low_);
+  last.max = std::max(last.max, bucket_high_);
+  out.push_back(last);
   return out;
 }
 
@@ -511,30 +529,46 @@ std::string ReportBuilder::html(const Json& summary) const {
 
   html << propagation_html();
 
-  html << "<h2>Messages</h2><table><tr><th>route</th><th>sent</th><th>delivered</th>"
-          "<th>dropped</th><th>dropped %</th></tr>";
-  Message total;
-  for (const auto& [route, m] : messages_) {
-    total.sent += m.sent, total.delivered += m.delivered, total.dropped += m.dropped;
-    std::uint64_t attempts = std::max(m.sent, m.dropped);
-    html << "<tr><td>" << html_escape(route) << "</td><td class='n'>" << m.sent
-         << "</td><td class='n'>" << m.delivered << "</td><td class='n'>" << m.dropped
-         << "</td><td class='n'>"
-         << (attempts
-                 ? fixed(100.0 * static_cast<double>(m.dropped) / static_cast<double>(attempts), 1)
-                 : "0.0")
-         << "</td></tr>";
+  if (messages_.empty()) {
+    // Big runs trace at "blocks" or "minimal" detail, without per-message lines.
+    html << "<h2>Messages</h2><p class='note'>This trace has no message lines (trace detail below "
+            "<code>full</code>).";
+    if (const Json* totals = field(summary, "messages"); totals && totals->is_object()) {
+      html << " The run's totals: " << html_escape(text_of(*totals, "sent")) << " sent, "
+           << html_escape(text_of(*totals, "delivered")) << " delivered, "
+           << html_escape(text_of(*totals, "dropped")) << " dropped.";
+    }
+    html << "</p>";
+  } else {
+    html << "<h2>Messages</h2><table><tr><th>route</th><th>sent</th><th>delivered</th>"
+            "<th>dropped</th><th>dropped %</th></tr>";
+    Message total;
+    for (const auto& [route, m] : messages_) {
+      total.sent += m.sent, total.delivered += m.delivered, total.dropped += m.dropped;
+      std::uint64_t attempts = std::max(m.sent, m.dropped);
+      html << "<tr><td>" << html_escape(route) << "</td><td class='n'>" << m.sent
+           << "</td><td class='n'>" << m.delivered << "</td><td class='n'>" << m.dropped
+           << "</td><td class='n'>"
+           << (attempts
+                   ? fixed(100.0 * static_cast<double>(m.dropped) / static_cast<double>(attempts),
+                           1)
+                   : "0.0")
+           << "</td></tr>";
+    }
+    html << "<tr><th>all</th><th class='n'>" << total.sent << "</th><th class='n'>"
+         << total.delivered << "</th><th class='n'>" << total.dropped
+         << "</th><th></th></tr></table>"
+         << "<p class='note'>A dropped response counts under the route <code>response</code>.</p>";
   }
-  html << "<tr><th>all</th><th class='n'>" << total.sent << "</th><th class='n'>" << total.delivered
-       << "</th><th class='n'>" << total.dropped << "</th><th></th></tr></table>"
-       << "<p class='note'>A dropped response counts under the route <code>response</code>.</p>";
 
   html << reorg_html();
 
   html << "<h2>Run</h2><table>";
-  for (const char* key : {"transport", "nodes", "simulated_seconds", "events", "blocks_mined",
-                          "forks", "max_reorg_depth", "converged", "final_height", "final_tip",
-                          "posts_submitted", "posts_in_chain", "posts_lost", "trace_sha256"}) {
+  for (const char* key :
+       {"transport", "time_scale", "nodes", "simulated_seconds", "events", "blocks_mined",
+        "blocks_rejected", "forks", "max_reorg_depth", "converged", "converged_after_heal_s",
+        "final_height", "final_tip", "main_chain_by_miner", "posts_submitted", "posts_in_chain",
+        "posts_lost", "posts_wiped", "trace_sha256"}) {
     if (const Json* value = field(summary, key)) {
       html << "<tr><th>" << key << "</th><td>"
            << html_escape(value->is_string() ? value->get<std::string>() : value->dump())
@@ -558,8 +592,32 @@ std::string ReportBuilder::tip_chart_svg(const Json& summary) const {
     end_us = std::max(end_us, static_cast<std::int64_t>(simulated->get<double>() * 1e6));
   }
   plot.x_max = std::max<double>(1.0, static_cast<double>(end_us));
+  // Traces at "minimal" detail have no per-node tips: then the final main chain is drawn by the
+  // time each of its blocks was mined.
+  const bool have_tips = saw_tip_events_ || counts_.count("block_accepted") != 0;
+  std::vector<std::pair<double, double>> chain_points{{0.0, 0.0}};
+  if (!have_tips) {
+    std::set<std::string> main_chain;
+    if (const Json* chain = field(summary, "main_chain"); chain && chain->is_array()) {
+      for (const auto& hash : *chain) {
+        if (hash.is_string()) main_chain.insert(hash.get<std::string>());
+      }
+    }
+    std::vector<const MinedBlock*> on_main;
+    for (const auto& block : blocks_) {
+      if (main_chain.count(block.hash)) on_main.push_back(&block);
+    }
+    std::sort(on_main.begin(), on_main.end(),
+              [](const MinedBlock* a, const MinedBlock* b) { return a->height < b->height; });
+    for (const MinedBlock* block : on_main) {
+      chain_points.emplace_back(static_cast<double>(block->mined_us),
+                                static_cast<double>(block->height));
+    }
+  }
   std::uint64_t top_height = 1;
   for (const auto& s : samples) top_height = std::max(top_height, s.max);
+  for (const auto& [t, h] : chain_points)
+    top_height = std::max(top_height, static_cast<std::uint64_t>(h));
   // Whole heights on the axis: five ticks of an integer step.
   plot.y_max = static_cast<double>((top_height + 4) / 5 * 5);
   auto x_label = [](double us) { return fixed(us / 1e6, 1) + "s"; };
@@ -592,8 +650,11 @@ std::string ReportBuilder::tip_chart_svg(const Json& summary) const {
     path += fixed(plot.x(plot.x_max), 1) + "," + fixed(plot.y(last_y) - nudge_px, 1);
     return path;
   };
-  const bool per_node = node_count() <= kMaxNodeLines;
-  if (per_node) {
+  const bool per_node = have_tips && node_count() <= kMaxNodeLines;
+  if (!have_tips) {
+    svg << "<polyline class='chain-line' fill='none' stroke='#2b7a3d' stroke-width='2' points='"
+        << steps(chain_points, 0) << "'><title>final main chain, by mining time</title></polyline>";
+  } else if (per_node) {
     for (int node = 0; node < node_count(); ++node) {
       std::vector<std::pair<double, double>> points{{0.0, 0.0}};
       if (auto it = tip_lines_.find(node); it != tip_lines_.end()) {
@@ -625,7 +686,10 @@ std::string ReportBuilder::tip_chart_svg(const Json& summary) const {
         << steps(median, 0) << "'><title>median node</title></polyline>";
   }
   svg << "</svg></div>";
-  if (per_node) {
+  if (!have_tips) {
+    svg << "<p class='note'>This trace has no per-node tips (trace detail <code>minimal</code>): "
+           "the line is the final main chain's height by the time each block was mined.</p>";
+  } else if (per_node) {
     svg << "<p>";
     for (int node = 0; node < node_count(); ++node) {
       svg << "<span style='color:" << kPalette[node % 10] << "'>■ node " << node << "</span> ";
@@ -634,8 +698,8 @@ std::string ReportBuilder::tip_chart_svg(const Json& summary) const {
   } else {
     svg << "<p class='note'>" << node_count()
         << " nodes: the band spans the lowest to the highest node's height, the line is the median "
-           "node (sampled every "
-        << ms(bucket_us_) << ").</p>";
+           "node (in steps of "
+        << (bucket_us_ >= 1'000'000 ? seconds(bucket_us_) : ms(bucket_us_)) << ").</p>";
   }
   if (markers_dropped_ > 0) {
     svg << "<p class='note'>" << markers_dropped_ << " more fault markers not drawn.</p>";
@@ -646,6 +710,10 @@ std::string ReportBuilder::tip_chart_svg(const Json& summary) const {
 std::string ReportBuilder::propagation_html() const {
   std::ostringstream html;
   DelayStats all = propagation();
+  if (all.count == 0 && counts_.count("block_accepted") == 0) {
+    return "<h2>Block propagation</h2><p class='note'>This trace has no block acceptances (no "
+           "block mined, or trace detail <code>minimal</code>).</p>";
+  }
   // How long a block took to reach the last node, over the blocks that reached them all.
   std::vector<std::int64_t> to_everyone;
   for (const auto& block : blocks_) {

@@ -109,6 +109,7 @@ class ReportBuilder {
   std::vector<std::uint64_t> nodes_at_height_;
   std::vector<TipSample> samples_;
   std::int64_t bucket_us_ = 1000;
+  std::uint64_t bucket_low_ = 0, bucket_high_ = 0;  // extremes seen in the open bucket
   std::int64_t open_bucket_ = 0;
   std::int64_t last_t_us_ = 0;
   bool saw_tip_events_ = false;  // older traces have none: main-chain acceptances stand in

@@ -1,5 +1,6 @@
 #include "yournet/net/http_server.hpp"
 
+#include <list>
 #include <optional>
 
 #include <boost/asio/ip/address.hpp>
@@ -14,11 +15,18 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
 
+namespace {
+class Session;
+}  // namespace
+
 // What sessions share with the server, kept alive by them after the server is gone.
 struct HttpServer::Shared {
   HttpServerOptions options;
   Handler handler;
   std::size_t connections = 0;
+  // Sessions waiting for a request, longest waiting first: at the cap, the first is closed to
+  // make room, so idle or trickling connections cannot lock everyone else out.
+  std::list<std::weak_ptr<Session>> reading;
 };
 
 namespace {
@@ -31,12 +39,27 @@ class Session : public std::enable_shared_from_this<Session> {
       : stream_(std::move(socket)), shared_(std::move(shared)) {
     ++shared_->connections;
   }
-  ~Session() { --shared_->connections; }
+  ~Session() {
+    stop_reading();
+    --shared_->connections;
+  }
 
   void start() { do_read(); }
 
+  // Closes a connection that is waiting for its request (HTTP lets a server close those).
+  void evict() {
+    stop_reading();
+    close();
+  }
+
  private:
+  void stop_reading() {
+    if (reading_) shared_->reading.erase(*reading_);
+    reading_.reset();
+  }
+
   void do_read() {
+    reading_ = shared_->reading.insert(shared_->reading.end(), weak_from_this());
     parser_.emplace();
     parser_->body_limit(shared_->options.body_limit);
     stream_.expires_after(shared_->options.idle_timeout);
@@ -47,14 +70,17 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void on_read(const beast::error_code& ec) {
+    stop_reading();
     if (ec == http::error::body_limit) {
-      HttpResponse too_large{413,
-                             "Request body too large: the limit is " +
-                                 std::to_string(shared_->options.body_limit) + " bytes",
-                             "text/plain; charset=utf-8"};
-      return write(too_large, false, true);
+      return refuse(413, "Request body too large: the limit is " +
+                             std::to_string(shared_->options.body_limit) + " bytes");
     }
-    if (ec) return close();  // end of stream, timeout or malformed HTTP
+    if (ec == http::error::header_limit) return refuse(431, "Request header fields too large");
+    if (ec && ec != http::error::end_of_stream && ec != http::error::partial_message &&
+        ec.category() == http::make_error_code(http::error::bad_target).category()) {
+      return refuse(400, "Malformed HTTP request: " + ec.message());
+    }
+    if (ec) return close();  // end of stream, a half-sent request, or a timeout
     auto& message = parser_->get();
     HttpRequest request{std::string(message.method_string()), std::string(message.target()),
                         std::move(message.body())};
@@ -98,16 +124,23 @@ class Session : public std::enable_shared_from_this<Session> {
                       });
   }
 
-  // After an early answer (413), reads and discards what the client still sends, so that closing
+  // Answers a request the handler never sees (one log line, as the node logs its refusals), then
+  // closes the connection.
+  void refuse(int status, const std::string& why) {
+    spdlog::info("request_rejected {}", Json{{"status", status}, {"error", why}}.dump());
+    write(HttpResponse{status, why, "text/plain; charset=utf-8"}, false, true);
+  }
+
+  // After an early answer (413, 400), reads and discards what the client still sends, so that closing
   // does not reset the connection before the client has read the answer.
   void drain() {
     beast::error_code ignored;
     stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
     drain_buffer_.resize(64 * 1024);
+    stream_.expires_after(std::chrono::seconds(5));  // in all: a trickle must not hold the slot
     do_drain();
   }
   void do_drain() {
-    stream_.expires_after(std::chrono::seconds(5));
     stream_.async_read_some(asio::buffer(drain_buffer_),
                             [self = shared_from_this()](const beast::error_code& ec, std::size_t n) {
                               self->drained_ += n;
@@ -130,12 +163,13 @@ class Session : public std::enable_shared_from_this<Session> {
   bool keep_alive_ = true;
   std::vector<char> drain_buffer_;
   std::size_t drained_ = 0;
+  std::optional<std::list<std::weak_ptr<Session>>::iterator> reading_;  // in shared_->reading
 };
 
 }  // namespace
 
 HttpServer::HttpServer(asio::io_context& io, HttpServerOptions options, Handler handler)
-    : acceptor_(io), shared_(std::make_shared<Shared>(Shared{std::move(options), std::move(handler), 0})) {
+    : acceptor_(io), shared_(std::make_shared<Shared>(Shared{std::move(options), std::move(handler), 0, {}})) {
   tcp::endpoint endpoint(asio::ip::make_address(shared_->options.host), shared_->options.port);
   acceptor_.open(endpoint.protocol());
   acceptor_.set_option(asio::socket_base::reuse_address(true));
@@ -159,11 +193,15 @@ void HttpServer::do_accept() {
   acceptor_.async_accept([this, shared = shared_](const beast::error_code& ec, tcp::socket socket) {
     if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
     if (!ec) {
-      if (shared->connections >= shared->options.max_connections) {
-        beast::error_code ignored;
-        socket.close(ignored);  // over the cap: refuse by closing
-      } else {
+      std::shared_ptr<Session> idle;
+      const bool full = shared->connections >= shared->options.max_connections;
+      if (full && !shared->reading.empty()) idle = shared->reading.front().lock();
+      if (idle) idle->evict();  // its count drops once its aborted read returns
+      if (!full || idle) {
         std::make_shared<Session>(std::move(socket), shared)->start();
+      } else {
+        beast::error_code ignored;
+        socket.close(ignored);  // every connection is busy with a request: refuse by closing
       }
     }
     do_accept();

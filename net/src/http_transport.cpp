@@ -92,8 +92,14 @@ class ClientCall : public std::enable_shared_from_this<ClientCall> {
       http::async_write(self->stream_, self->request_, [self](const beast::error_code& e2, std::size_t) {
         if (e2) return self->fail("write", e2);
         self->stream_.expires_after(self->options_.timeout);
-        http::async_read(self->stream_, self->buffer_, self->parser_,
-                         [self](const beast::error_code& e3, std::size_t) { self->on_read(e3); });
+        // The header alone first: Beast 1.74's eager read parses on past a Content-Length over
+        // the body limit when body bytes came with the header, and drops the error.
+        http::async_read_header(
+            self->stream_, self->buffer_, self->parser_, [self](const beast::error_code& e3, std::size_t) {
+              if (e3) return self->fail("read", e3);
+              http::async_read(self->stream_, self->buffer_, self->parser_,
+                               [self](const beast::error_code& e4, std::size_t) { self->on_read(e4); });
+            });
       });
     });
   }

@@ -14,9 +14,13 @@ std::uint64_t Rng::next() {
   return z ^ (z >> 31);
 }
 
-double Rng::uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
+double Rng::uniform() {
+  return static_cast<double>(next() >> 11) * 0x1.0p-53;
+}
 
-double Rng::exponential(double mean) { return -mean * std::log(1.0 - uniform()); }
+double Rng::exponential(double mean) {
+  return -mean * std::log(1.0 - uniform());
+}
 
 double Rng::normal() {  // Box-Muller; one of the pair is enough
   double u1 = 1.0 - uniform();
@@ -39,11 +43,20 @@ double LatencyModel::sample_ms(Rng& rng) const {
   constexpr double kMaxMs = 3.6e6;
   double x = a_ms;
   switch (kind) {
-    case Kind::constant: break;
-    case Kind::uniform: x = a_ms + (b_ms - a_ms) * rng.uniform(); break;
-    case Kind::normal: x = a_ms + b_ms * rng.normal(); break;
-    case Kind::exponential: x = rng.exponential(a_ms); break;
-    case Kind::pareto: x = a_ms / std::pow(1.0 - rng.uniform(), 1.0 / b_ms); break;
+    case Kind::constant:
+      break;
+    case Kind::uniform:
+      x = a_ms + (b_ms - a_ms) * rng.uniform();
+      break;
+    case Kind::normal:
+      x = a_ms + b_ms * rng.normal();
+      break;
+    case Kind::exponential:
+      x = rng.exponential(a_ms);
+      break;
+    case Kind::pareto:
+      x = a_ms / std::pow(1.0 - rng.uniform(), 1.0 / b_ms);
+      break;
   }
   return std::clamp(x, 0.0, kMaxMs);
 }
@@ -62,10 +75,14 @@ LinkModel LinkPatch::apply(LinkModel model) const {
 
 const char* behaviour_name(Behaviour behaviour) {
   switch (behaviour) {
-    case Behaviour::honest: return "honest";
-    case Behaviour::tamper: return "tamper";
-    case Behaviour::selfish: return "selfish";
-    case Behaviour::flooder: return "flooder";
+    case Behaviour::honest:
+      return "honest";
+    case Behaviour::tamper:
+      return "tamper";
+    case Behaviour::selfish:
+      return "selfish";
+    case Behaviour::flooder:
+      return "flooder";
   }
   return "honest";
 }
@@ -109,7 +126,8 @@ bool boolean(const Json& value, const std::string& path) {
 }
 
 std::string text(const Json& value, const std::string& path) {
-  if (!value.is_string() || value.get<std::string>().empty()) bad(path, "must be a non-empty string");
+  if (!value.is_string() || value.get<std::string>().empty())
+    bad(path, "must be a non-empty string");
   return value.get<std::string>();
 }
 
@@ -160,8 +178,9 @@ LatencyModel load_latency(const Json& json, const std::string& path) {
   return model;
 }
 
-const std::set<std::string> kLinkFields = {"latency_ms", "bandwidth_mbps", "loss",    "response_loss",
-                                           "duplicate",  "reorder",        "reorder_ms", "up"};
+const std::set<std::string> kLinkFields = {
+    "latency_ms", "bandwidth_mbps", "loss",       "response_loss",
+    "duplicate",  "reorder",        "reorder_ms", "up"};
 
 // Reads the link fields present in `json` (others may be there too; the caller checks them).
 LinkPatch load_link_patch(const Json& json, const std::string& path) {
@@ -169,7 +188,8 @@ LinkPatch load_link_patch(const Json& json, const std::string& path) {
   auto probability = [&](const char* key, std::optional<double>& out) {
     if (json.contains(key)) out = number(json[key], path + "." + key, 0, 0.99);
   };
-  if (json.contains("latency_ms")) patch.latency = load_latency(json["latency_ms"], path + ".latency_ms");
+  if (json.contains("latency_ms"))
+    patch.latency = load_latency(json["latency_ms"], path + ".latency_ms");
   if (json.contains("bandwidth_mbps")) {
     patch.bandwidth_mbps = number(json["bandwidth_mbps"], path + ".bandwidth_mbps", 0, 1e6);
   }
@@ -177,7 +197,8 @@ LinkPatch load_link_patch(const Json& json, const std::string& path) {
   probability("response_loss", patch.response_loss);
   probability("duplicate", patch.duplicate);
   probability("reorder", patch.reorder);
-  if (json.contains("reorder_ms")) patch.reorder_ms = number(json["reorder_ms"], path + ".reorder_ms", 0, 3.6e6);
+  if (json.contains("reorder_ms"))
+    patch.reorder_ms = number(json["reorder_ms"], path + ".reorder_ms", 0, 3.6e6);
   if (json.contains("up")) patch.up = boolean(json["up"], path + ".up");
   return patch;
 }
@@ -200,19 +221,24 @@ void load_nodes(const Json& json, Scenario& s) {
   for (std::size_t i = 0; i < json.size(); ++i) {
     const std::string path = "$.nodes[" + std::to_string(i) + "]";
     const Json& item = json[i];
-    only_keys(item, path, {"count", "hash_rate", "behaviour", "clock_offset_s", "online", "auto_mine",
-                           "flood_posts_per_s"});
+    only_keys(item, path,
+              {"count", "hash_rate", "behaviour", "clock_offset_s", "online", "auto_mine",
+               "flood_posts_per_s"});
     NodeSpec spec;
     spec.hash_rate = s.hash_rate;
-    if (item.contains("hash_rate")) spec.hash_rate = number(item["hash_rate"], path + ".hash_rate", 0, 1e12);
-    if (item.contains("behaviour")) spec.behaviour = load_behaviour(item["behaviour"], path + ".behaviour");
+    if (item.contains("hash_rate"))
+      spec.hash_rate = number(item["hash_rate"], path + ".hash_rate", 0, 1e12);
+    if (item.contains("behaviour"))
+      spec.behaviour = load_behaviour(item["behaviour"], path + ".behaviour");
     if (item.contains("clock_offset_s")) {
       spec.clock_offset_s = number(item["clock_offset_s"], path + ".clock_offset_s", -86400, 86400);
     }
     if (item.contains("online")) spec.online = boolean(item["online"], path + ".online");
-    if (item.contains("auto_mine")) spec.auto_mine = boolean(item["auto_mine"], path + ".auto_mine");
+    if (item.contains("auto_mine"))
+      spec.auto_mine = boolean(item["auto_mine"], path + ".auto_mine");
     if (item.contains("flood_posts_per_s")) {
-      spec.flood_posts_per_s = number(item["flood_posts_per_s"], path + ".flood_posts_per_s", 0, 1000);
+      spec.flood_posts_per_s =
+          number(item["flood_posts_per_s"], path + ".flood_posts_per_s", 0, 1000);
     }
     if (spec.behaviour == Behaviour::flooder && spec.flood_posts_per_s <= 0) {
       bad(path + ".flood_posts_per_s", "must be above 0 for a flooder");
@@ -237,7 +263,8 @@ void load_topology(const Json& json, Scenario& s) {
   const std::string kind_path = json.is_string() ? path : path + ".kind";
   if (kind == "full_mesh") {
     s.topology.kind = Topology::Kind::full_mesh;
-    if (s.node_count > 2000) bad(kind_path, "a full mesh of more than 2000 nodes is too large; use random");
+    if (s.node_count > 2000)
+      bad(kind_path, "a full mesh of more than 2000 nodes is too large; use random");
   } else if (kind == "ring") {
     s.topology.kind = Topology::Kind::ring;
   } else if (kind == "random") {
@@ -247,7 +274,8 @@ void load_topology(const Json& json, Scenario& s) {
     }
   } else if (kind == "edges") {
     s.topology.kind = Topology::Kind::edges;
-    if (!json.is_object()) bad(path, "an \"edges\" topology needs {\"kind\": \"edges\", \"edges\": [[a, b], ...]}");
+    if (!json.is_object())
+      bad(path, "an \"edges\" topology needs {\"kind\": \"edges\", \"edges\": [[a, b], ...]}");
     const Json& edges = need(json, "edges", path);
     if (!edges.is_array()) bad(path + ".edges", "must be an array of [a, b] pairs");
     for (std::size_t i = 0; i < edges.size(); ++i) {
@@ -282,14 +310,16 @@ void load_mining(const Json& json, Scenario& s) {
     s.target_interval_s = number(json["target_interval_s"], path + ".target_interval_s", 1e-3, 1e7);
   }
   if (json.contains("max_blocks")) {
-    s.max_blocks = static_cast<std::uint64_t>(integer(json["max_blocks"], path + ".max_blocks", 0, 1'000'000));
+    s.max_blocks =
+        static_cast<std::uint64_t>(integer(json["max_blocks"], path + ".max_blocks", 0, 1'000'000));
   }
 }
 
 Scenario::Action load_action(const Json& item, const std::string& path, const Scenario& s) {
-  only_keys(item, path, {"at_s", "do", "node", "author", "content", "groups", "from", "to", "one_way",
-                         "keep_state", "on", "latency_ms", "bandwidth_mbps", "loss", "response_loss",
-                         "duplicate", "reorder", "reorder_ms", "up"});
+  only_keys(item, path,
+            {"at_s", "do", "node", "author", "content", "groups", "from", "to", "one_way",
+             "keep_state", "on", "latency_ms", "bandwidth_mbps", "loss", "response_loss",
+             "duplicate", "reorder", "reorder_ms", "up"});
   Scenario::Action action;
   action.at_us = seconds_to_us(need(item, "at_s", path), path + ".at_s");
   action.kind = text(need(item, "do", path), path + ".do");
@@ -312,16 +342,19 @@ Scenario::Action load_action(const Json& item, const std::string& path, const Sc
     used.insert({"node", "on"});
   } else if (kind == "partition") {
     const Json& groups = need(item, "groups", path);
-    if (!groups.is_array() || groups.size() < 2) bad(path + ".groups", "must be an array of at least two groups");
+    if (!groups.is_array() || groups.size() < 2)
+      bad(path + ".groups", "must be an array of at least two groups");
     std::set<int> seen;
     for (std::size_t g = 0; g < groups.size(); ++g) {
       const std::string group_path = path + ".groups[" + std::to_string(g) + "]";
-      if (!groups[g].is_array() || groups[g].empty()) bad(group_path, "must be a non-empty array of node numbers");
+      if (!groups[g].is_array() || groups[g].empty())
+        bad(group_path, "must be a non-empty array of node numbers");
       std::vector<int> group;
       for (std::size_t k = 0; k < groups[g].size(); ++k) {
         const std::string node_path = group_path + "[" + std::to_string(k) + "]";
         int node = static_cast<int>(integer(groups[g][k], node_path, 0, s.node_count - 1));
-        if (!seen.insert(node).second) bad(node_path, "node " + std::to_string(node) + " is in two groups");
+        if (!seen.insert(node).second)
+          bad(node_path, "node " + std::to_string(node) + " is in two groups");
         group.push_back(node);
       }
       action.groups.push_back(std::move(group));
@@ -333,7 +366,8 @@ Scenario::Action load_action(const Json& item, const std::string& path, const Sc
     used.insert("node");
   } else if (kind == "restart") {
     action.node = node_of("node");
-    if (item.contains("keep_state")) action.keep_state = boolean(item["keep_state"], path + ".keep_state");
+    if (item.contains("keep_state"))
+      action.keep_state = boolean(item["keep_state"], path + ".keep_state");
     used.insert({"node", "keep_state"});
   } else if (kind == "set_link") {
     action.from = node_of("from");
@@ -355,45 +389,57 @@ Scenario::Action load_action(const Json& item, const std::string& path, const Sc
 }
 
 void load_expectations(const Json& e, Scenario& s) {
-  only_keys(e, "$.expect", {"converged", "min_forks", "min_height", "max_reorg_depth", "no_post_lost",
-                            "converged_within_s", "min_blocks_rejected"});
+  only_keys(e, "$.expect",
+            {"converged", "min_forks", "min_height", "max_reorg_depth", "no_post_lost",
+             "converged_within_s", "min_blocks_rejected"});
   auto count = [&](const char* key) {
-    return static_cast<std::uint64_t>(integer(e[key], std::string("$.expect.") + key, 0, 1'000'000'000));
+    return static_cast<std::uint64_t>(
+        integer(e[key], std::string("$.expect.") + key, 0, 1'000'000'000));
   };
   if (e.contains("converged")) s.expect.converged = boolean(e["converged"], "$.expect.converged");
   if (e.contains("min_forks")) s.expect.min_forks = count("min_forks");
   if (e.contains("min_height")) s.expect.min_height = count("min_height");
   if (e.contains("max_reorg_depth")) s.expect.max_reorg_depth = count("max_reorg_depth");
-  if (e.contains("min_blocks_rejected")) s.expect.min_blocks_rejected = count("min_blocks_rejected");
+  if (e.contains("min_blocks_rejected"))
+    s.expect.min_blocks_rejected = count("min_blocks_rejected");
   if (e.contains("converged_within_s")) {
-    s.expect.converged_within_s = number(e["converged_within_s"], "$.expect.converged_within_s", 0, 1e8);
+    s.expect.converged_within_s =
+        number(e["converged_within_s"], "$.expect.converged_within_s", 0, 1e8);
   }
-  if (e.contains("no_post_lost")) s.expect.no_post_lost = boolean(e["no_post_lost"], "$.expect.no_post_lost");
+  if (e.contains("no_post_lost"))
+    s.expect.no_post_lost = boolean(e["no_post_lost"], "$.expect.no_post_lost");
 }
 
 }  // namespace
 
 Scenario load_scenario(const Json& json) {
-  only_keys(json, "$", {"name", "description", "seed", "nodes", "difficulty_bits", "hash_rate", "mining",
-                        "topology", "link", "links", "sync_interval_s", "stop_at_s", "trace", "timeline",
-                        "expect"});
+  only_keys(
+      json, "$",
+      {"name", "description", "seed", "nodes", "difficulty_bits", "hash_rate", "mining", "topology",
+       "link", "links", "sync_interval_s", "stop_at_s", "trace", "timeline", "expect"});
   Scenario s;
   if (json.contains("name")) {
     s.name = text(json["name"], "$.name");
-    auto safe = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.'; };
+    auto safe = [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.';
+    };
     if (!std::all_of(s.name.begin(), s.name.end(), safe) || s.name[0] == '.') {
       bad("$.name", "must be letters, digits, '_', '-' or '.' (it names the report folder)");
     }
   } else {
     s.name = "scenario";
   }
-  if (json.contains("description") && !json["description"].is_string()) bad("$.description", "must be a string");
-  if (json.contains("seed")) s.seed = static_cast<std::uint64_t>(integer(json["seed"], "$.seed", 0, INT64_MAX));
-  if (json.contains("hash_rate")) s.hash_rate = number(json["hash_rate"], "$.hash_rate", 1e-3, 1e12);
+  if (json.contains("description") && !json["description"].is_string())
+    bad("$.description", "must be a string");
+  if (json.contains("seed"))
+    s.seed = static_cast<std::uint64_t>(integer(json["seed"], "$.seed", 0, INT64_MAX));
+  if (json.contains("hash_rate"))
+    s.hash_rate = number(json["hash_rate"], "$.hash_rate", 1e-3, 1e12);
   load_nodes(need(json, "nodes", "$"), s);
   s.node_count = static_cast<int>(s.nodes.size());
   if (json.contains("difficulty_bits")) {
-    s.difficulty = Difficulty::bits(static_cast<unsigned>(integer(json["difficulty_bits"], "$.difficulty_bits", 1, 24)));
+    s.difficulty = Difficulty::bits(
+        static_cast<unsigned>(integer(json["difficulty_bits"], "$.difficulty_bits", 1, 24)));
   }
   if (json.contains("mining")) load_mining(json["mining"], s);
   if (json.contains("topology")) {
@@ -414,15 +460,19 @@ Scenario load_scenario(const Json& json) {
       allowed.insert({"from", "to", "one_way"});
       only_keys(links[i], path, allowed);
       Scenario::LinkOverride link;
-      link.from = static_cast<int>(integer(need(links[i], "from", path), path + ".from", 0, s.node_count - 1));
-      link.to = static_cast<int>(integer(need(links[i], "to", path), path + ".to", 0, s.node_count - 1));
+      link.from = static_cast<int>(
+          integer(need(links[i], "from", path), path + ".from", 0, s.node_count - 1));
+      link.to =
+          static_cast<int>(integer(need(links[i], "to", path), path + ".to", 0, s.node_count - 1));
       if (link.from == link.to) bad(path + ".to", "must differ from \"from\"");
-      if (links[i].contains("one_way")) link.one_way = boolean(links[i]["one_way"], path + ".one_way");
+      if (links[i].contains("one_way"))
+        link.one_way = boolean(links[i]["one_way"], path + ".one_way");
       link.patch = load_link_patch(links[i], path);
       s.links.push_back(link);
     }
   }
-  if (json.contains("sync_interval_s")) s.sync_interval_s = number(json["sync_interval_s"], "$.sync_interval_s", 0, 86400);
+  if (json.contains("sync_interval_s"))
+    s.sync_interval_s = number(json["sync_interval_s"], "$.sync_interval_s", 0, 86400);
   s.stop_at_us = seconds_to_us(need(json, "stop_at_s", "$"), "$.stop_at_s");
   if (json.contains("trace")) {
     if (json["trace"] == "full") {
@@ -441,21 +491,23 @@ Scenario load_scenario(const Json& json) {
     s.timeline.push_back(load_action(timeline[i], "$.timeline[" + std::to_string(i) + "]", s));
   }
   if (json.contains("expect")) load_expectations(json["expect"], s);
-  bool honest = std::any_of(s.nodes.begin(), s.nodes.end(), [](const NodeSpec& n) {
-    return n.behaviour == Behaviour::honest;
-  });
-  if (!honest) bad("$.nodes", "needs at least one honest node (expectations are about honest nodes)");
+  bool honest = std::any_of(s.nodes.begin(), s.nodes.end(),
+                            [](const NodeSpec& n) { return n.behaviour == Behaviour::honest; });
+  if (!honest)
+    bad("$.nodes", "needs at least one honest node (expectations are about honest nodes)");
   return s;
 }
 
 std::vector<std::string> simulator_only_features(const Scenario& s) {
   std::vector<std::string> features;
   auto add = [&](const std::string& name) {
-    if (std::find(features.begin(), features.end(), name) == features.end()) features.push_back(name);
+    if (std::find(features.begin(), features.end(), name) == features.end())
+      features.push_back(name);
   };
   const LinkModel& l = s.link;
   const LinkModel plain;  // the default latency stands for "whatever the loopback gives"
-  if (l.latency.kind != plain.latency.kind || l.latency.a_ms != plain.latency.a_ms) add("link.latency_ms");
+  if (l.latency.kind != plain.latency.kind || l.latency.a_ms != plain.latency.a_ms)
+    add("link.latency_ms");
   if (l.bandwidth_mbps > 0) add("link.bandwidth_mbps");
   if (l.loss > 0) add("link.loss");
   if (l.response_loss > 0) add("link.response_loss");

@@ -24,13 +24,78 @@ enum Stream : std::uint64_t { kLinkStream = 1, kNodeStream, kTopologyStream, kMi
 
 const std::string kAddressPrefix = "http://node";
 const std::string kAddressSuffix = ":8000/";
-std::string address_of(int node) { return kAddressPrefix + std::to_string(node) + kAddressSuffix; }
+std::string address_of(int node) {
+  return kAddressPrefix + std::to_string(node) + kAddressSuffix;
+}
+
+}  // namespace
+
+std::vector<std::vector<int>> topology_neighbours(const Scenario& scenario) {
+  const int n = scenario.node_count;
+  std::vector<std::vector<int>> neighbours(static_cast<std::size_t>(n));
+  std::vector<std::set<int>> seen(static_cast<std::size_t>(n));
+  auto connect = [&](int a, int b) {
+    if (a == b || !seen[static_cast<std::size_t>(a)].insert(b).second) return;
+    seen[static_cast<std::size_t>(b)].insert(a);
+    neighbours[static_cast<std::size_t>(a)].push_back(b);
+    neighbours[static_cast<std::size_t>(b)].push_back(a);
+  };
+  const Topology& t = scenario.topology;
+  switch (t.kind) {
+    case Topology::Kind::full_mesh:
+      for (int a = 0; a < n; ++a) {
+        for (int b = a + 1; b < n; ++b) connect(a, b);
+      }
+      break;
+    case Topology::Kind::ring:
+      for (int a = 0; a < n; ++a) connect(a, (a + 1) % n);
+      break;
+    case Topology::Kind::edges:
+      for (const auto& [a, b] : t.edges) connect(a, b);
+      break;
+    case Topology::Kind::random: {
+      // Configuration model: every node gets `degree` stubs, shuffled and paired; self-loops and
+      // repeated pairs are dropped. Then the components are chained so the graph is connected.
+      Rng rng = Rng::derive(scenario.seed, kTopologyStream);
+      std::vector<int> stubs;
+      stubs.reserve(static_cast<std::size_t>(n) * static_cast<std::size_t>(t.degree));
+      for (int a = 0; a < n; ++a) stubs.insert(stubs.end(), static_cast<std::size_t>(t.degree), a);
+      for (std::size_t i = stubs.size(); i > 1; --i) std::swap(stubs[i - 1], stubs[rng.below(i)]);
+      for (std::size_t i = 0; i + 1 < stubs.size(); i += 2) connect(stubs[i], stubs[i + 1]);
+      std::vector<bool> reached(static_cast<std::size_t>(n), false);
+      int previous_root = -1;
+      for (int a = 0; a < n; ++a) {
+        if (reached[static_cast<std::size_t>(a)]) continue;
+        std::vector<int> stack{a};
+        reached[static_cast<std::size_t>(a)] = true;
+        while (!stack.empty()) {
+          int x = stack.back();
+          stack.pop_back();
+          for (int y : neighbours[static_cast<std::size_t>(x)]) {
+            if (!reached[static_cast<std::size_t>(y)]) {
+              reached[static_cast<std::size_t>(y)] = true;
+              stack.push_back(y);
+            }
+          }
+        }
+        if (previous_root >= 0) connect(previous_root, a);
+        previous_root = a;
+      }
+      break;
+    }
+  }
+  for (auto& list : neighbours) std::sort(list.begin(), list.end());
+  return neighbours;
+}
+
+namespace {
 
 class World;
 
 class NodeClock : public Clock {
  public:
-  NodeClock(World& world, int self, double offset_s) : world_(world), self_(self), offset_s_(offset_s) {}
+  NodeClock(World& world, int self, double offset_s)
+      : world_(world), self_(self), offset_s_(offset_s) {}
   double now() const override;
   void after(double delay_seconds, std::function<void()> fn) override;
 
@@ -104,12 +169,16 @@ struct SimNode {
 class World {
  public:
   World(const Scenario& scenario, const RunOptions& options)
-      : scenario_(scenario), options_(options), mining_rng_(Rng::derive(scenario.seed, kMiningStream)) {
+      : scenario_(scenario),
+        options_(options),
+        mining_rng_(Rng::derive(scenario.seed, kMiningStream)) {
     models_.push_back(scenario.link);
     const bool may_mine_empty =
         scenario.mining == MiningMode::modeled ||
-        std::any_of(scenario.nodes.begin(), scenario.nodes.end(), [](const NodeSpec& n) { return n.auto_mine.value_or(false); }) ||
-        std::any_of(scenario.timeline.begin(), scenario.timeline.end(), [](const Scenario::Action& a) { return a.kind == "auto_mine"; });
+        std::any_of(scenario.nodes.begin(), scenario.nodes.end(),
+                    [](const NodeSpec& n) { return n.auto_mine.value_or(false); }) ||
+        std::any_of(scenario.timeline.begin(), scenario.timeline.end(),
+                    [](const Scenario::Action& a) { return a.kind == "auto_mine"; });
     nodes_.resize(scenario.nodes.size());
     for (std::size_t i = 0; i < nodes_.size(); ++i) {
       SimNode& n = nodes_[i];
@@ -129,16 +198,18 @@ class World {
       n.last_tip = genesis_block().hash;
       n.last_work = n.node->tree().tip_work();
     }
-    build_topology();
+    neighbours_ = topology_neighbours(scenario);
     for (const auto& link : scenario.links) {
       patch_link(link.from, link.to, link.patch);
       if (!link.one_way) patch_link(link.to, link.from, link.patch);
     }
-    for (std::size_t i = 0; i < nodes_.size(); ++i) {  // operator-configured peers of the first nodes
+    for (std::size_t i = 0; i < nodes_.size();
+         ++i) {  // operator-configured peers of the first nodes
       if (nodes_[i].state != State::up) continue;
       nodes_[i].muted = true;
       for (int peer : neighbours_[i]) {
-        if (nodes_[static_cast<std::size_t>(peer)].state == State::up) nodes_[i].node->add_peer(address_of(peer));
+        if (nodes_[static_cast<std::size_t>(peer)].state == State::up)
+          nodes_[i].node->add_peer(address_of(peer));
       }
       nodes_[i].muted = false;
     }
@@ -153,14 +224,13 @@ class World {
   std::int64_t now_us() const { return now_us_; }
 
   void at(std::int64_t time_us, const char* label, int node, std::function<void()> fn) {
-    queue_.push(Event{std::max(time_us, now_us_), sequence_++, label, node, std::move(fn)});
+    push(time_us, EventBody{label, node, false, 0, std::move(fn)});
   }
 
   // `fn` runs at `time_us` unless the node crashed or left in between (its incarnation changed).
-  void at_node(std::int64_t time_us, const char* label, int node, std::uint32_t incarnation, std::function<void()> fn) {
-    at(time_us, label, node, [this, node, incarnation, fn = std::move(fn)] {
-      if (alive(node, incarnation)) fn();
-    });
+  void at_node(std::int64_t time_us, const char* label, int node, std::uint32_t incarnation,
+               std::function<void()> fn) {
+    push(time_us, EventBody{label, node, true, incarnation, std::move(fn)});
   }
 
   bool alive(int node, std::uint32_t incarnation) const {
@@ -173,14 +243,16 @@ class World {
             nodes_[static_cast<std::size_t>(node)].incarnation, std::move(fn));
   }
 
-  bool traced(const std::string& kind) const {
-    static const std::set<std::string> kMessageLevel = {"send", "deliver", "drop", "peer_added", "peer_unreachable"};
-    static const std::set<std::string> kNodeLevel = {"block_accepted", "tip", "block_orphaned", "post_accepted",
-                                                     "mine_done", "request_rejected", "chain_rejected"};
-    switch (scenario_.trace) {
-      case TraceDetail::full: return true;
-      case TraceDetail::blocks: return !kMessageLevel.count(kind);
-      case TraceDetail::minimal: return !kMessageLevel.count(kind) && !kNodeLevel.count(kind);
+  bool traced(std::string_view kind) const {
+    if (scenario_.trace == TraceDetail::full) return true;
+    for (std::string_view message_level :
+         {"send", "deliver", "drop", "peer_added", "peer_unreachable"}) {
+      if (kind == message_level) return false;
+    }
+    if (scenario_.trace == TraceDetail::blocks) return true;
+    for (std::string_view node_level : {"block_accepted", "tip", "block_orphaned", "post_accepted",
+                                        "mine_done", "request_rejected", "chain_rejected"}) {
+      if (kind == node_level) return false;
     }
     return true;
   }
@@ -214,7 +286,8 @@ class World {
       miner_of_.emplace(detail["hash"].get<std::string>(), self);
     } else if (kind == "reorg") {
       n.reorg_depth = detail["joined"].size();
-      max_reorg_depth_ = std::max<std::uint64_t>(max_reorg_depth_, detail["depth"].get<std::uint64_t>());
+      max_reorg_depth_ =
+          std::max<std::uint64_t>(max_reorg_depth_, detail["depth"].get<std::uint64_t>());
     } else if (kind == "block_rejected" && honest) {
       ++blocks_rejected_;
     } else if (kind == "post_accepted" && honest) {
@@ -229,7 +302,8 @@ class World {
       note_tip(self);
       if (n.spec.behaviour == Behaviour::selfish) {
         auto miner = miner_of_.find(detail["hash"].get<std::string>());
-        if (miner == miner_of_.end() || miner->second != self) selfish_react(self, detail["index"].get<std::uint64_t>());
+        if (miner == miner_of_.end() || miner->second != self)
+          selfish_react(self, detail["index"].get<std::uint64_t>());
       }
     }
   }
@@ -238,13 +312,15 @@ class World {
     SimNode& src = nodes_[static_cast<std::size_t>(from)];
     const std::uint32_t from_incarnation = src.incarnation;
     auto fail_later = [&](const std::string& why) {
-      at_node(now_us_ + kRequestTimeoutUs, "timeout", from, from_incarnation, [done, why] { done(std::nullopt, why); });
+      at_node(now_us_ + kRequestTimeoutUs, "timeout", from, from_incarnation,
+              [done, why] { done(std::nullopt, why); });
     };
     int to = index_of(peer);
     if (to < 0) return fail_later("unknown host " + peer);
     if (request.target == "/add_block") {
       if (src.spec.behaviour == Behaviour::selfish && withholds(src, request.body)) {
-        return at_node(now_us_, "withheld", from, from_incarnation, [done] { done(std::nullopt, "withheld"); });
+        return at_node(now_us_, "withheld", from, from_incarnation,
+                       [done] { done(std::nullopt, "withheld"); });
       }
       if (src.spec.behaviour == Behaviour::tamper) request.body = tamper_block(src, request.body);
     }
@@ -252,7 +328,8 @@ class World {
     const LinkModel& model = models_[link.model];
     ++messages_sent_;
     if (scenario_.trace == TraceDetail::full) {
-      trace(from, "send", Json{{"to", to}, {"route", request.target}, {"bytes", request.body.size()}});
+      trace(from, "send",
+            Json{{"to", to}, {"route", request.target}, {"bytes", request.body.size()}});
     } else {
       ++event_count_;
     }
@@ -263,16 +340,17 @@ class World {
     const std::size_t bytes = request.body.size() + request.target.size();
     if (model.duplicate > 0 && link.rng.uniform() < model.duplicate) {
       at(transmit(link, model, bytes), "deliver", to, [this, from, to, request] {
-        if (nodes_[static_cast<std::size_t>(to)].state != State::up) return drop(from, to, request.target, "down");
+        if (nodes_[static_cast<std::size_t>(to)].state != State::up)
+          return drop(from, to, request.target, "down");
         ++messages_delivered_;
         note_deliver(from, to, request.target, true);
         nodes_[static_cast<std::size_t>(to)].node->handle(request, [](HttpResponse) {});
       });
     }
-    at(transmit(link, model, bytes), "deliver", to,
-       [this, from, to, from_incarnation, request = std::move(request), done = std::move(done)]() mutable {
-         deliver(from, to, from_incarnation, std::move(request), std::move(done));
-       });
+    const std::int64_t arrival = transmit(link, model, bytes);
+    const std::uint32_t id = store_message(Message{
+        from, to, from_incarnation, false, std::move(request), std::move(done), std::nullopt});
+    at(arrival, "deliver", to, [this, id] { deliver(id); });
   }
 
   void mine(int self, MiningRequest request, std::function<void(MiningResult)> done) {
@@ -281,32 +359,41 @@ class World {
     std::int64_t delay_us = 0;  // modeled: the Poisson process already spent the time
     if (scenario_.mining == MiningMode::real) {
       if (n.spec.hash_rate <= 0) return;  // never finds one; the node stays busy mining
-      delay_us = static_cast<std::int64_t>(static_cast<double>(result.attempts) / n.spec.hash_rate * 1e6);
+      delay_us =
+          static_cast<std::int64_t>(static_cast<double>(result.attempts) / n.spec.hash_rate * 1e6);
     }
     at_node(now_us_ + delay_us, "mined", self, n.incarnation, [done, result] { done(result); });
   }
 
-  // ---- the run ------------------------------------------------------------------------------------
+  // ---- the run
+  // ------------------------------------------------------------------------------------
 
   Json run() {
-    trace(-1, "start", Json{{"scenario", scenario_.name}, {"seed", scenario_.seed}, {"nodes", scenario_.node_count}});
+    trace(-1, "start",
+          Json{{"scenario", scenario_.name},
+               {"seed", scenario_.seed},
+               {"nodes", scenario_.node_count}});
     for (const auto& action : scenario_.timeline) {
       at(action.at_us, action.kind.c_str(), action.node, [this, &action] { perform(action); });
     }
-    if (scenario_.sync_interval_s > 0) schedule_sync(static_cast<std::int64_t>(scenario_.sync_interval_s * 1e6));
+    if (scenario_.sync_interval_s > 0)
+      schedule_sync(static_cast<std::int64_t>(scenario_.sync_interval_s * 1e6));
     if (scenario_.mining == MiningMode::modeled && total_hash_ > 0) schedule_discovery();
     for (std::size_t i = 0; i < nodes_.size(); ++i) {
       if (nodes_[i].state == State::up) start_node_routines(static_cast<int>(i));
     }
     std::uint64_t processed = 0;
     while (!stop_ && !queue_.empty() && queue_.top().time_us <= scenario_.stop_at_us) {
-      Event event = std::move(const_cast<Event&>(queue_.top()));
+      const EventKey key = queue_.top();
       queue_.pop();
-      now_us_ = event.time_us;
-      current_ = &event;
+      EventBody event = std::move(slots_[key.slot]);
+      free_slots_.push_back(key.slot);
+      now_us_ = key.time_us;
+      if (event.guarded && !alive(event.node, event.incarnation)) continue;
+      current_ = CurrentEvent{event.label, event.node, key.sequence};
       ++processed;
       event.fn();
-      current_ = nullptr;
+      current_.reset();
       if (options_.progress && processed % kProgressEvery == 0) {
         options_.progress(now_us_, scenario_.stop_at_us, event_count_);
       }
@@ -314,7 +401,8 @@ class World {
     // The run ends at the stop time, when nothing is left to happen, or at a broken invariant.
     if (!stop_ && !queue_.empty()) now_us_ = scenario_.stop_at_us;
     trace(-1, "stop", stop_ ? Json{{"why", "invariant"}} : Json());
-    if (options_.progress) options_.progress(scenario_.stop_at_us, scenario_.stop_at_us, event_count_);
+    if (options_.progress)
+      options_.progress(scenario_.stop_at_us, scenario_.stop_at_us, event_count_);
     return summarize();
   }
 
@@ -322,16 +410,40 @@ class World {
   std::string trace_sha256() { return trace_hash_.finish_hex(); }
 
  private:
-  struct Event {
+  // The heap orders small keys; the bodies (with their closures) stay put in a slab.
+  struct EventKey {
     std::int64_t time_us;
     std::uint64_t sequence;
-    const char* label;  // names the event when an invariant breaks
-    int node;
-    std::function<void()> fn;
-    bool operator>(const Event& other) const {
+    std::uint32_t slot;
+    bool operator>(const EventKey& other) const {
       return time_us != other.time_us ? time_us > other.time_us : sequence > other.sequence;
     }
   };
+  struct EventBody {
+    const char* label;  // names the event when an invariant breaks
+    int node;
+    bool guarded;  // runs only if `node` is still up in this incarnation
+    std::uint32_t incarnation;
+    std::function<void()> fn;
+  };
+  struct CurrentEvent {
+    const char* label;
+    int node;
+    std::uint64_t sequence;
+  };
+
+  void push(std::int64_t time_us, EventBody body) {
+    std::uint32_t slot;
+    if (free_slots_.empty()) {
+      slot = static_cast<std::uint32_t>(slots_.size());
+      slots_.push_back(std::move(body));
+    } else {
+      slot = free_slots_.back();
+      free_slots_.pop_back();
+      slots_[slot] = std::move(body);
+    }
+    queue_.push(EventKey{std::max(time_us, now_us_), sequence_++, slot});
+  }
 
   std::unique_ptr<Node> make_node(int self) {
     SimNode& n = nodes_[static_cast<std::size_t>(self)];
@@ -342,8 +454,10 @@ class World {
 
   // "http://node12:8000/" -> 12; -1 for any other address.
   int index_of(const std::string& address) const {
-    if (address.size() <= kAddressPrefix.size() + kAddressSuffix.size() || address.compare(0, kAddressPrefix.size(), kAddressPrefix) != 0 ||
-        address.compare(address.size() - kAddressSuffix.size(), kAddressSuffix.size(), kAddressSuffix) != 0) {
+    if (address.size() <= kAddressPrefix.size() + kAddressSuffix.size() ||
+        address.compare(0, kAddressPrefix.size(), kAddressPrefix) != 0 ||
+        address.compare(address.size() - kAddressSuffix.size(), kAddressSuffix.size(),
+                        kAddressSuffix) != 0) {
       return -1;
     }
     std::int64_t index = 0;
@@ -352,77 +466,24 @@ class World {
       if (c < '0' || c > '9' || index > static_cast<std::int64_t>(nodes_.size())) return -1;
       index = index * 10 + (c - '0');
     }
-    if (index >= static_cast<std::int64_t>(nodes_.size()) || address != address_of(static_cast<int>(index))) return -1;
+    const bool leading_zero = address[kAddressPrefix.size()] == '0' &&
+                              address.size() > kAddressPrefix.size() + kAddressSuffix.size() + 1;
+    if (index >= static_cast<std::int64_t>(nodes_.size()) || leading_zero) return -1;
     return static_cast<int>(index);
   }
 
-  // ---- topology and links -------------------------------------------------------------------------
-
-  void connect(int a, int b) {
-    if (a == b) return;
-    auto& na = neighbours_[static_cast<std::size_t>(a)];
-    if (std::find(na.begin(), na.end(), b) != na.end()) return;
-    na.push_back(b);
-    neighbours_[static_cast<std::size_t>(b)].push_back(a);
-  }
-
-  void build_topology() {
-    const int n = scenario_.node_count;
-    neighbours_.assign(static_cast<std::size_t>(n), {});
-    const Topology& t = scenario_.topology;
-    switch (t.kind) {
-      case Topology::Kind::full_mesh:
-        for (int a = 0; a < n; ++a) {
-          for (int b = a + 1; b < n; ++b) connect(a, b);
-        }
-        break;
-      case Topology::Kind::ring:
-        for (int a = 0; a < n; ++a) connect(a, (a + 1) % n);
-        break;
-      case Topology::Kind::edges:
-        for (const auto& [a, b] : t.edges) connect(a, b);
-        break;
-      case Topology::Kind::random: {
-        // Configuration model: every node gets `degree` stubs, shuffled and paired; self-loops and
-        // repeated pairs are dropped. Then the components are chained so the graph is connected.
-        Rng rng = Rng::derive(scenario_.seed, kTopologyStream);
-        std::vector<int> stubs;
-        stubs.reserve(static_cast<std::size_t>(n) * static_cast<std::size_t>(t.degree));
-        for (int a = 0; a < n; ++a) stubs.insert(stubs.end(), static_cast<std::size_t>(t.degree), a);
-        for (std::size_t i = stubs.size(); i > 1; --i) std::swap(stubs[i - 1], stubs[rng.below(i)]);
-        for (std::size_t i = 0; i + 1 < stubs.size(); i += 2) connect(stubs[i], stubs[i + 1]);
-        std::vector<int> component(static_cast<std::size_t>(n), -1);
-        int previous_root = -1;
-        for (int a = 0; a < n; ++a) {
-          if (component[static_cast<std::size_t>(a)] != -1) continue;
-          std::vector<int> stack{a};
-          component[static_cast<std::size_t>(a)] = a;
-          while (!stack.empty()) {
-            int x = stack.back();
-            stack.pop_back();
-            for (int y : neighbours_[static_cast<std::size_t>(x)]) {
-              if (component[static_cast<std::size_t>(y)] == -1) {
-                component[static_cast<std::size_t>(y)] = a;
-                stack.push_back(y);
-              }
-            }
-          }
-          if (previous_root >= 0) connect(previous_root, a);
-          previous_root = a;
-        }
-        break;
-      }
-    }
-    for (auto& list : neighbours_) std::sort(list.begin(), list.end());
-  }
+  // ---- topology and links
+  // -------------------------------------------------------------------------
 
   Link& link_of(int from, int to) {
     auto& links = nodes_[static_cast<std::size_t>(from)].links;
-    auto it = std::lower_bound(links.begin(), links.end(), to, [](const Link& l, int peer) { return l.peer < peer; });
+    auto it = std::lower_bound(links.begin(), links.end(), to,
+                               [](const Link& l, int peer) { return l.peer < peer; });
     if (it == links.end() || it->peer != to) {
-      it = links.insert(it, Link{to, 0, 0,
-                                 Rng::derive(scenario_.seed, kLinkStream, static_cast<std::uint64_t>(from),
-                                             static_cast<std::uint64_t>(to))});
+      it = links.insert(
+          it, Link{to, 0, 0,
+                   Rng::derive(scenario_.seed, kLinkStream, static_cast<std::uint64_t>(from),
+                               static_cast<std::uint64_t>(to))});
     }
     return *it;
   }
@@ -436,7 +497,8 @@ class World {
   // Why a message on this link is dropped now, or nullptr.
   const char* blocked(int from, int to, Link& link, const LinkModel& model, double loss) {
     if (!model.up) return "link down";
-    if (group_[static_cast<std::size_t>(from)] != group_[static_cast<std::size_t>(to)]) return "partition";
+    if (group_[static_cast<std::size_t>(from)] != group_[static_cast<std::size_t>(to)])
+      return "partition";
     if (loss > 0 && link.rng.uniform() < loss) return "loss";
     return nullptr;
   }
@@ -447,11 +509,13 @@ class World {
     std::int64_t sent_us = now_us_;
     if (model.bandwidth_mbps > 0) {
       sent_us = std::max(now_us_, link.busy_until_us) +
-                static_cast<std::int64_t>(std::llround(static_cast<double>(bytes) * 8.0 / model.bandwidth_mbps));
+                static_cast<std::int64_t>(
+                    std::llround(static_cast<double>(bytes) * 8.0 / model.bandwidth_mbps));
       link.busy_until_us = sent_us;
     }
     double ms = model.latency.sample_ms(link.rng);
-    if (model.reorder > 0 && link.rng.uniform() < model.reorder) ms += model.reorder_ms * link.rng.uniform();
+    if (model.reorder > 0 && link.rng.uniform() < model.reorder)
+      ms += model.reorder_ms * link.rng.uniform();
     return sent_us + static_cast<std::int64_t>(std::llround(ms * 1000.0));
   }
 
@@ -474,21 +538,58 @@ class World {
     }
   }
 
-  void deliver(int from, int to, std::uint32_t from_incarnation, HttpRequest request, ResponseCallback done) {
+  // A request in flight, from its sending to its answer (or timeout); events refer to it by index,
+  // so their closures stay small enough not to allocate.
+  struct Message {
+    int from;
+    int to;
+    std::uint32_t from_incarnation;
+    bool chain_request;
+    HttpRequest request;
+    ResponseCallback done;
+    std::optional<HttpResponse> response;
+  };
+
+  std::uint32_t store_message(Message message) {
+    if (free_messages_.empty()) {
+      messages_.push_back(std::move(message));
+      return static_cast<std::uint32_t>(messages_.size() - 1);
+    }
+    std::uint32_t id = free_messages_.back();
+    free_messages_.pop_back();
+    messages_[id] = std::move(message);
+    return id;
+  }
+
+  // The requester gets its answer, or `error` (then no answer), unless it crashed meanwhile.
+  void finish(std::uint32_t id, const char* error) {
+    Message message = std::move(messages_[id]);
+    free_messages_.push_back(id);
+    if (!alive(message.from, message.from_incarnation)) return;
+    if (error) return message.done(std::nullopt, error);
+    static const std::string kNoError;
+    message.done(message.response, kNoError);
+  }
+
+  void deliver(std::uint32_t id) {
+    Message& message = messages_[id];
+    const int from = message.from, to = message.to;
     SimNode& dst = nodes_[static_cast<std::size_t>(to)];
     if (dst.state != State::up) {
-      drop(from, to, request.target, "down");
-      return at_node(now_us_ + kRequestTimeoutUs, "timeout", from, from_incarnation, [done] { done(std::nullopt, "timed out"); });
+      drop(from, to, message.request.target, "down");
+      return at(now_us_ + kRequestTimeoutUs, "timeout", from,
+                [this, id] { finish(id, "timed out"); });
     }
     ++messages_delivered_;
-    note_deliver(from, to, request.target, false);
-    const std::string route = request.target;
-    auto reply = [this, from, to, from_incarnation, route, done](HttpResponse response) {
-      respond(from, to, from_incarnation, route, std::move(response), done);
-    };
+    note_deliver(from, to, message.request.target, false);
+    message.chain_request = message.request.target == "/chain";
+    const HttpRequest request =
+        std::move(message.request);  // `message` may move as others are sent
+    auto reply = [this, id](HttpResponse response) { respond(id, std::move(response)); };
     // The same block reaches every node about degree times: parse each distinct body once.
-    if (route == "/add_block" && request.method == "POST") {
-      if (const Block* block = parsed_block(request.body)) return dst.node->receive_block(*block, reply);
+    if (request.target == "/add_block" && request.method == "POST") {
+      if (const Block* block = parsed_block(request.body))
+        return dst.node->receive_block(*block, reply);
     }
     dst.node->handle(request, reply);
   }
@@ -511,26 +612,31 @@ class World {
     return it->second ? &*it->second : nullptr;
   }
 
-  void respond(int from, int to, std::uint32_t from_incarnation, const std::string& route, HttpResponse response,
-               const ResponseCallback& done) {
+  void respond(std::uint32_t id, HttpResponse response) {
+    const int from = messages_[id].from, to = messages_[id].to;
     SimNode& server = nodes_[static_cast<std::size_t>(to)];
-    if (route == "/chain" && response.status == 200) {
+    if (messages_[id].chain_request && response.status == 200) {
       if (server.spec.behaviour == Behaviour::selfish) response.body = public_chain(server);
-      if (server.spec.behaviour == Behaviour::tamper) response.body = tamper_chain(server, response.body);
+      if (server.spec.behaviour == Behaviour::tamper)
+        response.body = tamper_chain(server, response.body);
     }
     Link& back = link_of(to, from);
     const LinkModel& model = models_[back.model];
     const char* why = blocked(to, from, back, model, model.loss);
-    if (!why && model.response_loss > 0 && back.rng.uniform() < model.response_loss) why = "response loss";
+    if (!why && model.response_loss > 0 && back.rng.uniform() < model.response_loss)
+      why = "response loss";
     if (why) {
       drop(to, from, "response", why);
-      return at_node(now_us_ + kRequestTimeoutUs, "timeout", from, from_incarnation, [done] { done(std::nullopt, "timed out"); });
+      return at(now_us_ + kRequestTimeoutUs, "timeout", from,
+                [this, id] { finish(id, "timed out"); });
     }
     std::int64_t arrival = transmit(back, model, response.body.size());
-    at_node(arrival, "response", from, from_incarnation, [done, response = std::move(response)] { done(response, ""); });
+    messages_[id].response = std::move(response);
+    at(arrival, "response", from, [this, id] { finish(id, nullptr); });
   }
 
-  // ---- tips, convergence and invariants -----------------------------------------------------------
+  // ---- tips, convergence and invariants
+  // -----------------------------------------------------------
 
   bool counts_for_convergence(const SimNode& n) const {
     return n.spec.behaviour == Behaviour::honest && n.state == State::up;
@@ -549,9 +655,9 @@ class World {
 
   bool converged_now() const {
     if (honest_up_ == 0) return false;
-    return tip_counts_.size() == 1 || std::any_of(tip_counts_.begin(), tip_counts_.end(), [this](const auto& entry) {
-             return entry.second == honest_up_;
-           });
+    return tip_counts_.size() == 1 ||
+           std::any_of(tip_counts_.begin(), tip_counts_.end(),
+                       [this](const auto& entry) { return entry.second == honest_up_; });
   }
 
   void note_convergence() {
@@ -563,15 +669,17 @@ class World {
     stop_ = true;
     std::string event = current_ ? std::string(current_->label) : "setup";
     if (current_ && current_->node >= 0) event += " at node " + std::to_string(current_->node);
-    failures_.push_back("invariant broken at t=" + canonical(static_cast<double>(now_us_) / 1e6) + " s, event #" +
-                        std::to_string(sequence_of_current()) + " (" + event + "), seed " +
-                        std::to_string(scenario_.seed) + ": node " + std::to_string(node) + " " + what);
+    failures_.push_back("invariant broken at t=" + canonical(static_cast<double>(now_us_) / 1e6) +
+                        " s, event #" + std::to_string(sequence_of_current()) + " (" + event +
+                        "), seed " + std::to_string(scenario_.seed) + ": node " +
+                        std::to_string(node) + " " + what);
     trace(node, "invariant_broken", Json{{"what", what}});
   }
 
   std::uint64_t sequence_of_current() const { return current_ ? current_->sequence : 0; }
 
-  // A block is checked once for the whole world: its hash, work and posts do not depend on who holds it.
+  // A block is checked once for the whole world: its hash, work and posts do not depend on who
+  // holds it.
   bool valid_alone(const Block& block) {
     if (verified_.count(block.hash)) return true;
     if (check_block_alone(block, config_.params)) return false;
@@ -586,18 +694,21 @@ class World {
     if (tip.hash == n.last_tip) return;
     if (n.spec.behaviour == Behaviour::honest) {
       if (tree.tip_work() < n.last_work) {
-        fail(self, "switched to a chain with less work (" + std::to_string(tree.tip_work()) + " < " + std::to_string(n.last_work) + ")");
+        fail(self, "switched to a chain with less work (" + std::to_string(tree.tip_work()) +
+                       " < " + std::to_string(n.last_work) + ")");
       }
       // The blocks that just joined the main chain: each valid and linked to its parent by hash.
       const Block* block = &tip;
-      for (std::size_t k = 0; k < std::max<std::size_t>(1, n.reorg_depth) && block->index > 0; ++k) {
+      for (std::size_t k = 0; k < std::max<std::size_t>(1, n.reorg_depth) && block->index > 0;
+           ++k) {
         const Block* parent = tree.at_height(block->index - 1);
         if (!parent || parent->hash != block->previous_hash || block->index != parent->index + 1) {
           fail(self, "main chain does not link by hash at height " + std::to_string(block->index));
           break;
         }
         if (!valid_alone(*block)) {
-          fail(self, "holds an invalid block " + block->hash + " at height " + std::to_string(block->index));
+          fail(self, "holds an invalid block " + block->hash + " at height " +
+                         std::to_string(block->index));
           break;
         }
         block = parent;
@@ -611,32 +722,47 @@ class World {
     n.last_tip = tip.hash;
     n.last_work = tree.tip_work();
     n.reorg_depth = 0;
-    trace(self, "tip", Json{{"hash", tip.hash}, {"height", tip.index}});
+    if (traced("tip")) {
+      trace(self, "tip", Json{{"hash", tip.hash}, {"height", tip.index}});
+    } else {
+      ++event_count_;
+    }
     note_convergence();
   }
 
-  // ---- mining ---------------------------------------------------------------------------------------
+  // ---- mining
+  // ---------------------------------------------------------------------------------------
 
   void schedule_discovery() {
     const double mean_us = scenario_.target_interval_s * 1e6;
-    at(now_us_ + static_cast<std::int64_t>(std::llround(mining_rng_.exponential(mean_us))), "discovery", -1, [this] {
-      if (scenario_.max_blocks && blocks_mined_ >= *scenario_.max_blocks) return;
-      // The whole network finds blocks at the target rate; the finder is drawn by hash share. A
-      // node that is down or not mining lets its share go by (thinning keeps the process Poisson).
-      double pick = mining_rng_.uniform() * total_hash_;
-      auto it = std::upper_bound(cumulative_hash_.begin(), cumulative_hash_.end(), pick);
-      int finder = static_cast<int>(std::min<std::ptrdiff_t>(it - cumulative_hash_.begin(), static_cast<std::ptrdiff_t>(nodes_.size()) - 1));
-      SimNode& n = nodes_[static_cast<std::size_t>(finder)];
-      if (n.state == State::up && n.auto_mine) {
-        n.node->mine([this, finder](std::string message) { trace(finder, "mine_done", Json{{"message", message}}); });
-      }
-      schedule_discovery();
-    });
+    at(now_us_ + static_cast<std::int64_t>(std::llround(mining_rng_.exponential(mean_us))),
+       "discovery", -1, [this] {
+         if (scenario_.max_blocks && blocks_mined_ >= *scenario_.max_blocks) {
+           for (std::size_t i = 0; i < nodes_.size(); ++i) release_all(static_cast<int>(i));
+           return;
+         }
+         // The whole network finds blocks at the target rate; the finder is drawn by hash share. A
+         // node that is down or not mining lets its share go by (thinning keeps the process
+         // Poisson).
+         double pick = mining_rng_.uniform() * total_hash_;
+         auto it = std::upper_bound(cumulative_hash_.begin(), cumulative_hash_.end(), pick);
+         int finder = static_cast<int>(std::min<std::ptrdiff_t>(
+             it - cumulative_hash_.begin(), static_cast<std::ptrdiff_t>(nodes_.size()) - 1));
+         SimNode& n = nodes_[static_cast<std::size_t>(finder)];
+         if (n.state == State::up && n.auto_mine) {
+           n.node->mine([this, finder](std::string message) {
+             trace(finder, "mine_done", Json{{"message", message}});
+           });
+         }
+         schedule_discovery();
+       });
   }
 
   void real_mining_step(int self) {
     SimNode& n = nodes_[static_cast<std::size_t>(self)];
-    if (scenario_.mining != MiningMode::real || n.state != State::up || !n.auto_mine || n.real_mining) return;
+    if (scenario_.mining != MiningMode::real || n.state != State::up || !n.auto_mine ||
+        n.real_mining)
+      return;
     if (scenario_.max_blocks && blocks_mined_ >= *scenario_.max_blocks) return;
     n.real_mining = true;
     auto started = std::make_shared<bool>(false);
@@ -658,7 +784,8 @@ class World {
     if (n.spec.behaviour == Behaviour::flooder) schedule_flood(self, n.incarnation);
   }
 
-  // ---- adversaries ----------------------------------------------------------------------------------
+  // ---- adversaries
+  // ----------------------------------------------------------------------------------
 
   void schedule_flood(int self, std::uint32_t incarnation) {
     SimNode& n = nodes_[static_cast<std::size_t>(self)];
@@ -668,7 +795,8 @@ class World {
       const auto& peers = f.node->peers();
       if (!peers.empty()) {
         const std::string peer = peers[f.rng.below(peers.size())];
-        Json post{{"author", "flooder" + std::to_string(self)}, {"content", "spam " + std::to_string(f.flooded++)}};
+        Json post{{"author", "flooder" + std::to_string(self)},
+                  {"content", "spam " + std::to_string(f.flooded++)}};
         f.transport->send(peer, HttpRequest{"POST", "/new_transaction", post.dump()},
                           [](const std::optional<HttpResponse>&, const std::string&) {});
       }
@@ -686,7 +814,8 @@ class World {
     if (n.tampered++ % 2 == 0) {
       forged.nonce += 1;  // hash field kept: bad_hash
     } else {
-      forged.transactions.push_back(Json{{"author", "mallory"}, {"content", "forged " + std::to_string(n.tampered)},
+      forged.transactions.push_back(Json{{"author", "mallory"},
+                                         {"content", "forged " + std::to_string(n.tampered)},
                                          {"timestamp", forged.timestamp}});
       do {
         forged.nonce += 1;
@@ -740,7 +869,8 @@ class World {
     std::vector<const Block*> release;
     for (std::uint64_t h = 1; h <= tree.height(); ++h) {
       const Block* block = tree.at_height(h);
-      if (n.withheld.count(block->hash) && (release_all || block->index <= honest_height)) release.push_back(block);
+      if (n.withheld.count(block->hash) && (release_all || block->index <= honest_height))
+        release.push_back(block);
     }
     for (const Block* block : release) {
       n.withheld.erase(block->hash);
@@ -749,7 +879,15 @@ class World {
     }
   }
 
-  // ---- the timeline -------------------------------------------------------------------------------
+  // A selfish miner that stops mining can no longer extend its lead: it publishes what it holds.
+  void release_all(int self) {
+    SimNode& n = nodes_[static_cast<std::size_t>(self)];
+    if (n.withheld.empty() || n.state != State::up) return;
+    selfish_react(self, n.node->tree().height());
+  }
+
+  // ---- the timeline
+  // -------------------------------------------------------------------------------
 
   template <typename Fn>
   void for_nodes(int node, Fn fn) {
@@ -778,12 +916,16 @@ class World {
         trace(action.node, "post_submitted", Json{{"status", "unreachable"}});
         return;
       }
-      n.node->handle(HttpRequest{"POST", "/new_transaction", post.dump()}, [this, action](HttpResponse response) {
-        trace(action.node, "post_submitted", Json{{"status", response.status}});
-      });
+      n.node->handle(HttpRequest{"POST", "/new_transaction", post.dump()},
+                     [this, action](HttpResponse response) {
+                       trace(action.node, "post_submitted", Json{{"status", response.status}});
+                     });
     } else if (kind == "mine") {
       for_nodes(action.node, [this](int i, SimNode& n) {
-        if (n.state == State::up) n.node->mine([this, i](std::string message) { trace(i, "mine_done", Json{{"message", message}}); });
+        if (n.state == State::up)
+          n.node->mine([this, i](std::string message) {
+            trace(i, "mine_done", Json{{"message", message}});
+          });
       });
     } else if (kind == "sync") {
       for_nodes(action.node, [](int, SimNode& n) {
@@ -793,12 +935,14 @@ class World {
       trace(action.node, "auto_mine", Json{{"on", action.on}});
       for_nodes(action.node, [this, &action](int i, SimNode& n) {
         n.auto_mine = action.on;
+        if (!action.on) release_all(i);
         real_mining_step(i);
       });
     } else if (kind == "partition") {
       std::fill(group_.begin(), group_.end(), -1);  // nodes named in no group are isolated alone
       for (std::size_t g = 0; g < action.groups.size(); ++g) {
-        for (int node : action.groups[g]) group_[static_cast<std::size_t>(node)] = static_cast<int>(g);
+        for (int node : action.groups[g])
+          group_[static_cast<std::size_t>(node)] = static_cast<int>(g);
       }
       for (std::size_t i = 0; i < group_.size(); ++i) {
         if (group_[i] == -1) group_[i] = static_cast<int>(action.groups.size() + i);
@@ -810,16 +954,16 @@ class World {
     } else if (kind == "heal") {
       std::fill(group_.begin(), group_.end(), 0);
       trace(-1, "heal", Json());
-      last_heal_us_ = now_us_;
-      converged_after_heal_us_.reset();
-      note_convergence();
+      reconnected();
     } else if (kind == "set_link") {
       patch_link(action.from, action.to, action.link);
       if (!action.one_way) patch_link(action.to, action.from, action.link);
-      trace(-1, "set_link", Json{{"from", action.from}, {"to", action.to}, {"one_way", action.one_way}});
+      trace(-1, "set_link",
+            Json{{"from", action.from}, {"to", action.to}, {"one_way", action.one_way}});
     } else if (kind == "crash") {
       SimNode& n = nodes_[static_cast<std::size_t>(action.node)];
-      if (n.state != State::up) return trace(action.node, "crash", Json{{"ignored", "not running"}});
+      if (n.state != State::up)
+        return trace(action.node, "crash", Json{{"ignored", "not running"}});
       n.state = State::down;
       ++n.incarnation;
       n.real_mining = false;
@@ -831,13 +975,21 @@ class World {
       join(action.node);
     } else if (kind == "leave") {
       SimNode& n = nodes_[static_cast<std::size_t>(action.node)];
-      if (n.state == State::gone || n.state == State::waiting) return trace(action.node, "leave", Json{{"ignored", "not in the network"}});
+      if (n.state == State::gone || n.state == State::waiting)
+        return trace(action.node, "leave", Json{{"ignored", "not in the network"}});
       wipe_posts(n);
       n.state = State::gone;
       ++n.incarnation;
       trace(action.node, "leave", Json());
       recount_convergence();
     }
+  }
+
+  // A heal, join or restart: convergence is measured again from now.
+  void reconnected() {
+    last_heal_us_ = now_us_;
+    converged_after_heal_us_.reset();
+    note_convergence();
   }
 
   // Posts only this node held, gone with its state: not counted as lost by the network.
@@ -870,6 +1022,7 @@ class World {
     n.last_work = n.node->tree().tip_work();
     n.reorg_depth = 0;
     recount_convergence();
+    reconnected();
     n.node->run_consensus([] {});  // catch up with the peers
     start_node_routines(self);
   }
@@ -880,18 +1033,21 @@ class World {
     n.state = State::up;
     trace(self, "join", Json{{"peers", neighbours_[static_cast<std::size_t>(self)]}});
     recount_convergence();
+    reconnected();
     // As an operator would: register with each configured peer (the tutorial's /register_with),
     // which fetches that peer's chain and makes each side the other's peer.
     for (int peer : neighbours_[static_cast<std::size_t>(self)]) {
       Json body{{"node_address", address_of(peer)}};
-      n.node->handle(HttpRequest{"POST", "/register_with", body.dump()}, [this, self, peer](HttpResponse response) {
-        trace(self, "registered", Json{{"peer", peer}, {"status", response.status}});
-      });
+      n.node->handle(HttpRequest{"POST", "/register_with", body.dump()},
+                     [this, self, peer](HttpResponse response) {
+                       trace(self, "registered", Json{{"peer", peer}, {"status", response.status}});
+                     });
     }
     start_node_routines(self);
   }
 
-  // ---- the end ------------------------------------------------------------------------------------
+  // ---- the end
+  // ------------------------------------------------------------------------------------
 
   static Json main_chain_hashes(const BlockTree& tree) {
     Json hashes = Json::array();
@@ -914,7 +1070,8 @@ class World {
     for (auto& n : nodes_) {
       const BlockTree& tree = n.node->tree();
       for (const auto& tip : tree.tips()) {
-        for (const Block* b = tree.find(tip); b && b->index > 0 && all_blocks.insert(b->hash).second;
+        for (const Block* b = tree.find(tip);
+             b && b->index > 0 && all_blocks.insert(b->hash).second;
              b = tree.find(b->previous_hash)) {
         }
       }
@@ -954,35 +1111,48 @@ class World {
     if (e.converged) {
       expect("converged", converged == *e.converged,
              converged ? "all honest running nodes share tip " + reference.tip().hash.substr(0, 16)
-                       : std::to_string(tip_counts_.size()) + " different tips among honest running nodes");
+                       : std::to_string(tip_counts_.size()) +
+                             " different tips among honest running nodes");
     }
     if (e.converged_within_s) {
       const double limit_us = *e.converged_within_s * 1e6;
-      const bool ok = converged_after_heal_us_ && static_cast<double>(*converged_after_heal_us_ - last_heal_us_) <= limit_us;
+      const bool ok = converged_after_heal_us_ &&
+                      static_cast<double>(*converged_after_heal_us_ - last_heal_us_) <= limit_us;
       expect("converged_within_s", ok,
              converged_after_heal_us_
-                 ? "converged " + canonical(static_cast<double>(*converged_after_heal_us_ - last_heal_us_) / 1e6) +
-                       " s after the last heal (at " + canonical(static_cast<double>(last_heal_us_) / 1e6) + " s), allowed " +
+                 ? "converged " +
+                       canonical(static_cast<double>(*converged_after_heal_us_ - last_heal_us_) /
+                                 1e6) +
+                       " s after the last heal (at " +
+                       canonical(static_cast<double>(last_heal_us_) / 1e6) + " s), allowed " +
                        canonical(*e.converged_within_s)
-                 : "never converged after the last heal (at " + canonical(static_cast<double>(last_heal_us_) / 1e6) + " s)");
+                 : "never converged after the last heal (at " +
+                       canonical(static_cast<double>(last_heal_us_) / 1e6) + " s)");
     }
     if (e.min_forks) {
-      expect("min_forks", forks >= *e.min_forks, std::to_string(forks) + " stale blocks, wanted at least " + std::to_string(*e.min_forks));
+      expect(
+          "min_forks", forks >= *e.min_forks,
+          std::to_string(forks) + " stale blocks, wanted at least " + std::to_string(*e.min_forks));
     }
     if (e.min_height) {
       expect("min_height", reference.height() >= *e.min_height,
-             "height " + std::to_string(reference.height()) + ", wanted at least " + std::to_string(*e.min_height));
+             "height " + std::to_string(reference.height()) + ", wanted at least " +
+                 std::to_string(*e.min_height));
     }
     if (e.max_reorg_depth) {
       expect("max_reorg_depth", max_reorg_depth_ <= *e.max_reorg_depth,
-             "deepest reorg " + std::to_string(max_reorg_depth_) + ", allowed " + std::to_string(*e.max_reorg_depth));
+             "deepest reorg " + std::to_string(max_reorg_depth_) + ", allowed " +
+                 std::to_string(*e.max_reorg_depth));
     }
     if (e.min_blocks_rejected) {
       expect("min_blocks_rejected", blocks_rejected_ >= *e.min_blocks_rejected,
-             std::to_string(blocks_rejected_) + " blocks rejected by honest nodes, wanted at least " + std::to_string(*e.min_blocks_rejected));
+             std::to_string(blocks_rejected_) +
+                 " blocks rejected by honest nodes, wanted at least " +
+                 std::to_string(*e.min_blocks_rejected));
     }
     if (e.no_post_lost) {
-      expect("no_post_lost", posts_lost == 0, std::to_string(posts_lost) + " accepted posts neither in the final chain nor pending");
+      expect("no_post_lost", posts_lost == 0,
+             std::to_string(posts_lost) + " accepted posts neither in the final chain nor pending");
     }
     return Json{{"scenario", scenario_.name},
                 {"seed", scenario_.seed},
@@ -994,12 +1164,17 @@ class World {
                 {"forks", forks},
                 {"max_reorg_depth", max_reorg_depth_},
                 {"converged", converged},
-                {"converged_after_heal_s", converged_after_heal_us_ ? Json(static_cast<double>(*converged_after_heal_us_ - last_heal_us_) / 1e6) : Json()},
+                {"converged_after_heal_s",
+                 converged_after_heal_us_
+                     ? Json(static_cast<double>(*converged_after_heal_us_ - last_heal_us_) / 1e6)
+                     : Json()},
                 {"final_height", reference.height()},
                 {"final_tip", reference.tip().hash},
                 {"main_chain", main_chain_hashes(reference)},
                 {"main_chain_by_miner", main_chain_by_miner},
-                {"messages", Json{{"sent", messages_sent_}, {"delivered", messages_delivered_}, {"dropped", messages_dropped_}}},
+                {"messages", Json{{"sent", messages_sent_},
+                                  {"delivered", messages_delivered_},
+                                  {"dropped", messages_dropped_}}},
                 {"posts_submitted", posts_submitted_},
                 {"posts_in_chain", posts_in_chain},
                 {"posts_lost", posts_lost},
@@ -1018,36 +1193,48 @@ class World {
   std::vector<int> group_;                    // partition group of each node; equal groups can talk
   double total_hash_ = 0;
   std::vector<double> cumulative_hash_;
-  std::priority_queue<Event, std::vector<Event>, std::greater<Event>> queue_;
-  const Event* current_ = nullptr;
+  std::priority_queue<EventKey, std::vector<EventKey>, std::greater<EventKey>> queue_;
+  std::vector<EventBody> slots_;
+  std::vector<Message> messages_;
+  std::vector<std::uint32_t> free_messages_;
+  std::vector<std::uint32_t> free_slots_;
+  std::optional<CurrentEvent> current_;
   std::int64_t now_us_ = 0;
   std::uint64_t sequence_ = 0;
   bool stop_ = false;
   std::string trace_;
   Sha256Stream trace_hash_;
-  std::uint64_t event_count_ = 0, blocks_mined_ = 0, blocks_rejected_ = 0, max_reorg_depth_ = 0, posts_submitted_ = 0;
+  std::uint64_t event_count_ = 0, blocks_mined_ = 0, blocks_rejected_ = 0, max_reorg_depth_ = 0,
+                posts_submitted_ = 0;
   std::uint64_t messages_sent_ = 0, messages_delivered_ = 0, messages_dropped_ = 0;
-  std::unordered_map<std::string, int> tip_counts_;  // honest running nodes per tip; never iterated for order
+  std::unordered_map<std::string, int>
+      tip_counts_;  // honest running nodes per tip; never iterated for order
   int honest_up_ = 0;
   std::int64_t last_heal_us_ = 0;
   std::optional<std::int64_t> converged_after_heal_us_;
   std::unordered_map<std::string, std::optional<Block>> parsed_blocks_;  // by /add_block body
-  std::unordered_set<std::string> verified_;           // blocks that passed check_block_alone
-  std::unordered_map<std::string, int> miner_of_;      // block hash -> node that mined it
-  std::set<std::string> accepted_posts_;               // ids honest nodes accepted
+  std::unordered_set<std::string> verified_;       // blocks that passed check_block_alone
+  std::unordered_map<std::string, int> miner_of_;  // block hash -> node that mined it
+  std::set<std::string> accepted_posts_;           // ids honest nodes accepted
   std::unordered_set<std::string> wiped_posts_;
   std::vector<std::string> failures_;
 };
 
-double NodeClock::now() const { return kEpochSeconds + static_cast<double>(world_.now_us()) / 1e6 + offset_s_; }
-void NodeClock::after(double delay_seconds, std::function<void()> fn) { world_.node_timer(self_, delay_seconds, std::move(fn)); }
+double NodeClock::now() const {
+  return kEpochSeconds + static_cast<double>(world_.now_us()) / 1e6 + offset_s_;
+}
+void NodeClock::after(double delay_seconds, std::function<void()> fn) {
+  world_.node_timer(self_, delay_seconds, std::move(fn));
+}
 void SimTransport::send(const std::string& peer, HttpRequest request, ResponseCallback done) {
   world_.send(self_, peer, std::move(request), std::move(done));
 }
 void SimMiner::mine(MiningRequest request, std::function<void(MiningResult)> done) {
   world_.mine(self_, std::move(request), std::move(done));
 }
-void Tracer::on_event(const std::string& kind, const Json& detail) { world_.node_event(self_, kind, detail); }
+void Tracer::on_event(const std::string& kind, const Json& detail) {
+  world_.node_event(self_, kind, detail);
+}
 
 }  // namespace
 

@@ -66,6 +66,10 @@ bad_usage_exits_2)
   run 2 "$src/scenarios/fork.json" --seed minus-one
   run 2
   has "$work/stderr" "name a scenario file"
+  run 2 "$src/scenarios/fork.json" --out /proc/netsim-cannot-write-here
+  has "$work/stderr" "cannot write"
+  run 2 "$src/scenarios/fork.json" --seeds 1..2 --out /proc/netsim-cannot-write-here
+  has "$work/stderr" "cannot write"
   run 0 --help
   has "$work/stdout" "--seeds"
   ;;
@@ -83,6 +87,10 @@ sweep_lists_failing_seeds)
     if echo "$failing" | grep -qx "$seed"; then want=1; else want=0; fi
     run $want "$data/coin_flip.json" --seed "$seed" --quiet --out "$work/replay"
   done
+  # A long listing stops at 20 seeds and points to sweep.json for the rest.
+  run 1 "$data/coin_flip.json" --seeds 1..80 --quiet --out "$work/out80"
+  [ "$(grep -c '^  seed ' "$work/stdout")" -eq 20 ] || fail "listing not capped at 20"
+  has "$work/stdout" "^  \.\.\. and [0-9]* more failing seeds in .*sweep.json"
   ;;
 sweep_all_pass_exits_0)
   run 0 "$src/scenarios/fork.json" --seeds 42..42 --check-determinism --out "$work/out"
@@ -91,7 +99,7 @@ sweep_all_pass_exits_0)
   has "$work/out/sweep.json" '"failed": 0'
   ;;
 live_three_nodes)
-  run 0 "$data/live_three_nodes.json" --transport http --time-scale 0.3 --out "$work/out"
+  run 0 "$data/live_three_nodes.json" --transport http --time-scale 0.5 --out "$work/out"
   has "$work/stdout" "^PASS live_three_nodes"
   has "$work/out/summary.json" '"transport": "http"'
   has "$work/out/summary.json" '"converged": true'

@@ -298,3 +298,39 @@ TEST(ReportBuilder, FastAndGeneralReadersAgreeOnARealRun) {
   EXPECT_EQ(fast.html(result.summary), general.html(result.summary));
   EXPECT_GT(fast.propagation().count, 0u);
 }
+
+TEST(ReportBuilder, BandKeepsExtremesBetweenSamples) {
+  // Node 0 is at height 5 for a microsecond, long before the end: however wide the buckets grow,
+  // the band's top still reaches 5 around that moment, and its bottom 0 where nodes lagged.
+  ReportBuilder builder;
+  builder.add_line(line(0, -1, "start", Json{{"nodes", 30}}));
+  for (int i = 0; i < 30; ++i)
+    builder.add_line(line(1'000'000, i, "tip", Json{{"hash", "a"}, {"height", 1}}));
+  builder.add_line(line(1'500'000, 0, "tip", Json{{"hash", "b"}, {"height", 5}}));
+  builder.add_line(line(1'500'001, 0, "tip", Json{{"hash", "a"}, {"height", 1}}));
+  builder.add_line(line(3'600'000'000, -1, "stop"));
+  auto samples = builder.tip_samples();
+  ASSERT_LE(samples.size(), 520u);
+  std::uint64_t highest = 0;
+  for (const auto& s : samples) highest = std::max(highest, s.max);
+  EXPECT_EQ(highest, 5u);
+  EXPECT_EQ(samples.back().max, 1u);
+  EXPECT_EQ(samples.back().min, 1u);
+  EXPECT_EQ(samples[1].min, 0u);  // the first bucket saw nodes still at genesis
+}
+
+TEST(ReportBuilder, MinimalTraceDrawsTheMainChainByMiningTime) {
+  ReportBuilder builder;
+  builder.add_line(line(0, -1, "start", Json{{"nodes", 10000}}));
+  builder.add_line(
+      line(600'000'000, 17, "mined", Json{{"hash", "m1"}, {"index", 1}, {"previous_hash", "g"}}));
+  builder.add_line(
+      line(700'000'000, 4, "mined", Json{{"hash", "s1"}, {"index", 1}, {"previous_hash", "g"}}));
+  builder.add_line(line(1'200'000'000, 99, "mined",
+                        Json{{"hash", "m2"}, {"index", 2}, {"previous_hash", "m1"}}));
+  std::string html = builder.html(summary_with_main_chain({"g", "m1", "m2"}));
+  EXPECT_EQ(occurrences(html, "class='chain-line'"), 1u);
+  EXPECT_EQ(html.find("class='band'"), std::string::npos);
+  EXPECT_NE(html.find("trace detail <code>minimal</code>): the line"), std::string::npos);
+  EXPECT_NE(html.find("This trace has no block acceptances"), std::string::npos);
+}

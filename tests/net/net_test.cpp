@@ -12,6 +12,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/read.hpp>
+#include <boost/asio/read_until.hpp>
 #include <boost/asio/write.hpp>
 #include <gtest/gtest.h>
 #include <sys/socket.h>
@@ -50,10 +51,9 @@ class Cluster {
   }
 
   // Only before start(): the nodes are built on the test thread while the io_context is idle.
-  std::string add_node() {
+  std::string add_node(net::HttpServerOptions options = {}) {
     auto live = std::make_unique<LiveNode>();
     LiveNode* raw = live.get();
-    net::HttpServerOptions options;
     options.port = 0;
     live->server = std::make_unique<net::HttpServer>(
         io_, options, [raw](HttpRequest request, Node::Respond respond) { raw->node->handle(request, respond); });
@@ -201,7 +201,7 @@ TEST(LiveNode, BadInputIsRejectedAndLeavesStateUnchanged) {
   EXPECT_EQ(cluster.call(a, "GET", "/new_transaction").status, 405);
   EXPECT_EQ(cluster.call(a, "POST", "/chain", "{}").status, 405);
 
-  // Malformed HTTP: the server closes the connection and keeps serving.
+  // Malformed HTTP: a 400 naming the fault, the connection closed, and the server keeps serving.
   {
     asio::io_context client_io;
     tcp::socket socket(client_io);
@@ -211,10 +211,11 @@ TEST(LiveNode, BadInputIsRejectedAndLeavesStateUnchanged) {
     ::setsockopt(socket.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
     asio::write(socket, asio::buffer(std::string("NOT HTTP AT ALL\r\n\r\n")));
     boost::system::error_code ec;
-    std::string sink(1024, '\0');
-    std::size_t n = socket.read_some(asio::buffer(sink), ec);
-    EXPECT_EQ(n, 0u);
+    std::string answer;
+    asio::read(socket, asio::dynamic_buffer(answer), ec);
     EXPECT_EQ(ec, asio::error::eof);
+    EXPECT_EQ(answer.rfind("HTTP/1.1 400 Bad Request\r\n", 0), 0u) << answer;
+    EXPECT_NE(answer.find("Malformed HTTP request: "), std::string::npos) << answer;
   }
 
   EXPECT_EQ(cluster.call(a, "GET", "/chain").body, before);
@@ -260,6 +261,74 @@ TEST(LiveNode, SilentOrClosedPeerDoesNotStallMining) {
   HttpResponse registered = cluster.call(a, "POST", "/register_with", R"({"node_address": ")" + silent_peer + "\"}");
   EXPECT_EQ(registered.status, 502);
   cluster.stop();  // before `silent` and `held` go, as the io thread uses them
+}
+
+TEST(LiveNode, IdleAndTricklingConnectionsCannotLockOthersOut) {
+  Cluster cluster;
+  net::HttpServerOptions options;
+  options.max_connections = 4;
+  const std::string a = cluster.add_node(options);
+  cluster.start();
+  const tcp::endpoint endpoint(asio::ip::make_address("127.0.0.1"),
+                               static_cast<unsigned short>(std::stoi(a.substr(a.rfind(':') + 1))));
+  asio::io_context client_io;
+  std::vector<tcp::socket> hogs;
+  for (int i = 0; i < 8; ++i) {
+    hogs.emplace_back(client_io);
+    hogs.back().connect(endpoint);
+    // Half say nothing, half start a request and never finish it (slowloris).
+    if (i % 2) asio::write(hogs.back(), asio::buffer(std::string("POST /new_transaction HTTP/1.1\r\n")));
+  }
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(cluster.call(a, "GET", "/status").status, 200) << i;
+  EXPECT_EQ(cluster.call(a, "POST", "/new_transaction", R"({"author": "a", "content": "x"})").status, 201);
+}
+
+TEST(LiveNode, ARefusedClientThatTricklesIsClosedWithinFiveSeconds) {
+  Cluster cluster;
+  const std::string a = cluster.add_node();
+  cluster.start();
+  asio::io_context client_io;
+  tcp::socket socket(client_io);
+  socket.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"),
+                               static_cast<unsigned short>(std::stoi(a.substr(a.rfind(':') + 1)))));
+  asio::write(socket, asio::buffer(std::string(
+                          "POST /new_transaction HTTP/1.1\r\nContent-Length: 9000000\r\n\r\n")));
+  const auto started = std::chrono::steady_clock::now();
+  boost::system::error_code ec;
+  while (!ec && std::chrono::steady_clock::now() - started < kCap) {
+    std::this_thread::sleep_for(500ms);
+    asio::write(socket, asio::buffer(std::string("x")), ec);  // fails once the server has closed
+  }
+  EXPECT_TRUE(ec);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 7s);
+}
+
+TEST(HttpTransport, RefusesAnAnswerOverTheLimitEvenWhenItsBodyComesWithItsHeader) {
+  asio::io_context io;
+  tcp::acceptor acceptor(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  const std::string peer = "http://127.0.0.1:" + std::to_string(acceptor.local_endpoint().port()) + "/";
+  // A peer that answers with 2 MiB, header and body in one write.
+  std::thread server([&acceptor] {
+    tcp::socket socket = acceptor.accept();
+    std::string request;
+    boost::system::error_code ec;
+    asio::read_until(socket, asio::dynamic_buffer(request), "\r\n\r\n", ec);
+    const std::string body(2u << 20, 'x');
+    asio::write(socket,
+                asio::buffer("HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body), ec);
+  });
+  net::HttpTransport transport(io, net::HttpTransportOptions{5s, 1u << 20});
+  std::optional<HttpResponse> answer;
+  std::string error = "no answer";
+  transport.send(peer, HttpRequest{"GET", "/chain", ""},
+                 [&](const std::optional<HttpResponse>& response, const std::string& failure) {
+                   answer = response;
+                   error = failure;
+                 });
+  io.run_for(kCap);
+  server.join();
+  EXPECT_FALSE(answer) << answer->body.size() << " bytes taken";
+  EXPECT_EQ(error, "read: body limit exceeded");
 }
 
 TEST(PeerUrl, ParsesHostPortAndBasePath) {

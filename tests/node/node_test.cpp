@@ -7,27 +7,18 @@
 
 #include <gtest/gtest.h>
 
+#include "node_doubles.hpp"
+#include "test_util.hpp"
 #include "yournet/node/node.hpp"
 
 using namespace yournet;
+using yournet::test::FixedClock;
+using yournet::test::InlineMiner;
+using yournet::test::mine_child;
 
 namespace {
 
 class TestNetwork;
-
-class FakeClock : public Clock {
- public:
-  double now() const override { return seconds; }
-  void after(double, std::function<void()>) override {}
-  double seconds = 1795527804.25;
-};
-
-class InlineMiner : public MiningService {
- public:
-  void mine(MiningRequest request, std::function<void(MiningResult)> done) override {
-    done(yournet::mine(request));
-  }
-};
 
 class TestNetwork : public Transport {
  public:
@@ -41,6 +32,7 @@ class TestNetwork : public Transport {
     return ref;
   }
   void send(const std::string& peer, HttpRequest request, ResponseCallback done) override {
+    ++sent[request.target];
     queue.push_back([this, peer, request, done] {
       auto it = nodes.find(peer);
       if (it == nodes.end() || down.count(peer)) return done(std::nullopt, "connection refused");
@@ -63,11 +55,12 @@ class TestNetwork : public Transport {
     return out;
   }
 
-  FakeClock clock;
+  FixedClock clock;
   InlineMiner miner;
   std::map<std::string, std::unique_ptr<Node>> nodes;
   std::set<std::string> down;
   std::deque<std::function<void()>> queue;
+  std::map<std::string, int> sent;  // requests sent, by target
 };
 
 const std::string A = "http://127.0.0.1:8000/", B = "http://127.0.0.1:8001/", C = "http://127.0.0.1:8002/";
@@ -131,6 +124,7 @@ TEST(Node, BadInputIsRefusedWithReasonAndLeavesStateUnchanged) {
       {"POST", "/add_block", R"({"index": 1, "transactions": [], "timestamp": 1.0, "previous_hash": "x", "nonce": 0, "hash": "00"})", 400},
       {"POST", "/register_node", R"({"node_address": "ftp://x"})", 400},
       {"POST", "/register_with", R"({"node_address": "http://example.com/evil?x"})", 400},
+      {"POST", "/register_with", R"({"node_address": "http://127.0.0.1:8000"})", 400},  // itself
       {"GET", "/nowhere", "", 404},
       {"GET", "/new_transaction", "", 405},
       {"POST", "/chain", "", 405},
@@ -189,6 +183,117 @@ TEST(Node, PeerAddressesAreNormalized) {
   EXPECT_FALSE(normalize_peer_address("http://a:99999"));
   EXPECT_FALSE(normalize_peer_address("http://a:1/chain"));
   EXPECT_FALSE(normalize_peer_address("http://user@a:1"));
+}
+
+TEST(Node, OrphanBurstCostsAtMostTwoConsensusRounds) {
+  TestNetwork net;
+  Node& a = net.add(A);
+  net.add(B), net.add(C);
+  ASSERT_TRUE(a.add_peer(B));
+  ASSERT_TRUE(a.add_peer(C));
+  // Blocks whose parent nobody has: each would start a fetch of every peer's whole chain.
+  Block unknown_parent = genesis_block();
+  unknown_parent.index = 7;
+  unknown_parent.hash = std::string(64, 'e');
+  for (int i = 0; i < 50; ++i) {
+    Block orphan = mine_child(unknown_parent, {}, Difficulty::bits(4), i);
+    HttpResponse answer{-1, ""};
+    a.handle(HttpRequest{"POST", "/add_block", block_to_json(orphan).dump()},
+             [&](HttpResponse r) { answer = r; });
+    ASSERT_EQ(answer.status, 202) << answer.body;
+  }
+  EXPECT_EQ(net.sent["/chain"], 2);  // one round in flight
+  int rounds_done = 0;
+  a.run_consensus([&] { ++rounds_done; });
+  net.drain();
+  EXPECT_EQ(net.sent["/chain"], 4);  // and one more after it, for every call made meanwhile
+  EXPECT_EQ(rounds_done, 1);
+  a.run_consensus([&] { ++rounds_done; });  // idle again: a round of its own
+  net.drain();
+  EXPECT_EQ(net.sent["/chain"], 6);
+  EXPECT_EQ(rounds_done, 2);
+}
+
+TEST(Node, FailedRegistrationGivesThePeersStatusButNotItsBody) {
+  TestNetwork net;
+  net.add(A);
+  NodeConfig full;  // a node that takes no peers
+  full.self_address = B;
+  full.params.difficulty = Difficulty::bits(4);
+  full.max_peers = 0;
+  net.nodes[B] = std::make_unique<Node>(full, net, net.clock, net.miner);
+  HttpResponse answer = net.call(A, "POST", "/register_with", R"({"node_address": "http://127.0.0.1:8001"})");
+  EXPECT_EQ(answer.status, 502);
+  EXPECT_EQ(answer.body, "Registration failed: peer answered 400");
+  EXPECT_TRUE(net.nodes[A]->peers().empty());
+}
+
+TEST(Node, AChainThatCannotChangeAnythingIsNotValidatedAgain) {
+  TestNetwork net;
+  Node& a = net.add(A);
+  for (const char* content : {"1", "2"}) {
+    net.call(A, "POST", "/new_transaction", R"({"author": "a", "content": ")" + std::string(content) + "\"}");
+    ASSERT_EQ(net.call(A, "GET", "/mine").body, std::string("Block #") + content + " is mined.");
+  }
+  // Our own chain, as a peer in step sends it every sync round: not worth the cost of checking
+  // every block of it again (a forged middle block, which validation would catch, shows it is not).
+  Json same = a.chain_body();
+  same["chain"][1]["transactions"][0]["content"] = "forged";
+  EXPECT_EQ(a.accept_chain(same, B), std::nullopt);
+  // Longer, or ending elsewhere: validated.
+  Json longer = same;
+  longer["chain"].push_back(longer["chain"][2]);
+  EXPECT_TRUE(a.accept_chain(longer, B));
+  Json unknown_tip = same;
+  unknown_tip["chain"][2]["hash"] = std::string(64, '0');
+  EXPECT_TRUE(a.accept_chain(unknown_tip, B));
+  EXPECT_EQ(a.tree().size(), 3u);
+}
+
+TEST(Node, MinedBlocksStayWithinWhatPeersAccept) {
+  TestNetwork net;
+  Node& a = net.add(A);
+  Node& b = net.add(B);
+  ASSERT_EQ(net.call(B, "POST", "/register_with", R"({"node_address": "http://127.0.0.1:8000"})").status, 200);
+  for (int i = 0; i < 20; ++i) {  // 1.2 MB of posts in all
+    const Json post{{"author", "a"}, {"content", std::to_string(i) + std::string(60000, 'x')}};
+    ASSERT_EQ(net.call(A, "POST", "/new_transaction", post.dump()).status, 201);
+  }
+  ASSERT_EQ(net.call(A, "GET", "/mine").body, "Block #1 is mined.");
+  EXPECT_LT(block_to_json(a.tree().tip()).dump().size(), 1u << 20);
+  EXPECT_GT(a.mempool().size(), 0u);
+  ASSERT_EQ(net.call(A, "GET", "/mine").body, "Block #2 is mined.");
+  EXPECT_EQ(a.mempool().size(), 0u);
+  EXPECT_EQ(b.tree().tip().hash, a.tree().tip().hash);
+}
+
+TEST(Node, ASignedPostWithoutItsTimestampIsToldSo) {
+  TestNetwork net;
+  net.add(A);
+  HttpResponse answer = net.call(A, "POST", "/new_transaction",
+                                 R"({"author": "a", "content": "x", "public_key": "00", "signature": "00"})");
+  EXPECT_EQ(answer.status, 400);
+  EXPECT_NE(answer.body.find("must carry its own \"timestamp\""), std::string::npos) << answer.body;
+}
+
+TEST(Node, RegistrationWithAHostThatIsNoNodeQuotesNothingOfItsAnswer) {
+  class Canned : public Transport {
+   public:
+    void send(const std::string&, HttpRequest, ResponseCallback done) override {
+      done(HttpResponse{200, "\"secret admin page"}, "");  // unterminated: quoted by the parser
+    }
+  } web_server;
+  FixedClock clock;
+  InlineMiner miner;
+  NodeConfig config;
+  config.self_address = A;
+  Node node(config, web_server, clock, miner);
+  HttpResponse answer{-1, ""};
+  node.handle(HttpRequest{"POST", "/register_with", R"({"node_address": "http://10.0.0.1:80"})"},
+              [&](HttpResponse r) { answer = r; });
+  EXPECT_EQ(answer.status, 502);
+  EXPECT_EQ(answer.body.find("secret"), std::string::npos) << answer.body;
+  EXPECT_TRUE(node.peers().empty());
 }
 
 }  // namespace

@@ -17,6 +17,7 @@
 #include <filesystem>
 #include <fstream>
 #include <future>
+#include <map>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -93,14 +94,19 @@ std::string read_file(const fs::path& file) {
 // One chainnode process on 127.0.0.1, on a port the system picks, its output in a log file.
 class Chainnode {
  public:
+  // `launcher` runs before the binary, which it is handed as "$0" (e.g. a shell that sets limits).
   Chainnode(const fs::path& work, const std::string& data_dir,
-            const std::vector<std::string>& extra = {})
+            const std::vector<std::string>& extra = {},
+            const std::vector<std::string>& launcher = {})
       : work_(work) {
     const std::string port_file = (work_ / "port").string();
     fs::remove(port_file);
-    std::vector<std::string> args = {YOURNET_CHAINNODE, "--port",       "0",
-                                     "--port-file",     port_file,      "--data",
-                                     data_dir,          "--difficulty", "1"};
+    std::vector<std::string> args = launcher;
+    for (const std::string& arg : {std::string(YOURNET_CHAINNODE), std::string("--port"),
+                                   std::string("0"), std::string("--port-file"), port_file,
+                                   std::string("--data"), data_dir, std::string("--difficulty"),
+                                   std::string("1")})
+      args.push_back(arg);
     std::vector<char*> argv;
     args.insert(args.end(), extra.begin(), extra.end());
     for (auto& arg : args) argv.push_back(arg.data());
@@ -196,14 +202,16 @@ TEST(Chainnode, KeepsAcknowledgedPostsAndBlocksAfterSigkill) {
   {
     Chainnode node(dir.path(), data);
     ASSERT_TRUE(node.running()) << read_file(node.log_file());
-    for (int i = 0; i < 5; ++i) {
-      ASSERT_EQ(
-          client
-              .call(node.address(), "POST", "/new_transaction", post_body("p" + std::to_string(i)))
-              .status,
-          201);
-      acknowledged.insert("p" + std::to_string(i));
-    }
+    auto post = [&](int from, int to) {
+      for (int i = from; i < to; ++i) {
+        const std::string content = "p" + std::to_string(i);
+        ASSERT_EQ(
+            client.call(node.address(), "POST", "/new_transaction", post_body(content)).status,
+            201);
+        acknowledged.insert(content);
+      }
+    };
+    ASSERT_NO_FATAL_FAILURE(post(0, 5));
     ASSERT_EQ(client.call(node.address(), "GET", "/mine").body, "Block #1 is mined.");
     // A block from outside, built by the test on the node's tip.
     Json tip = get_json(client, node.address(), "/chain")["chain"][1];
@@ -219,14 +227,7 @@ TEST(Chainnode, KeepsAcknowledgedPostsAndBlocksAfterSigkill) {
         client.call(node.address(), "POST", "/add_block", block_to_json(mined.block).dump()).status,
         201);
     acknowledged.insert("from a block");
-    for (int i = 5; i < 8; ++i) {
-      ASSERT_EQ(
-          client
-              .call(node.address(), "POST", "/new_transaction", post_body("p" + std::to_string(i)))
-              .status,
-          201);
-      acknowledged.insert("p" + std::to_string(i));
-    }
+    ASSERT_NO_FATAL_FAILURE(post(5, 8));
     chain_before = get_json(client, node.address(), "/chain")["chain"];
     node.kill_hard();  // right after the last 201
   }
@@ -333,6 +334,97 @@ TEST(Chainnode, AdvertisesTheAddressGivenAndRestoresItsPeers) {
   Chainnode a_again(dir_a.path(), (dir_a.path() / "data").string());
   ASSERT_TRUE(a_again.running()) << read_file(a_again.log_file());
   EXPECT_EQ(get_json(client, a_again.address(), "/chain")["peers"], Json::array({b.address()}));
+}
+
+TEST(Chainnode, StopsWhenItsStoreFailsAndLeavesALoadableDatabase) {
+  TempDir dir;
+  const std::string data = (dir.path() / "data").string();
+  Client client;
+  std::set<std::string> acknowledged;
+  {
+    // A 64 KiB cap on file size (128 blocks of 512 bytes), SIGXFSZ ignored so that a write past
+    // it fails with EFBIG: the store fails after a few large posts, as on a full disk.
+    Chainnode node(dir.path(), data, {},
+                   {"/bin/sh", "-c", "trap '' XFSZ; ulimit -f 128; exec \"$0\" \"$@\""});
+    ASSERT_TRUE(node.running()) << read_file(node.log_file());
+    int refused = 0;
+    for (int i = 0; i < 100 && refused == 0; ++i) {
+      const std::string content = std::to_string(i) + std::string(4000, 'x');
+      HttpResponse posted =
+          client.call(node.address(), "POST", "/new_transaction", post_body(content));
+      if (posted.status == 201) {
+        acknowledged.insert(content);
+      } else {
+        ++refused;
+      }
+    }
+    ASSERT_EQ(refused, 1) << "the store never failed";
+    EXPECT_EQ(node.wait_exit(), 1) << read_file(node.log_file());
+    EXPECT_NE(read_file(node.log_file()).find("storage failed"), std::string::npos);
+  }
+  Chainnode restarted(dir.path(), data);
+  ASSERT_TRUE(restarted.running()) << read_file(restarted.log_file());
+  EXPECT_EQ(posts_held(client, restarted.address()), acknowledged);
+}
+
+TEST(Chainnode, LogsOneLineForEachBlockPeerChangeAndRefusalAndNothingPerPost) {
+  TempDir dir, peer_dir;
+  Client client;
+  Chainnode peer(peer_dir.path(), (peer_dir.path() / "data").string());
+  Chainnode node(dir.path(), (dir.path() / "data").string());
+  ASSERT_TRUE(node.running() && peer.running()) << read_file(node.log_file());
+  const std::string body = Json{{"node_address", peer.address()}}.dump();
+  ASSERT_EQ(client.call(node.address(), "POST", "/register_with", body).status, 200);
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_EQ(client.call(node.address(), "POST", "/new_transaction", post_body("p")).status, 201);
+  }
+  ASSERT_EQ(client.call(node.address(), "GET", "/mine").body, "Block #1 is mined.");
+  EXPECT_EQ(client.call(node.address(), "GET", "/nowhere").status, 404);
+  EXPECT_EQ(client.call(node.address(), "POST", "/add_block", "{}").status, 400);
+  const std::string huge = post_body(std::string(2u << 20, 'x'));
+  EXPECT_EQ(client.call(node.address(), "POST", "/new_transaction", huge).status, 413);
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(client.call(node.address(), "GET", "/chain").status, 200);
+  node.kill_hard();
+
+  std::map<std::string, int> lines;  // by the event that starts the message
+  std::istringstream log(read_file(node.log_file()));
+  for (std::string line; std::getline(log, line);) {
+    auto level = line.find("] [");
+    auto message = line.find("] ", level + 3);
+    ASSERT_NE(message, std::string::npos) << line;
+    EXPECT_NE(line.find("[info]", level), std::string::npos) << line;
+    ++lines[line.substr(message + 2, line.find(' ', message + 2) - message - 2)];
+  }
+  EXPECT_EQ(lines["block_accepted"], 1);
+  EXPECT_EQ(lines["peer_added"], 1);
+  EXPECT_EQ(lines["request_rejected"], 3);  // 404, 400 and 413
+  EXPECT_EQ(lines["post_accepted"], 0);
+  EXPECT_EQ(lines["chain"], 0);
+}
+
+TEST(Chainnode, JoinsAChainLargerThanTheDefaultCapWhenToldTo) {
+  TempDir dir_a, dir_b, dir_c;
+  Client client;
+  Chainnode a(dir_a.path(), (dir_a.path() / "data").string());
+  ASSERT_TRUE(a.running()) << read_file(a.log_file());
+  for (int block = 1; block <= 2; ++block) {  // two blocks of about 1 MB
+    for (int i = 0; i < 16; ++i) {
+      const std::string content = std::to_string(i) + std::string(60000, 'x');
+      ASSERT_EQ(client.call(a.address(), "POST", "/new_transaction", post_body(content)).status, 201);
+    }
+    ASSERT_EQ(client.call(a.address(), "GET", "/mine").status, 200);
+  }
+  ASSERT_EQ(get_json(client, a.address(), "/status")["height"], 2);
+  const std::string body = Json{{"node_address", a.address()}}.dump();
+  Chainnode small(dir_b.path(), (dir_b.path() / "data").string(), {"--max-chain-mib", "1"});
+  ASSERT_TRUE(small.running()) << read_file(small.log_file());
+  HttpResponse refused = client.call(small.address(), "POST", "/register_with", body);
+  EXPECT_EQ(refused.status, 502);
+  EXPECT_NE(refused.body.find("body limit"), std::string::npos) << refused.body;
+  Chainnode large(dir_c.path(), (dir_c.path() / "data").string(), {"--max-chain-mib", "3"});
+  ASSERT_TRUE(large.running()) << read_file(large.log_file());
+  EXPECT_EQ(client.call(large.address(), "POST", "/register_with", body).status, 200);
+  EXPECT_EQ(get_json(client, large.address(), "/status")["height"], 2);
 }
 
 }  // namespace

@@ -9,38 +9,20 @@
 #include <memory>
 #include <string>
 
+#include "node_doubles.hpp"
 #include "test_util.hpp"
 #include "yournet/node/node.hpp"
 #include "yournet/store/sqlite_store.hpp"
 
 using namespace yournet;
+using yournet::test::FixedClock;
+using yournet::test::InlineMiner;
 using yournet::test::make_post;
+using yournet::test::OfflineTransport;
 using yournet::test::mine_child;
 namespace fs = std::filesystem;
 
 namespace {
-
-class FixedClock : public Clock {
- public:
-  double now() const override { return seconds; }
-  void after(double, std::function<void()>) override {}
-  double seconds = 1795527804.25;
-};
-
-// No peer ever answers.
-class OfflineTransport : public Transport {
- public:
-  void send(const std::string&, HttpRequest, ResponseCallback done) override {
-    done(std::nullopt, "offline");
-  }
-};
-
-class InlineMiner : public MiningService {
- public:
-  void mine(MiningRequest request, std::function<void(MiningResult)> done) override {
-    done(yournet::mine(request));
-  }
-};
 
 class TempDir {
  public:
@@ -126,13 +108,17 @@ void build_history_with_reorg(const fs::path& file, Json& chain_body, std::vecto
   blocks_known = live.node.tree().size();
 }
 
-TEST(SqliteStore, ReplayReproducesChainSideBranchesPendingPoolAndPeers) {
+// A fresh store holding the history above.
+class StoredHistory : public ::testing::Test {
+ protected:
+  void SetUp() override { build_history_with_reorg(dir.file(), chain_body, pending, blocks_known); }
   TempDir dir;
   Json chain_body;
   std::vector<Json> pending;
   std::size_t blocks_known = 0;
-  build_history_with_reorg(dir.file(), chain_body, pending, blocks_known);
+};
 
+TEST_F(StoredHistory, ReplayReproducesChainSideBranchesPendingPoolAndPeers) {
   TestNode restarted;
   ASSERT_EQ(load_into(dir.file(), restarted), std::nullopt);
   EXPECT_EQ(restarted.node.chain_body(), chain_body);
@@ -141,12 +127,7 @@ TEST(SqliteStore, ReplayReproducesChainSideBranchesPendingPoolAndPeers) {
   EXPECT_EQ(restarted.node.peers(), std::vector<std::string>{"http://127.0.0.1:8001/"});
 }
 
-TEST(SqliteStore, RecordsAreKeptAcrossReopenAndNewRecordsFollowTheOldOnes) {
-  TempDir dir;
-  Json chain_body;
-  std::vector<Json> pending;
-  std::size_t blocks_known = 0;
-  build_history_with_reorg(dir.file(), chain_body, pending, blocks_known);
+TEST_F(StoredHistory, RecordsAreKeptAcrossReopenAndNewRecordsFollowTheOldOnes) {
   {
     store::SqliteStore store(dir.file(), TestNode::config().params);
     TestNode second(&store);
@@ -161,12 +142,7 @@ TEST(SqliteStore, RecordsAreKeptAcrossReopenAndNewRecordsFollowTheOldOnes) {
   EXPECT_TRUE(third.node.peers().empty());
 }
 
-TEST(SqliteStore, NodeWithoutStoreStartsEmptyAndLoadNeedsAFreshNode) {
-  TempDir dir;
-  Json chain_body;
-  std::vector<Json> pending;
-  std::size_t blocks_known = 0;
-  build_history_with_reorg(dir.file(), chain_body, pending, blocks_known);
+TEST_F(StoredHistory, NodeWithoutStoreStartsEmptyAndLoadNeedsAFreshNode) {
   TestNode used;
   ASSERT_EQ(used.call("POST", "/new_transaction", R"({"author": "c", "content": "x"})").status,
             201);
@@ -180,14 +156,9 @@ struct Tampering {
   const char* expected_in_error;
 };
 
-class TamperedStore : public ::testing::TestWithParam<Tampering> {};
+class TamperedStore : public StoredHistory, public ::testing::WithParamInterface<Tampering> {};
 
 TEST_P(TamperedStore, IsRefusedNamingTheRecord) {
-  TempDir dir;
-  Json chain_body;
-  std::vector<Json> pending;
-  std::size_t blocks_known = 0;
-  build_history_with_reorg(dir.file(), chain_body, pending, blocks_known);
   run_sql(dir.file(), GetParam().sql);
   TestNode restarted;
   auto refused = load_into(dir.file(), restarted);

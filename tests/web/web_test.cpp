@@ -54,7 +54,7 @@ class FakeNode : public Transport {
 
 struct App {
   FakeNode fast, slow;
-  WebApp app{WebAppOptions{kNode, 500, 1024}, fast, slow};
+  WebApp app{WebAppOptions{.node_address = kNode, .request_body_limit = 1024}, fast, slow};
 
   HttpResponse call(const std::string& method, const std::string& target,
                     const std::string& body = "") {
@@ -283,6 +283,71 @@ TEST(Feed, UnusableAnswersFromTheNodeAre502) {
   EXPECT_NE(garbage.body.find("JSON we cannot read"), std::string::npos) << garbage.body;
 }
 
+TEST(Blocks, NewestFirstWithEachPostsVerdict) {
+  Json tampered = signed_post("original", 20.5);
+  tampered["content"] = "altered";
+  Json chain{{"chain",
+              {block_json(0, "g", Json::array()),
+               block_json(1, "h1", {post("bob", "x", 1.5), signed_post("y", 2.5)}),
+               block_json(2, "h2", {tampered, 7})}}};
+  App app;
+  app.fast.answers["GET /chain"] = HttpResponse{200, chain.dump(), "application/json"};
+  HttpResponse answer = app.call("GET", "/api/blocks");
+  ASSERT_EQ(answer.status, 200) << answer.body;
+  Json blocks = parse_json(answer.body);
+  EXPECT_EQ(blocks["total"], 3);
+  ASSERT_EQ(blocks["blocks"].size(), 3u);
+  EXPECT_EQ(blocks["blocks"][0]["block"], chain["chain"][2]);  // as the node sent it
+  EXPECT_EQ(blocks["blocks"][0]["verdicts"], Json({"invalid", "invalid"}));
+  EXPECT_EQ(blocks["blocks"][1]["verdicts"], Json({"unsigned", "verified"}));
+  EXPECT_EQ(blocks["blocks"][2]["verdicts"], Json::array());
+
+  auto limited = build_blocks(chain, 1);
+  ASSERT_TRUE(limited);
+  EXPECT_EQ((*limited)["total"], 3);
+  ASSERT_EQ((*limited)["blocks"].size(), 1u);
+  EXPECT_EQ((*limited)["blocks"][0]["block"]["hash"], "h2");
+  EXPECT_FALSE(build_blocks(Json{{"chain", {Json{{"index", 0}}}}}, 10));
+
+  app.fast.down = true;
+  EXPECT_EQ(app.call("GET", "/api/blocks").status, 502);
+}
+
+TEST(Block, OneBlockFromTheNodeWithVerdicts) {
+  const std::string hash(64, 'a');
+  Json block = block_json(5, hash, {post("bob", "x", 1.5), signed_post("y", 2.5)});
+  App app;
+  app.fast.answers["GET /block/" + hash] = HttpResponse{200, block.dump(), "application/json"};
+  HttpResponse answer = app.call("GET", "/api/block/" + hash);
+  ASSERT_EQ(answer.status, 200) << answer.body;
+  EXPECT_EQ(parse_json(answer.body),
+            (Json{{"block", block}, {"verdicts", {"unsigned", "verified"}}}));
+
+  // Unknown to the node (or a reference node without the route): 404, not a failure of the node.
+  const std::string unknown(64, 'b');
+  app.fast.answers["GET /block/" + unknown] = HttpResponse{404, "Unknown block", "text/html"};
+  EXPECT_EQ(app.call("GET", "/api/block/" + unknown).status, 404);
+  // A node answering with another block is not believed.
+  const std::string other(64, 'c');
+  app.fast.answers["GET /block/" + other] = HttpResponse{200, block.dump(), "application/json"};
+  EXPECT_EQ(app.call("GET", "/api/block/" + other).status, 502);
+  const std::size_t sent = app.fast.sent.size();
+
+  // Anything but a block hash never reaches the node.
+  for (const std::string& bad :
+       std::vector<std::string>{std::string(63, 'a'), std::string(64, 'A'), std::string(65, 'a'),
+                                std::string(), "../chain", std::string(62, 'a') + "/x"}) {
+    EXPECT_EQ(app.call("GET", "/api/block/" + bad).status, 400) << bad;
+  }
+  EXPECT_EQ(app.call("POST", "/api/block/" + hash).status, 405);
+  EXPECT_EQ(app.fast.sent.size(), sent);
+
+  app.fast.down = true;
+  HttpResponse down = app.call("GET", "/api/block/" + hash);
+  EXPECT_EQ(down.status, 502);
+  EXPECT_EQ(parse_json(down.body)["kind"], "unreachable");
+}
+
 // ---------- the page ----------
 
 TEST(Assets, ServedWithTheirContentTypes) {
@@ -313,7 +378,7 @@ TEST(Assets, EmbeddedBytesAreTheFilesInWebStatic) {
     ASSERT_TRUE(file) << asset.path;
     std::stringstream bytes;
     bytes << file.rdbuf();
-    EXPECT_EQ(bytes.str(), asset.body) << asset.path;
+    EXPECT_TRUE(bytes.str() == asset.body) << asset.path << " differs from its file in web/static";
   }
 }
 

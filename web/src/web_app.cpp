@@ -12,12 +12,19 @@ namespace yournet::web {
 namespace {
 
 constexpr std::string_view kApiPrefix = "/api";
+constexpr std::string_view kBlockRoute = "/api/block/";
 
 // The node's routes a user needs; /register_node and /add_block are for peers and stay out.
 constexpr ProxyRoute kProxyRoutes[] = {
     {"/chain", "GET", false}, {"/pending_tx", "GET", false},       {"/status", "GET", false},
     {"/mine", "GET", true},   {"/new_transaction", "POST", false}, {"/register_with", "POST", true},
 };
+
+bool is_block_hash(std::string_view text) {
+  return text.size() == 64 && std::all_of(text.begin(), text.end(), [](char c) {
+           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+         });
+}
 
 std::string_view route_of(std::string_view target) {
   return target.substr(0, target.find('?'));
@@ -140,18 +147,51 @@ Expected<Json, std::string> build_feed(const Json& chain_body, const Json& pendi
       {"posts", std::move(posts)}};
 }
 
+Json block_with_verdicts(const Json& block) {
+  Json verdicts = Json::array();
+  if (block.is_object() && block.contains("transactions") && block["transactions"].is_array()) {
+    for (const auto& post : block["transactions"]) {
+      verdicts.push_back(post.is_object() ? verdict_name(signature_status(post)) : "invalid");
+    }
+  }
+  return Json{{"block", block}, {"verdicts", std::move(verdicts)}};
+}
+
+Expected<Json, std::string> build_blocks(const Json& chain_body, std::size_t limit) {
+  if (!chain_body.is_object() || !chain_body.contains("chain") || !chain_body["chain"].is_array()) {
+    return unexpected(std::string("its /chain answer has no \"chain\" array"));
+  }
+  const Json& chain = chain_body["chain"];
+  Json blocks = Json::array();
+  for (std::size_t i = chain.size(); i-- > 0 && blocks.size() < limit;) {
+    const Json& block = chain[i];
+    if (!block.is_object() || !block.contains("transactions") ||
+        !block["transactions"].is_array()) {
+      return unexpected("block at position " + std::to_string(i) +
+                        " of its chain has no transactions array");
+    }
+    blocks.push_back(block_with_verdicts(block));
+  }
+  return Json{{"total", chain.size()}, {"blocks", std::move(blocks)}};
+}
+
 WebApp::WebApp(WebAppOptions options, Transport& transport, Transport& slow_transport)
     : options_(std::move(options)), transport_(transport), slow_transport_(slow_transport) {}
 
 void WebApp::handle(const HttpRequest& request, Respond respond) {
   const std::string route(route_of(request.target));
   if (route.starts_with("/api/")) {
-    if (route == "/api/feed" || route == "/api/info") {
+    if (route == "/api/feed" || route == "/api/blocks" || route == "/api/info") {
       if (request.method != "GET") return respond(json_error(405, "use GET on " + route));
       if (route == "/api/info")
         return respond(
             HttpResponse{200, Json{{"node", options_.node_address}}.dump(), "application/json"});
+      if (route == "/api/blocks") return blocks(std::move(respond));
       return feed(std::move(respond));
+    }
+    if (route.starts_with(kBlockRoute)) {
+      if (request.method != "GET") return respond(json_error(405, "use GET on " + route));
+      return block(route.substr(kBlockRoute.size()), std::move(respond));
     }
     const ProxyRoute* proxied = find_proxy_route(route);
     if (!proxied) return respond(json_error(404, "no API route " + route));
@@ -191,59 +231,94 @@ void WebApp::forward(const ProxyRoute& route, const HttpRequest& request, Respon
       });
 }
 
+void WebApp::fetch_json(const std::string& route, JsonCallback done) {
+  transport_.send(
+      options_.node_address, HttpRequest{"GET", route, ""},
+      [this, route, done](const std::optional<HttpResponse>& answer, const std::string& error) {
+        if (!answer) return done(unexpected(node_unreachable(route, error)));
+        if (answer->status != 200) {
+          return done(unexpected(bad_answer("answered " + route + " with " +
+                                            std::to_string(answer->status) + ": " +
+                                            excerpt(answer->body))));
+        }
+        try {
+          done(parse_json(answer->body));
+        } catch (const JsonError& e) {
+          done(unexpected(bad_answer("sent JSON we cannot read from " + route + ": " + e.what())));
+        }
+      });
+}
+
+HttpResponse WebApp::bad_answer(const std::string& what) const {
+  return json_error(502, "The node at " + options_.node_address + " " + what,
+                    Json{{"node", options_.node_address}, {"kind", "bad_answer"}});
+}
+
 void WebApp::feed(Respond respond) {
   // Both requests go out at once; the second answer to arrive builds the feed. One thread runs
   // the io_context, so the shared state needs no lock.
-  struct Pending {
-    std::optional<HttpResponse> chain, pool;
-    std::string chain_error, pool_error;
-    int answers = 0;
+  struct Answers {
+    std::optional<Expected<Json, HttpResponse>> chain, pool;
   };
-  auto state = std::make_shared<Pending>();
-  auto finish = [this, state, respond] {
-    if (++state->answers < 2) return;
-    for (auto [route, answer, error] :
-         {std::tuple{"/chain", &state->chain, &state->chain_error},
-          std::tuple{"/pending_tx", &state->pool, &state->pool_error}}) {
-      if (!*answer) return respond(node_unreachable(route, *error));
-      if ((*answer)->status != 200) {
-        return respond(json_error(
-            502,
-            "The node at " + options_.node_address + " answered " + route + " with " +
-                std::to_string((*answer)->status) + ": " + excerpt((*answer)->body),
-            Json{{"node", options_.node_address}, {"route", route}, {"kind", "bad_answer"}}));
-      }
-    }
-    try {
-      auto feed = build_feed(parse_json(state->chain->body), parse_json(state->pool->body),
-                             options_.feed_limit);
-      if (!feed) {
-        return respond(json_error(
-            502,
-            "The node at " + options_.node_address + " sent data we cannot use: " + feed.error(),
-            Json{{"node", options_.node_address}, {"kind", "bad_answer"}}));
-      }
-      (*feed)["node"] = options_.node_address;
-      respond(HttpResponse{200, feed->dump(), "application/json"});
-    } catch (const JsonError& e) {
-      respond(json_error(
-          502, "The node at " + options_.node_address + " sent JSON we cannot read: " + e.what(),
-          Json{{"node", options_.node_address}, {"kind", "bad_answer"}}));
-    }
+  auto answers = std::make_shared<Answers>();
+  auto finish = [this, answers, respond] {
+    if (!answers->chain || !answers->pool) return;
+    if (!*answers->chain) return respond(answers->chain->error());
+    if (!*answers->pool) return respond(answers->pool->error());
+    auto feed = build_feed(**answers->chain, **answers->pool, options_.feed_limit);
+    if (!feed) return respond(bad_answer("sent data we cannot use: " + feed.error()));
+    (*feed)["node"] = options_.node_address;
+    respond(HttpResponse{200, feed->dump(), "application/json"});
   };
+  fetch_json("/chain", [answers, finish](Expected<Json, HttpResponse> chain) {
+    answers->chain = std::move(chain);
+    finish();
+  });
+  fetch_json("/pending_tx", [answers, finish](Expected<Json, HttpResponse> pool) {
+    answers->pool = std::move(pool);
+    finish();
+  });
+}
+
+void WebApp::blocks(Respond respond) {
+  fetch_json("/chain", [this, respond](Expected<Json, HttpResponse> chain) {
+    if (!chain) return respond(chain.error());
+    auto blocks = build_blocks(*chain, options_.blocks_limit);
+    if (!blocks) return respond(bad_answer("sent data we cannot use: " + blocks.error()));
+    respond(HttpResponse{200, blocks->dump(), "application/json"});
+  });
+}
+
+void WebApp::block(const std::string& hash, Respond respond) {
+  if (!is_block_hash(hash)) {
+    return respond(json_error(400, "a block hash is 64 lowercase hex digits"));
+  }
+  const std::string route = "/block/" + hash;
   transport_.send(
-      options_.node_address, HttpRequest{"GET", "/chain", ""},
-      [state, finish](const std::optional<HttpResponse>& answer, const std::string& error) {
-        state->chain = answer;
-        state->chain_error = error;
-        finish();
-      });
-  transport_.send(
-      options_.node_address, HttpRequest{"GET", "/pending_tx", ""},
-      [state, finish](const std::optional<HttpResponse>& answer, const std::string& error) {
-        state->pool = answer;
-        state->pool_error = error;
-        finish();
+      options_.node_address, HttpRequest{"GET", route, ""},
+      [this, route, hash, respond](const std::optional<HttpResponse>& answer,
+                                   const std::string& error) {
+        if (!answer) return respond(node_unreachable(route, error));
+        // 404: a block the node does not know, or a node without the route (the
+        // reference); the page then falls back to the blocks it already has.
+        if (answer->status == 404) {
+          return respond(
+              json_error(404, "The node at " + options_.node_address + " has no block " + hash,
+                         Json{{"node", options_.node_address}}));
+        }
+        if (answer->status != 200) {
+          return respond(bad_answer("answered " + route + " with " +
+                                    std::to_string(answer->status) + ": " + excerpt(answer->body)));
+        }
+        try {
+          Json block = parse_json(answer->body);
+          if (!block.is_object() || block.value("hash", Json()) != Json(hash)) {
+            return respond(bad_answer("sent another block than " + hash));
+          }
+          respond(HttpResponse{200, block_with_verdicts(block).dump(), "application/json"});
+        } catch (const JsonError& e) {
+          respond(bad_answer("sent JSON we cannot read from " + route + ": " + e.what()));
+        }
       });
 }
 

@@ -24,16 +24,18 @@ int main(int argc, char** argv) {
   double timeout = 5;
   double mine_timeout = 120;
   std::string log_level;
-  options.add_options()("help,h", "show this help")("port", po::value(&port)->default_value(5000),
-                                                    "port to serve the page on (0: any free port)")(
-      "host", po::value(&host)->default_value("127.0.0.1"), "address to listen on")(
-      "node", po::value(&node_address)->default_value("http://127.0.0.1:8000"),
+  options.add_options()("help,h", "show this help")(
+      "port", po::value(&port)->default_value(5000)->value_name("PORT"),
+      "port to serve the page on (0: any free port)")(
+      "host", po::value(&host)->default_value("127.0.0.1")->value_name("ADDRESS"),
+      "address to listen on")(
+      "node", po::value(&node_address)->default_value("http://127.0.0.1:8000")->value_name("URL"),
       "the node to show and talk to: http://host:port")(
-      "timeout", po::value(&timeout)->default_value(5),
+      "timeout", po::value(&timeout)->default_value(5)->value_name("SECONDS"),
       "seconds to wait for each step of a request to the node")(
-      "mine-timeout", po::value(&mine_timeout)->default_value(120),
+      "mine-timeout", po::value(&mine_timeout)->default_value(120)->value_name("SECONDS"),
       "seconds to wait for the node's /mine and /register_with, which take longer")(
-      "log-level", po::value(&log_level)->default_value("info"),
+      "log-level", po::value(&log_level)->default_value("info")->value_name("LEVEL"),
       "trace, debug, info, warn, error, critical or off");
   po::variables_map vars;
   try {

@@ -330,37 +330,46 @@ function blockRow(block) {
 }
 
 function renderChain(body) {
-  const blocks = body.chain.slice().reverse();
-  const shown = blocks.slice(0, 200);
-  $('chain-body').replaceChildren(...shown.map(blockRow));
-  $('chain-count').textContent = blocks.length > shown.length
-    ? `(newest ${shown.length} of ${blocks.length})` : `(${blocks.length})`;
-  if (state.selectedBlock) renderBlockDetail(state.selectedBlock);
+  const rows = body.blocks.map((entry) => blockRow(entry.block));
+  $('chain-body').replaceChildren(...rows);
+  $('chain-count').textContent = body.total > rows.length
+    ? `(newest ${rows.length} of ${body.total})` : `(${body.total})`;
 }
 
 function field(list, name, value, mono) {
   list.append(el('dt', null, name), el('dd', mono ? 'mono' : null, value));
 }
 
-function renderBlockDetail(hash) {
-  const detail = $('block-detail');
-  const block = state.chain && state.chain.chain.find((b) => b.hash === hash);
-  if (!block) {
-    detail.replaceChildren(el('p', 'small', 'Block ' + shortHash(hash) + ' is not on the node\'s main chain (any more).'));
-    detail.hidden = false;
-    return;
+// The block as {block, verdicts}: from the node's GET /block/<hash> (any block it knows, even off
+// the main chain), else from the newest blocks already loaded (a reference node has no such route).
+async function loadBlock(hash) {
+  try {
+    return await api('block/' + hash);
+  } catch (error) {
+    const cached = state.chain && state.chain.blocks.find((e) => e.block.hash === hash);
+    if (error.status === 404 && cached) return cached;
+    throw error;
   }
+}
+
+function renderBlockDetail(entry) {
+  const detail = $('block-detail');
+  const block = entry.block;
+  const transactions = Array.isArray(block.transactions) ? block.transactions : [];
   const fields = el('dl', 'fields');
   field(fields, 'index', block.index);
   field(fields, 'hash', block.hash, true);
   field(fields, 'previous hash', block.previous_hash, true);
   field(fields, 'nonce', block.nonce);
   field(fields, 'time', formatTime(block.timestamp));
-  field(fields, 'posts', block.transactions.length);
-  const posts = el('ol', 'feed compact', ...block.transactions.map((post) => el('li', 'post',
-    el('div', 'post-head', el('strong', 'author', post && post.author), el('time', 'time', formatTime(post && post.timestamp))),
-    el('p', 'content', post && post.content),
-    post && post.public_key ? el('p', 'small mono', 'public key ' + post.public_key) : null)));
+  field(fields, 'posts', transactions.length);
+  const posts = el('ol', 'feed compact', ...transactions.map((post, i) => {
+    const p = post && typeof post === 'object' ? post : {};
+    return el('li', 'post',
+      el('div', 'post-head', el('strong', 'author', p.author), el('time', 'time', formatTime(p.timestamp))),
+      el('p', 'content', p.content),
+      el('div', 'badges', signatureBadge({ signature: entry.verdicts[i], public_key: p.public_key })));
+  }));
   const close = el('button', 'secondary', 'Close');
   close.type = 'button';
   close.addEventListener('click', () => { state.selectedBlock = null; detail.hidden = true; });
@@ -369,20 +378,26 @@ function renderBlockDetail(hash) {
   detail.hidden = false;
 }
 
-function selectBlock(hash) {
+async function selectBlock(hash) {
   state.selectedBlock = hash;
-  renderBlockDetail(hash);
-  refreshChain().catch(reportFailure);
-  $('block-detail').scrollIntoView({ block: 'nearest' });
+  const detail = $('block-detail');
+  try {
+    renderBlockDetail(await loadBlock(hash));
+  } catch (error) {
+    if (error.kind === 'unreachable' || error.kind === 'app') reportFailure(error);
+    detail.replaceChildren(el('p', 'message error', 'Cannot show block ' + shortHash(hash) + ': ' + error.message));
+    detail.hidden = false;
+  }
+  detail.scrollIntoView({ block: 'nearest' });
 }
 
 async function refreshChain(force) {
   const tip = state.feed ? state.feed.tip : '';
   if (!force && state.chain && tip === state.chainTip) return;
-  const body = await api('chain');
-  if (!body || !Array.isArray(body.chain)) throw new ApiError(502, 'its /chain answer has no chain array', 'bad');
+  const body = await api('blocks');
+  if (!body || !Array.isArray(body.blocks)) throw new ApiError(502, 'the blocks answer has no blocks array', 'bad');
   state.chain = body;
-  state.chainTip = body.chain.length ? body.chain[body.chain.length - 1].hash : '';
+  state.chainTip = body.blocks.length ? body.blocks[0].block.hash : '';
   renderChain(body);
 }
 

@@ -1,41 +1,49 @@
 // GET /metrics: the node's gauges and counters in the Prometheus text exposition format (0.0.4).
+#include <initializer_list>
+
 #include "yournet/node/node.hpp"
 
 namespace yournet {
 namespace {
 
-void metric(std::string& out, const char* name, const char* type, const char* help,
-            std::uint64_t value) {
-  out += std::string("# HELP yournet_") + name + " " + help + "\n";
-  out += std::string("# TYPE yournet_") + name + " " + type + "\n";
-  out += std::string("yournet_") + name + " " + std::to_string(value) + "\n";
+struct Sample {
+  const char* name;
+  const char* help;
+  std::uint64_t value;
+};
+
+void write_family(std::string& out, const char* type, std::initializer_list<Sample> samples) {
+  for (const auto& sample : samples) {
+    const std::string name = std::string("yournet_") + sample.name;
+    out += "# HELP " + name + " " + sample.help + "\n";
+    out += "# TYPE " + name + " " + type + "\n";
+    out += name + " " + std::to_string(sample.value) + "\n";
+  }
 }
 
 }  // namespace
 
 std::string Node::metrics_text() const {
   std::string out;
-  metric(out, "height", "gauge", "Height of the main chain's tip.", tree_.height());
-  metric(out, "work", "gauge", "Cumulative work of the main chain (expected hashes).",
-         tree_.tip_work());
-  metric(out, "blocks_known", "gauge", "Blocks stored, side branches included.", tree_.size());
-  metric(out, "orphans", "gauge", "Blocks waiting for their parent.", tree_.orphan_count());
-  metric(out, "pending_posts", "gauge", "Posts waiting to be mined.", mempool_.size());
-  metric(out, "pending_bytes", "gauge", "Canonical bytes of the pending posts.", mempool_.bytes());
-  metric(out, "peers", "gauge", "Peers this node talks to.", peers_.size());
-  metric(out, "blocks_accepted_total", "counter", "Blocks accepted (mined, received or fetched).",
-         metrics_.blocks_accepted);
-  metric(out, "blocks_rejected_total", "counter", "Blocks refused as invalid.",
-         metrics_.blocks_rejected);
-  metric(out, "blocks_orphaned_total", "counter", "Blocks that arrived before their parent.",
-         metrics_.blocks_orphaned);
-  metric(out, "blocks_mined_total", "counter", "Blocks this node mined.", metrics_.blocks_mined);
-  metric(out, "reorgs_total", "counter", "Changes of main chain that abandoned blocks.",
-         metrics_.reorgs);
-  metric(out, "posts_accepted_total", "counter", "Posts accepted into the pending pool.",
-         metrics_.posts_accepted);
-  metric(out, "peers_dropped_total", "counter", "Peers forgotten after failing too long.",
-         metrics_.peers_dropped);
+  write_family(out, "gauge",
+               {{"height", "Height of the main chain's tip.", tree_.height()},
+                {"work", "Cumulative work of the main chain (expected hashes).", tree_.tip_work()},
+                {"blocks_known", "Blocks stored, side branches included.", tree_.size()},
+                {"orphans", "Blocks waiting for their parent.", tree_.orphan_count()},
+                {"pending_posts", "Posts waiting to be mined.", mempool_.size()},
+                {"pending_bytes", "Canonical bytes of the pending posts.", mempool_.bytes()},
+                {"peers", "Peers this node talks to.", peers_.size()}});
+  write_family(
+      out, "counter",
+      {{"blocks_accepted_total", "Blocks accepted (mined, received or fetched).",
+        metrics_.blocks_accepted},
+       {"blocks_rejected_total", "Blocks refused as invalid.", metrics_.blocks_rejected},
+       {"blocks_orphaned_total", "Blocks that arrived before their parent.",
+        metrics_.blocks_orphaned},
+       {"blocks_mined_total", "Blocks this node mined.", metrics_.blocks_mined},
+       {"reorgs_total", "Changes of main chain that abandoned blocks.", metrics_.reorgs},
+       {"posts_accepted_total", "Posts accepted into the pending pool.", metrics_.posts_accepted},
+       {"peers_dropped_total", "Peers forgotten after failing too long.", metrics_.peers_dropped}});
   out += "# HELP yournet_http_requests_total Requests answered, by route and status.\n";
   out += "# TYPE yournet_http_requests_total counter\n";
   for (const auto& [key, count] : metrics_.requests) {

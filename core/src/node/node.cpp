@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <utility>
 
 namespace yournet {
 namespace {
@@ -120,7 +121,13 @@ void Node::note_peer_contact(const std::string& peer, bool answered) {
 }
 
 Expected<std::string, std::string> Node::submit_post(Json post) {
-  if (post.is_object() && !post.contains("timestamp")) post["timestamp"] = clock_.now();
+  if (post.is_object() && !post.contains("timestamp")) {
+    // A stamp added here would not be what the author signed.
+    if (post.contains("signature")) {
+      return unexpected(std::string("a signed post must carry its own \"timestamp\""));
+    }
+    post["timestamp"] = clock_.now();
+  }
   if (auto verdict = check_post(post, config_.params)) return unexpected(verdict->message());
   std::string id = post_id(post);
   if (tree_.main_chain_post_height(id)) {
@@ -170,13 +177,22 @@ AddResult Node::accept_block(const Block& block, const std::string& from) {
 }
 
 std::optional<ValidationError> Node::accept_chain(const Json& body, const std::string& from) {
+  // A chain no longer than ours that ends in a block we hold adds nothing. That is the peers'
+  // answer in every sync round once in step, so skip validating it: for a long chain that is a
+  // stall of the node's only thread, once a peer a round.
+  auto listed = body.find("chain");
+  if (listed != body.end() && listed->is_array() && !listed->empty() &&
+      listed->size() - 1 <= tree_.height()) {
+    auto tip = listed->back().find("hash");
+    if (tip != listed->back().end() && tip->is_string() && tree_.contains(tip->get<std::string>())) {
+      return std::nullopt;
+    }
+  }
   auto chain = validate_chain(body, config_.params);
   if (!chain) {
     emit("chain_rejected", Json{{"from", from}, {"error", chain.error().message()}});
     return chain.error();
   }
-  // Only a chain with more work than ours can change the main chain; skip the rest cheaply.
-  if (chain->size() - 1 <= tree_.height() && tree_.contains(chain->back().hash)) return std::nullopt;
   for (const auto& block : *chain) {
     if (block.index == 0 || tree_.contains(block.hash)) continue;
     AddResult result = accept_block(block, from);
@@ -202,8 +218,25 @@ void Node::run_consensus(std::function<void()> done) {
     done();
     return;
   }
+  if (consensus_running_) {
+    consensus_next_.push_back(std::move(done));
+    return;
+  }
+  start_consensus_round({std::move(done)});
+}
+
+void Node::start_consensus_round(std::vector<std::function<void()>> waiters) {
+  if (peers_.empty()) {  // all dropped during the round before
+    for (const auto& waiter : waiters) waiter();
+    return;
+  }
+  consensus_running_ = true;
   auto remaining = std::make_shared<std::size_t>(peers_.size());
-  auto finish = std::make_shared<std::function<void()>>(std::move(done));
+  auto finish = std::make_shared<std::function<void()>>([this, waiters = std::move(waiters)] {
+    consensus_running_ = false;
+    if (!consensus_next_.empty()) start_consensus_round(std::exchange(consensus_next_, {}));
+    for (const auto& waiter : waiters) waiter();
+  });
   const std::vector<std::string> targets = peers_;  // a failure may drop a peer meanwhile
   for (const auto& peer : targets) {
     transport_.send(peer, HttpRequest{"GET", "/chain", ""},
@@ -239,7 +272,12 @@ void Node::mine(std::function<void(std::string)> done) {
   block.index = tip.index + 1;
   block.previous_hash = tip.hash;
   block.timestamp = clock_.now();
-  for (auto& post : mempool_.posts(config_.max_posts_per_block)) block.transactions.push_back(post);
+  std::size_t post_bytes = 0;
+  for (auto& post : mempool_.posts(config_.max_posts_per_block)) {
+    post_bytes += canonical(post).size() + 2;  // and its ", " in the list
+    if (post_bytes > config_.max_block_post_bytes) break;
+    block.transactions.push_back(post);
+  }
   MiningRequest request{block, config_.params.difficulty, config_.mining_threads};
   miner_.mine(request, [this, done = std::move(done)](MiningResult result) {
     mining_ = false;
@@ -357,42 +395,51 @@ void Node::receive_block(const Block& block, const Respond& respond) {
   }
 }
 
-void Node::handle_register_node(const HttpRequest& request, Respond& respond) {
+Expected<std::string, HttpResponse> Node::requested_peer(const HttpRequest& request) const {
   HttpResponse error;
   auto json = parse_object(request.body, error);
-  if (!json) return respond(error);
+  if (!json) return unexpected(error);
   auto address = json->find("node_address");
-  if (address == json->end() || !address->is_string()) {
-    return respond(text(400, "\"node_address\" must be a string"));
+  std::optional<std::string> peer;
+  if (address != json->end() && address->is_string()) {
+    peer = normalize_peer_address(address->get<std::string>());
   }
-  if (!add_peer(address->get<std::string>())) {
-    return respond(text(400, "\"node_address\" must be http://host:port (and peers not full)"));
+  if (!peer) return unexpected(text(400, "\"node_address\" must be http://host:port"));
+  if (*peer == config_.self_address) {
+    return unexpected(text(400, "\"node_address\" is this node's own address"));
+  }
+  return *peer;
+}
+
+void Node::handle_register_node(const HttpRequest& request, Respond& respond) {
+  auto peer = requested_peer(request);
+  if (!peer) return respond(peer.error());
+  if (!add_peer(*peer)) {
+    return respond(text(400, "this node has as many peers as it takes (" +
+                                 std::to_string(config_.max_peers) + ")"));
   }
   respond(json_response(200, chain_body()));
 }
 
 void Node::handle_register_with(const HttpRequest& request, Respond respond) {
-  HttpResponse error;
-  auto json = parse_object(request.body, error);
-  if (!json) return respond(error);
-  auto address = json->find("node_address");
-  std::optional<std::string> peer;
-  if (address != json->end() && address->is_string()) peer = normalize_peer_address(address->get<std::string>());
-  if (!peer) return respond(text(400, "\"node_address\" must be http://host:port"));
+  auto peer = requested_peer(request);
+  if (!peer) return respond(peer.error());
   Json body{{"node_address", config_.self_address}};
   transport_.send(*peer, HttpRequest{"POST", "/register_node", body.dump()},
                   [this, peer = *peer, respond](const std::optional<HttpResponse>& response,
                                                 const std::string& failure) {
                     if (!response) return respond(text(502, "Registration failed: " + failure));
                     if (response->status != 200) {
+                      // Its status only: echoing its body would let a caller read what any
+                      // host the node can reach answers (the reference's open-proxy bug).
                       return respond(text(502, "Registration failed: peer answered " +
                                                    std::to_string(response->status)));
                     }
                     Json remote;
                     try {
                       remote = parse_json(response->body);
-                    } catch (const JsonError& e) {
-                      return respond(text(502, std::string("Registration failed: ") + e.what()));
+                    } catch (const JsonError&) {  // not e.what(): it quotes the body
+                      return respond(text(502, "Registration failed: the peer's answer is not JSON"));
                     }
                     if (auto bad = accept_chain(remote, peer)) {
                       return respond(text(502, "Registration failed: peer's chain is invalid: " + bad->message()));

@@ -196,13 +196,15 @@ async function main() {
   await page.screenshot({ path: join(args.out, 'feed-phone.png'), fullPage: true });
   await page.setViewportSize({ width: 1100, height: 1000 });
 
-  // The chain view: genesis and block #1; block #1's detail lists its two posts.
-  await page.click('#tab-chain');
-  await page.waitForFunction(() => document.querySelectorAll('#chain-body tr').length === 2);
-  await page.click('#chain-body tr:first-child');
+  // The chain view: genesis and block #1; block #1's detail (opened from the post's badge, as a
+  // user would) lists its two posts, verified.
+  await hello.locator('.badge.block').click();
   await page.waitForSelector('#block-detail h2:text("Block #1")');
+  await page.waitForFunction(() => document.querySelectorAll('#chain-body tr').length === 2);
   const detailPosts = await page.locator('#block-detail li.post').count();
   if (detailPosts !== 2) fail(`block #1's detail shows ${detailPosts} posts, not 2`);
+  const detailVerified = await page.locator('#block-detail li.post .badge.verified').count();
+  if (detailVerified !== 2) fail(`block #1's detail marks ${detailVerified} posts verified, not 2`);
   await page.screenshot({ path: join(args.out, 'chain.png'), fullPage: true });
 
   // The node view: its status.

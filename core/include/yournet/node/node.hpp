@@ -22,6 +22,9 @@ struct NodeConfig {
   MempoolLimits mempool;
   std::size_t max_peers = 64;
   std::size_t max_posts_per_block = 1000;
+  // Canonical bytes of the posts a mined block carries: peers refuse an /add_block body over
+  // 1 MiB (413), and the block's other fields take well under the margin.
+  std::size_t max_block_post_bytes = (1u << 20) - 1024;
   unsigned mining_threads = 1;
   // Mine even with no pending post (simulated miners that keep the chain growing); the reference
   // answers "No transactions to mine".
@@ -77,6 +80,8 @@ class Node {
   bool add_peer(const std::string& address);
   bool remove_peer(const std::string& address, const std::string& reason);
   // Fetches every peer's chain and adopts those with more work; `done` runs when all answered.
+  // One round at a time: a call during a round waits for one more round after it, shared by every
+  // such call, so a burst of orphan blocks cannot multiply the fetches of whole chains.
   void run_consensus(std::function<void()> done);
   // Mines the pending posts; `done` gets the reference's message.
   void mine(std::function<void(std::string)> done);
@@ -89,10 +94,13 @@ class Node {
   void emit(const char* kind, Json detail);
   // Keeps track of a peer's failures; drops it once it has failed for config.drop_peer_after.
   void note_peer_contact(const std::string& peer, bool answered);
+  void start_consensus_round(std::vector<std::function<void()>> waiters);
   void count_request(const std::string& route, const HttpResponse& response);
   void handle_get_block(const std::string& hash, Respond& respond);
   void handle_new_transaction(const HttpRequest& request, Respond& respond);
   void handle_add_block(const HttpRequest& request, Respond& respond);
+  // The normalized "node_address" of a register request, or the 400 saying what is wrong with it.
+  Expected<std::string, HttpResponse> requested_peer(const HttpRequest& request) const;
   void handle_register_node(const HttpRequest& request, Respond& respond);
   void handle_register_with(const HttpRequest& request, Respond respond);
 
@@ -106,6 +114,8 @@ class Node {
   Mempool mempool_;
   std::vector<std::string> peers_;  // normalized, in the order they registered
   bool mining_ = false;
+  bool consensus_running_ = false;
+  std::vector<std::function<void()>> consensus_next_;  // waiting for the round after this one
   std::map<std::string, double> failing_since_;  // peer -> time of its first failure in a row
   NodeMetrics metrics_;
 };

@@ -1,6 +1,7 @@
 #pragma once
 // HTTP/1.1 server with Boost.Beast: keep-alive sessions, an idle timeout, a request body limit
-// (413 past it), and a cap on concurrent connections (connections past it are closed at once).
+// (413 past it), and a cap on concurrent connections (past it, the connection waiting longest for
+// its request is closed to make room; if every one is busy with a request, the new one is closed).
 // Every request goes to the handler, which answers by calling `respond` exactly once, maybe later;
 // the session reads its next request only after that answer is written. Malformed HTTP closes the
 // connection. Single-threaded: run the io_context on one thread.

@@ -20,9 +20,9 @@ class Rng {
  public:
   explicit Rng(std::uint64_t seed) : state_(seed) {}
   std::uint64_t next();
-  double uniform();                // [0, 1)
-  double exponential(double mean);  // >= 0
-  double normal();                 // mean 0, standard deviation 1
+  double uniform();                          // [0, 1)
+  double exponential(double mean);           // >= 0
+  double normal();                           // mean 0, standard deviation 1
   std::uint64_t below(std::uint64_t bound);  // [0, bound), bound > 0
   // A child generator whose stream does not overlap this one's in practice.
   Rng fork(std::uint64_t stream) { return Rng(next() ^ (stream * 0x9E3779B97F4A7C15ULL)); }
@@ -46,9 +46,9 @@ struct LinkModel {
   LatencyModel latency;
   double bandwidth_mbps = 0;  // 0 = unlimited; else a message takes bytes*8/bandwidth, queued
   double loss = 0;            // probability that a request, or its response, is dropped
-  double response_loss = 0;   // probability that a response is dropped after the request was handled
-  double duplicate = 0;       // probability that a request is delivered twice
-  double reorder = 0;         // probability that a message is held back by up to reorder_ms
+  double response_loss = 0;  // probability that a response is dropped after the request was handled
+  double duplicate = 0;      // probability that a request is delivered twice
+  double reorder = 0;        // probability that a message is held back by up to reorder_ms
   double reorder_ms = 1000;
   bool up = true;  // false: this direction of the link drops everything (a one-way cut)
 };
@@ -72,8 +72,8 @@ const char* behaviour_name(Behaviour behaviour);
 struct NodeSpec {
   double hash_rate = 1000;  // real mining: hashes per simulated second; modeled: share of the total
   Behaviour behaviour = Behaviour::honest;
-  double clock_offset_s = 0;  // added to this node's clock (post and block timestamps)
-  bool online = true;         // false: joins later with a "join" action
+  double clock_offset_s = 0;      // added to this node's clock (post and block timestamps)
+  bool online = true;             // false: joins later with a "join" action
   std::optional<bool> auto_mine;  // default: on in modeled mining, off in real mining
   double flood_posts_per_s = 0;
 };
@@ -118,7 +118,7 @@ struct Scenario {
     std::optional<std::uint64_t> min_forks;
     std::optional<std::uint64_t> min_height;
     std::optional<std::uint64_t> max_reorg_depth;
-    std::optional<double> converged_within_s;  // of the last heal (or of the start)
+    std::optional<double> converged_within_s;  // of the last heal, join or restart (or the start)
     std::optional<std::uint64_t> min_blocks_rejected;
     bool no_post_lost = true;
   };
@@ -129,7 +129,7 @@ struct Scenario {
   Difficulty difficulty = Difficulty::bits(8);
   double hash_rate = 1000;  // the default of each node
   MiningMode mining = MiningMode::real;
-  double target_interval_s = 600;          // modeled mining: network-wide mean time between blocks
+  double target_interval_s = 600;           // modeled mining: network-wide mean time between blocks
   std::optional<std::uint64_t> max_blocks;  // automatic mining stops after this many blocks
   Topology topology;
   LinkModel link;  // every link's default
@@ -147,6 +147,10 @@ class ScenarioError : public std::runtime_error {
 };
 // Validates and reads a scenario; ScenarioError names the JSON path of the bad field.
 Scenario load_scenario(const Json& json);
+
+// Each node's peers under the scenario's topology, sorted (a random topology is drawn from the
+// seed; it is then made connected).
+std::vector<std::vector<int>> topology_neighbours(const Scenario& scenario);
 
 // The features of this scenario only the simulator can provide (latency, loss, partitions,
 // adversaries...), by their scenario field name; empty when real sockets could run it as is.

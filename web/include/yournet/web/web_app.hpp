@@ -1,9 +1,12 @@
 #pragma once
 // The web app's server side: serves the embedded page and a same-origin API under /api/ that talks
 // to one configured node. The API forwards only the node's user-facing routes (never a peer-to-peer
-// route such as /add_block, never another host), and adds /api/feed: every post of the node's main
-// chain and pending pool, newest first, each marked with its block and its signature's verdict.
-// Failures to reach the node become 502 with a JSON error naming the node.
+// route such as /add_block, never another host), and adds views computed here: /api/feed (every
+// post of the main chain and pending pool, newest first, with its block and its signature's
+// verdict), /api/blocks (the newest blocks with each post's verdict) and /api/block/<hash> (one
+// block, from the node's GET /block/<hash>, with the same verdicts). Signatures are checked
+// here, with the core's own rules, on the very bytes the node sent. Failures to reach the node
+// become 502 with a JSON error naming the node.
 #include <cstddef>
 #include <functional>
 #include <optional>
@@ -29,6 +32,7 @@ const ProxyRoute* find_proxy_route(std::string_view api_path);
 struct WebAppOptions {
   std::string node_address;                    // "http://127.0.0.1:8000/"
   std::size_t feed_limit = 500;                // posts in one /api/feed answer, newest first
+  std::size_t blocks_limit = 200;              // blocks in one /api/blocks answer, newest first
   std::size_t request_body_limit = 64 * 1024;  // largest body forwarded to the node
 };
 
@@ -39,6 +43,14 @@ struct WebAppOptions {
 // pool, later timestamps first. An error names what is wrong with the node's answer.
 Expected<Json, std::string> build_feed(const Json& chain_body, const Json& pending,
                                        std::size_t limit);
+
+// The /api/blocks answer from a GET /chain body: {"total": blocks in the chain, "blocks":
+// [{"block": the block as the node sent it, "verdicts": the signature verdict of each of its
+// posts}]}, newest block first, at most `limit`.
+Expected<Json, std::string> build_blocks(const Json& chain_body, std::size_t limit);
+// {"block": block, "verdicts": [the signature verdict of each post]}; the entries of /api/blocks
+// and the answer of /api/block/<hash>.
+Json block_with_verdicts(const Json& block);
 
 class WebApp {
  public:
@@ -54,8 +66,14 @@ class WebApp {
 
  private:
   void forward(const ProxyRoute& route, const HttpRequest& request, Respond respond);
+  using JsonCallback = std::function<void(Expected<Json, HttpResponse>)>;
+  // GETs a route of the node as JSON; `done` gets the value or the 502 answer saying what failed.
+  void fetch_json(const std::string& route, JsonCallback done);
   void feed(Respond respond);
+  void blocks(Respond respond);
+  void block(const std::string& hash, Respond respond);
   HttpResponse node_unreachable(const std::string& route, const std::string& error) const;
+  HttpResponse bad_answer(const std::string& what) const;
 
   WebAppOptions options_;
   Transport& transport_;
