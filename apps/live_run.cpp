@@ -7,6 +7,8 @@
 #include <memory>
 #include <set>
 #include <stdexcept>
+#include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "yournet/crypto.hpp"
@@ -15,6 +17,7 @@
 #include "yournet/net/http_transport.hpp"
 #include "yournet/net/thread_mining_service.hpp"
 #include "yournet/node/node.hpp"
+#include "yournet/sim/summary.hpp"
 
 namespace yournet::sim {
 
@@ -147,7 +150,8 @@ class LiveNetwork {
                {"seed", scenario_.seed},
                {"nodes", scenario_.node_count},
                {"transport", "http"}});
-    if (converged_now()) converged_at_us_ = 0;  // all on genesis, as the simulator counts it
+    // All on genesis: converged from the start, as the simulator counts it.
+    if (converged_now()) figures_.converged_at_us = 0;
     for (auto& n : nodes_) n.server->start();
     for (const auto& action : scenario_.timeline) {
       clock_.after(wall_seconds(action.at_us), [this, action] { perform(action); });
@@ -162,7 +166,7 @@ class LiveNetwork {
     now_us_ = scenario_.stop_at_us;
     trace(-1, "stop", Json());
     if (options_.progress)
-      options_.progress(scenario_.stop_at_us, scenario_.stop_at_us, event_count_);
+      options_.progress(scenario_.stop_at_us, scenario_.stop_at_us, figures_.events);
     return summarize();
   }
 
@@ -174,9 +178,9 @@ class LiveNetwork {
   void trace(int node, const std::string& kind, Json detail) {
     // Events before the start (peers registered while building) are stamped 0, as in the simulator.
     if (running_ && !stopped_) now_us_ = simulated_now_us();
-    ++event_count_;
+    ++figures_.events;
     count(node, kind, detail);
-    if (traced(kind)) {
+    if (trace_keeps(scenario_.trace, kind)) {
       Json line = Json::object();
       line["t_us"] = now_us_;
       line["node"] = node;
@@ -191,7 +195,7 @@ class LiveNetwork {
         trace_ += text;
       }
     }
-    if (options_.progress) options_.progress(now_us_, scenario_.stop_at_us, event_count_);
+    if (options_.progress) options_.progress(now_us_, scenario_.stop_at_us, figures_.events);
   }
 
   // After a node's event: trace its new tip, and check the invariants the simulator checks.
@@ -202,19 +206,21 @@ class LiveNetwork {
     if (tree.tip().hash != n.last_tip) {
       n.last_tip = tree.tip().hash;
       trace(node, "tip", Json{{"hash", tree.tip().hash}, {"height", tree.tip().index}});
-      if (!converged_at_us_ && converged_now()) converged_at_us_ = now_us_;
+      if (!figures_.converged_at_us && converged_now()) figures_.converged_at_us = now_us_;
     }
     if (tree.tip_work() < n.last_work) {
-      failures_.push_back("invariant: node " + std::to_string(node) +
-                          " switched to a chain with less work at t_us=" + std::to_string(now_us_));
+      figures_.failures.push_back(
+          "invariant: node " + std::to_string(node) +
+          " switched to a chain with less work at t_us=" + std::to_string(now_us_));
     }
     n.last_work = tree.tip_work();
     const Block& tip = tree.tip();
     if (tip.index > 0) {
       const Block* parent = tree.at_height(tip.index - 1);
       if (!parent || parent->hash != tip.previous_hash) {
-        failures_.push_back("invariant: node " + std::to_string(node) +
-                            " main chain does not link at height " + std::to_string(tip.index));
+        figures_.failures.push_back("invariant: node " + std::to_string(node) +
+                                    " main chain does not link at height " +
+                                    std::to_string(tip.index));
       }
     }
   }
@@ -229,42 +235,24 @@ class LiveNetwork {
     return options;
   }
 
-  // The scenario's trace detail level, with the simulator's meaning.
-  bool traced(const std::string& kind) const {
-    static const std::set<std::string> kMessageLevel = {"send", "deliver", "drop", "peer_added",
-                                                        "peer_unreachable"};
-    static const std::set<std::string> kNodeLevel = {
-        "block_accepted",   "tip",           "block_orphaned", "post_accepted", "mine_done",
-        "request_rejected", "chain_rejected"};
-    switch (scenario_.trace) {
-      case TraceDetail::full:
-        return true;
-      case TraceDetail::blocks:
-        return !kMessageLevel.count(kind);
-      case TraceDetail::minimal:
-        return !kMessageLevel.count(kind) && !kNodeLevel.count(kind);
-    }
-    return true;
-  }
-
   // The figures the summary needs, whether or not the event is traced.
   void count(int node, const std::string& kind, const Json& detail) {
     if (kind == "mined") {
-      ++blocks_mined_;
+      ++figures_.blocks_mined;
       miner_of_.emplace(detail["hash"].get<std::string>(), node);
     } else if (kind == "reorg") {
-      max_reorg_depth_ =
-          std::max<std::uint64_t>(max_reorg_depth_, detail["depth"].get<std::uint64_t>());
+      figures_.max_reorg_depth =
+          std::max<std::uint64_t>(figures_.max_reorg_depth, detail["depth"].get<std::uint64_t>());
     } else if (kind == "block_rejected") {
-      ++blocks_rejected_;
+      ++figures_.blocks_rejected;
     } else if (kind == "post_accepted") {
       accepted_posts_.insert(detail["id"].get<std::string>());
     } else if (kind == "send" && node >= 0) {  // node -1: the scenario's user, not the network
-      ++messages_sent_;
+      ++figures_.messages_sent;
     } else if (kind == "deliver") {
-      ++messages_delivered_;
+      ++figures_.messages_delivered;
     } else if (kind == "drop") {
-      ++messages_dropped_;
+      ++figures_.messages_dropped;
     }
   }
 
@@ -292,7 +280,7 @@ class LiveNetwork {
       }
     };
     if (action.kind == "post") {
-      ++posts_submitted_;
+      ++figures_.posts_submitted;
       Json post{{"author", action.author}, {"content", action.content}};
       const int node = action.node;
       trace(-1, "send", Json{{"to", node}, {"route", "/new_transaction"}});
@@ -321,12 +309,6 @@ class LiveNetwork {
     }
   }
 
-  static Json main_chain_hashes(const BlockTree& tree) {
-    Json hashes = Json::array();
-    for (std::uint64_t h = 0; h <= tree.height(); ++h) hashes.push_back(tree.at_height(h)->hash);
-    return hashes;
-  }
-
   bool converged_now() const {
     for (const auto& n : nodes_) {
       if (n.last_tip != nodes_.front().last_tip) return false;
@@ -334,112 +316,25 @@ class LiveNetwork {
     return true;
   }
 
-  // The simulator's summary (sim/src/world.cpp), computed the same way from the live nodes' final
-  // state. Every node is honest and up, and there is no heal: convergence counts from the start.
+  // The simulator's summary, from the live nodes' final state. Every node is honest and up, and
+  // there is no heal: convergence counts from the start.
   Json summarize() {
-    const BlockTree& reference = nodes_[0].node->tree();
-    const bool converged = converged_now();
-    std::set<std::string> all_blocks, pending_posts;
+    RunFigures figures = figures_;
+    figures.simulated_us = scenario_.stop_at_us;
+    figures.converged = converged_now();
+    std::set<std::string> tips;
+    for (const auto& n : nodes_) tips.insert(n.last_tip);
+    figures.distinct_tips = tips.size();
+    static const std::unordered_set<std::string> kNoneWiped;  // no node crashes live
+    FinalState state{nodes_[0].node->tree(), {}, {}, accepted_posts_, kNoneWiped, miner_of_};
     for (auto& n : nodes_) {
-      const BlockTree& tree = n.node->tree();
-      for (const auto& tip : tree.tips()) {
-        for (const Block* b = tree.find(tip);
-             b && b->index > 0 && all_blocks.insert(b->hash).second;
-             b = tree.find(b->previous_hash)) {
-        }
-      }
-      for (const auto& post : n.node->mempool().posts()) pending_posts.insert(post_id(post));
+      state.trees.push_back(&n.node->tree());
+      state.pools.push_back(&n.node->mempool());
     }
-    std::uint64_t posts_in_chain = 0, posts_lost = 0;
-    for (const auto& id : accepted_posts_) {
-      bool in_chain = reference.main_chain_post_height(id).has_value();
-      posts_in_chain += in_chain ? 1 : 0;
-      if (!in_chain && !pending_posts.count(id)) ++posts_lost;
-    }
-    std::map<int, std::uint64_t> by_miner;
-    for (std::uint64_t h = 1; h <= reference.height(); ++h) {
-      auto miner = miner_of_.find(reference.at_height(h)->hash);
-      if (miner != miner_of_.end()) ++by_miner[miner->second];
-    }
-    Json main_chain_by_miner = Json::object();
-    for (const auto& [miner, count] : by_miner) main_chain_by_miner[std::to_string(miner)] = count;
-    const std::uint64_t forks = all_blocks.size() - reference.height();
-    Json expectations = Json::array();
-    bool passed = failures_.empty();
-    auto expect = [&](const std::string& name, bool ok, const std::string& detail) {
-      expectations.push_back(Json{{"name", name}, {"passed", ok}, {"detail", detail}});
-      passed = passed && ok;
-    };
-    for (const auto& failure : failures_) expect("invariants", false, failure);
-    const Scenario::Expectations& e = scenario_.expect;
-    if (e.converged) {
-      expect("converged", converged == *e.converged,
-             converged ? "all honest running nodes share tip " + reference.tip().hash.substr(0, 16)
-                       : "nodes end on different tips");
-    }
-    if (e.converged_within_s) {
-      const bool ok =
-          converged_at_us_ && static_cast<double>(*converged_at_us_) <= *e.converged_within_s * 1e6;
-      expect("converged_within_s", ok,
-             converged_at_us_
-                 ? "converged " + canonical(static_cast<double>(*converged_at_us_) / 1e6) +
-                       " s after the start (no heal live), allowed " +
-                       canonical(*e.converged_within_s)
-                 : "never converged");
-    }
-    if (e.min_forks) {
-      expect(
-          "min_forks", forks >= *e.min_forks,
-          std::to_string(forks) + " stale blocks, wanted at least " + std::to_string(*e.min_forks));
-    }
-    if (e.min_height) {
-      expect("min_height", reference.height() >= *e.min_height,
-             "height " + std::to_string(reference.height()) + ", wanted at least " +
-                 std::to_string(*e.min_height));
-    }
-    if (e.max_reorg_depth) {
-      expect("max_reorg_depth", max_reorg_depth_ <= *e.max_reorg_depth,
-             "deepest reorg " + std::to_string(max_reorg_depth_) + ", allowed " +
-                 std::to_string(*e.max_reorg_depth));
-    }
-    if (e.min_blocks_rejected) {
-      expect("min_blocks_rejected", blocks_rejected_ >= *e.min_blocks_rejected,
-             std::to_string(blocks_rejected_) +
-                 " blocks rejected by honest nodes, wanted at least " +
-                 std::to_string(*e.min_blocks_rejected));
-    }
-    if (e.no_post_lost) {
-      expect("no_post_lost", posts_lost == 0,
-             std::to_string(posts_lost) + " accepted posts neither in the final chain nor pending");
-    }
-    Json converged_after =
-        converged_at_us_ ? Json(static_cast<double>(*converged_at_us_) / 1e6) : Json();
-    return Json{{"scenario", scenario_.name},
-                {"seed", scenario_.seed},
-                {"transport", "http"},
-                {"time_scale", live_.time_scale},
-                {"nodes", scenario_.node_count},
-                {"simulated_seconds", static_cast<double>(scenario_.stop_at_us) / 1e6},
-                {"events", event_count_},
-                {"blocks_mined", blocks_mined_},
-                {"blocks_rejected", blocks_rejected_},
-                {"forks", forks},
-                {"max_reorg_depth", max_reorg_depth_},
-                {"converged", converged},
-                {"converged_after_heal_s", converged_after},
-                {"final_height", reference.height()},
-                {"final_tip", reference.tip().hash},
-                {"main_chain", main_chain_hashes(reference)},
-                {"main_chain_by_miner", main_chain_by_miner},
-                {"messages", Json{{"sent", messages_sent_},
-                                  {"delivered", messages_delivered_},
-                                  {"dropped", messages_dropped_}}},
-                {"posts_submitted", posts_submitted_},
-                {"posts_in_chain", posts_in_chain},
-                {"posts_lost", posts_lost},
-                {"posts_wiped", 0},
-                {"expectations", expectations},
-                {"passed", passed}};
+    Json summary = summarize_run(scenario_, figures, state);
+    summary["transport"] = "http";
+    summary["time_scale"] = live_.time_scale;
+    return summary;
   }
 
   const Scenario& scenario_;
@@ -455,13 +350,9 @@ class LiveNetwork {
   std::int64_t now_us_ = 0;
   std::string trace_;
   Sha256Stream trace_hash_;
-  std::uint64_t event_count_ = 0, blocks_mined_ = 0, blocks_rejected_ = 0, max_reorg_depth_ = 0,
-                posts_submitted_ = 0, messages_sent_ = 0, messages_delivered_ = 0,
-                messages_dropped_ = 0;
+  RunFigures figures_;  // counted as events come; the rest is filled in at the end
   std::set<std::string> accepted_posts_;
-  std::map<std::string, int> miner_of_;
-  std::optional<std::int64_t> converged_at_us_;  // first moment every node shared one tip
-  std::vector<std::string> failures_;
+  std::unordered_map<std::string, int> miner_of_;  // block hash -> node that mined it
 };
 
 void TracedTransport::send(const std::string& peer, HttpRequest request, ResponseCallback done) {

@@ -11,6 +11,7 @@
 
 #include "yournet/crypto.hpp"
 #include "yournet/sim/simulation.hpp"
+#include "yournet/sim/summary.hpp"
 
 namespace yournet::sim {
 namespace {
@@ -1049,12 +1050,6 @@ class World {
   // ---- the end
   // ------------------------------------------------------------------------------------
 
-  static Json main_chain_hashes(const BlockTree& tree) {
-    Json hashes = Json::array();
-    for (std::uint64_t h = 0; h <= tree.height(); ++h) hashes.push_back(tree.at_height(h)->hash);
-    return hashes;
-  }
-
   Json summarize() {
     std::size_t reference_index = 0;
     for (std::size_t i = 0; i < nodes_.size(); ++i) {
@@ -1063,124 +1058,29 @@ class World {
         if (nodes_[i].state == State::up) break;
       }
     }
-    const BlockTree& reference = nodes_[reference_index].node->tree();
-    const bool converged = converged_now();
-    // Blocks any node knows; stale ones are those off the reference's main chain.
-    std::unordered_set<std::string> all_blocks;
+    RunFigures figures;
+    figures.simulated_us = now_us_;
+    figures.events = event_count_;
+    figures.blocks_mined = blocks_mined_;
+    figures.blocks_rejected = blocks_rejected_;
+    figures.max_reorg_depth = max_reorg_depth_;
+    figures.posts_submitted = posts_submitted_;
+    figures.messages_sent = messages_sent_;
+    figures.messages_delivered = messages_delivered_;
+    figures.messages_dropped = messages_dropped_;
+    figures.converged = converged_now();
+    figures.distinct_tips = tip_counts_.size();
+    figures.last_heal_us = last_heal_us_;
+    figures.converged_at_us = converged_after_heal_us_;
+    figures.failures = failures_;
+    FinalState state{nodes_[reference_index].node->tree(), {}, {}, accepted_posts_, wiped_posts_,
+                     miner_of_};
     for (auto& n : nodes_) {
-      const BlockTree& tree = n.node->tree();
-      for (const auto& tip : tree.tips()) {
-        for (const Block* b = tree.find(tip);
-             b && b->index > 0 && all_blocks.insert(b->hash).second;
-             b = tree.find(b->previous_hash)) {
-        }
-      }
+      state.trees.push_back(&n.node->tree());
+      if (n.spec.behaviour == Behaviour::honest && n.state != State::gone)
+        state.pools.push_back(&n.node->mempool());
     }
-    std::unordered_set<std::string> pending_posts;
-    for (auto& n : nodes_) {
-      if (n.spec.behaviour != Behaviour::honest || n.state == State::gone) continue;
-      for (const auto& post : n.node->mempool().posts()) pending_posts.insert(post_id(post));
-    }
-    std::uint64_t posts_in_chain = 0, posts_lost = 0, posts_wiped = 0;
-    for (const auto& id : accepted_posts_) {
-      bool in_chain = reference.main_chain_post_height(id).has_value();
-      posts_in_chain += in_chain ? 1 : 0;
-      if (in_chain || pending_posts.count(id)) continue;
-      if (wiped_posts_.count(id)) {
-        ++posts_wiped;
-      } else {
-        ++posts_lost;
-      }
-    }
-    std::map<int, std::uint64_t> by_miner;
-    for (std::uint64_t h = 1; h <= reference.height(); ++h) {
-      auto miner = miner_of_.find(reference.at_height(h)->hash);
-      if (miner != miner_of_.end()) ++by_miner[miner->second];
-    }
-    Json main_chain_by_miner = Json::object();
-    for (const auto& [miner, count] : by_miner) main_chain_by_miner[std::to_string(miner)] = count;
-    const std::uint64_t forks = all_blocks.size() - reference.height();
-    Json expectations = Json::array();
-    bool passed = failures_.empty();
-    auto expect = [&](const std::string& name, bool ok, const std::string& detail) {
-      expectations.push_back(Json{{"name", name}, {"passed", ok}, {"detail", detail}});
-      passed = passed && ok;
-    };
-    for (const auto& failure : failures_) expect("invariants", false, failure);
-    const Scenario::Expectations& e = scenario_.expect;
-    if (e.converged) {
-      expect("converged", converged == *e.converged,
-             converged ? "all honest running nodes share tip " + reference.tip().hash.substr(0, 16)
-                       : std::to_string(tip_counts_.size()) +
-                             " different tips among honest running nodes");
-    }
-    if (e.converged_within_s) {
-      const double limit_us = *e.converged_within_s * 1e6;
-      const bool ok = converged_after_heal_us_ &&
-                      static_cast<double>(*converged_after_heal_us_ - last_heal_us_) <= limit_us;
-      expect("converged_within_s", ok,
-             converged_after_heal_us_
-                 ? "converged " +
-                       canonical(static_cast<double>(*converged_after_heal_us_ - last_heal_us_) /
-                                 1e6) +
-                       " s after the last heal (at " +
-                       canonical(static_cast<double>(last_heal_us_) / 1e6) + " s), allowed " +
-                       canonical(*e.converged_within_s)
-                 : "never converged after the last heal (at " +
-                       canonical(static_cast<double>(last_heal_us_) / 1e6) + " s)");
-    }
-    if (e.min_forks) {
-      expect(
-          "min_forks", forks >= *e.min_forks,
-          std::to_string(forks) + " stale blocks, wanted at least " + std::to_string(*e.min_forks));
-    }
-    if (e.min_height) {
-      expect("min_height", reference.height() >= *e.min_height,
-             "height " + std::to_string(reference.height()) + ", wanted at least " +
-                 std::to_string(*e.min_height));
-    }
-    if (e.max_reorg_depth) {
-      expect("max_reorg_depth", max_reorg_depth_ <= *e.max_reorg_depth,
-             "deepest reorg " + std::to_string(max_reorg_depth_) + ", allowed " +
-                 std::to_string(*e.max_reorg_depth));
-    }
-    if (e.min_blocks_rejected) {
-      expect("min_blocks_rejected", blocks_rejected_ >= *e.min_blocks_rejected,
-             std::to_string(blocks_rejected_) +
-                 " blocks rejected by honest nodes, wanted at least " +
-                 std::to_string(*e.min_blocks_rejected));
-    }
-    if (e.no_post_lost) {
-      expect("no_post_lost", posts_lost == 0,
-             std::to_string(posts_lost) + " accepted posts neither in the final chain nor pending");
-    }
-    return Json{{"scenario", scenario_.name},
-                {"seed", scenario_.seed},
-                {"nodes", scenario_.node_count},
-                {"simulated_seconds", static_cast<double>(now_us_) / 1e6},
-                {"events", event_count_},
-                {"blocks_mined", blocks_mined_},
-                {"blocks_rejected", blocks_rejected_},
-                {"forks", forks},
-                {"max_reorg_depth", max_reorg_depth_},
-                {"converged", converged},
-                {"converged_after_heal_s",
-                 converged_after_heal_us_
-                     ? Json(static_cast<double>(*converged_after_heal_us_ - last_heal_us_) / 1e6)
-                     : Json()},
-                {"final_height", reference.height()},
-                {"final_tip", reference.tip().hash},
-                {"main_chain", main_chain_hashes(reference)},
-                {"main_chain_by_miner", main_chain_by_miner},
-                {"messages", Json{{"sent", messages_sent_},
-                                  {"delivered", messages_delivered_},
-                                  {"dropped", messages_dropped_}}},
-                {"posts_submitted", posts_submitted_},
-                {"posts_in_chain", posts_in_chain},
-                {"posts_lost", posts_lost},
-                {"posts_wiped", posts_wiped},
-                {"expectations", expectations},
-                {"passed", passed}};
+    return summarize_run(scenario_, figures, state);
   }
 
   const Scenario& scenario_;

@@ -226,6 +226,13 @@ TEST(Node, FailedRegistrationGivesThePeersStatusButNotItsBody) {
   EXPECT_EQ(answer.status, 502);
   EXPECT_EQ(answer.body, "Registration failed: peer answered 400");
   EXPECT_TRUE(net.nodes[A]->peers().empty());
+  // And a node with no room for the peer says so before contacting it, rather than adopting its
+  // chain and answering "Registration successful" without keeping it.
+  net.sent.clear();
+  answer = net.call(B, "POST", "/register_with", R"({"node_address": "http://127.0.0.1:8000"})");
+  EXPECT_EQ(answer.status, 400);
+  EXPECT_EQ(answer.body, "this node has as many peers as it takes (0)");
+  EXPECT_TRUE(net.sent.empty());
 }
 
 TEST(Node, AChainThatCannotChangeAnythingIsNotValidatedAgain) {
@@ -294,6 +301,53 @@ TEST(Node, RegistrationWithAHostThatIsNoNodeQuotesNothingOfItsAnswer) {
   EXPECT_EQ(answer.status, 502);
   EXPECT_EQ(answer.body.find("secret"), std::string::npos) << answer.body;
   EXPECT_TRUE(node.peers().empty());
+}
+
+TEST(Node, BlocksAdoptedFromAPeersChainAreRelayedDownALine) {
+  // A - B - C - D, each knowing only its neighbours.
+  TestNetwork net;
+  const std::string D = "http://127.0.0.1:8003/";
+  std::vector<Node*> line = {&net.add(A), &net.add(B), &net.add(C), &net.add(D)};
+  const std::vector<std::string> addresses = {A, B, C, D};
+  for (std::size_t i = 0; i + 1 < line.size(); ++i) {
+    ASSERT_TRUE(line[i]->add_peer(addresses[i + 1]));
+    ASSERT_TRUE(line[i + 1]->add_peer(addresses[i]));
+  }
+  // B misses block 1, so block 2 reaches it as an orphan and B adopts both from A's chain.
+  net.down.insert(B);
+  net.call(A, "POST", "/new_transaction", R"({"author": "a", "content": "1"})");
+  ASSERT_EQ(net.call(A, "GET", "/mine").body, "Block #1 is mined.");
+  net.down.clear();
+  net.call(A, "POST", "/new_transaction", R"({"author": "a", "content": "2"})");
+  ASSERT_EQ(net.call(A, "GET", "/mine").body, "Block #2 is mined.");
+  for (Node* node : line) EXPECT_EQ(node->tree().height(), 2u);
+}
+
+TEST(Node, APeersUnchangedChainIsNotParsedAgain) {
+  class SameAnswer : public Transport {  // a peer whose chain never changes (and is invalid)
+   public:
+    void send(const std::string&, HttpRequest, ResponseCallback done) override {
+      done(HttpResponse{200, body}, "");
+    }
+    std::string body = R"({"length": 1, "chain": [], "peers": []})";
+  } peer;
+  class Counter : public NodeObserver {
+   public:
+    void on_event(const std::string& kind, const Json&) override { rejected += kind == "chain_rejected"; }
+    int rejected = 0;
+  } events;
+  FixedClock clock;
+  InlineMiner miner;
+  NodeConfig config;
+  config.self_address = A;
+  Node node(config, peer, clock, miner, &events);
+  ASSERT_TRUE(node.add_peer(B));
+  node.run_consensus([] {});
+  node.run_consensus([] {});
+  EXPECT_EQ(events.rejected, 1);
+  peer.body = "not json";  // a new answer is looked at
+  node.run_consensus([] {});
+  EXPECT_EQ(events.rejected, 2);
 }
 
 }  // namespace

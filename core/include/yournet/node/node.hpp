@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "yournet/block_tree.hpp"
+#include "yournet/crypto.hpp"
 #include "yournet/mempool.hpp"
 #include "yournet/node/environment.hpp"
 #include "yournet/node/metrics.hpp"
@@ -101,6 +102,7 @@ class Node {
   void handle_add_block(const HttpRequest& request, Respond& respond);
   // The normalized "node_address" of a register request, or the 400 saying what is wrong with it.
   Expected<std::string, HttpResponse> requested_peer(const HttpRequest& request) const;
+  HttpResponse peers_full() const;
   void handle_register_node(const HttpRequest& request, Respond& respond);
   void handle_register_with(const HttpRequest& request, Respond respond);
 
@@ -117,6 +119,7 @@ class Node {
   bool consensus_running_ = false;
   std::vector<std::function<void()>> consensus_next_;  // waiting for the round after this one
   std::map<std::string, double> failing_since_;  // peer -> time of its first failure in a row
+  std::map<std::string, Digest> last_chain_answer_;  // peer -> SHA-256 of its last /chain body
   NodeMetrics metrics_;
 };
 
