@@ -1,5 +1,5 @@
 // Simulator benchmark: events per second, wall time per simulated hour and memory per node for
-// networks of 16, 100 and 1,000 nodes. Each scenario is built as JSON and read through
+// networks of 16, 100, 1,000 and 10,000 nodes. Each scenario is built as JSON and read through
 // yournet::sim::load_scenario, so it uses exactly the documented scenario format (see
 // scenarios/README.md); scenario_json() is the one place to adapt when that format grows.
 #include <benchmark/benchmark.h>
@@ -24,8 +24,9 @@ using namespace yournet;
 namespace {
 
 // A steady workload: every 60 simulated seconds a client posts to one node and that node mines a
-// block a second later (8-bit difficulty at 1,000 hashes/s: about 0.26 s), with 20-120 ms links.
-// The node changes each time, so blocks come from all over the network and gossip everywhere.
+// block a second later (8-bit difficulty at 1,000 hashes/s: about 0.26 s), with 20-120 ms links on
+// a random graph of about 8 peers per node (the same shape at every size; a full mesh is refused
+// above 2,000 nodes). The node changes each time, so blocks come from all over the network.
 Json scenario_json(int nodes, double simulated_seconds) {
   Json timeline = Json::array();
   int block = 0;
@@ -44,6 +45,7 @@ Json scenario_json(int nodes, double simulated_seconds) {
       {"nodes", nodes},
       {"difficulty_bits", 8},
       {"hash_rate", 1000},
+      {"topology", Json{{"kind", "random"}, {"degree", 8}}},
       {"link", Json{{"latency_ms", Json{{"dist", "uniform"}, {"min_ms", 20}, {"max_ms", 120}}}}},
       {"stop_at_s", simulated_seconds},
       {"timeline", timeline}};
@@ -75,25 +77,44 @@ struct SimRow {
   double blocks = 0;
   double peak_extra_kb = 0;
   bool passed = false;
+  double trace_mb = 0;
+  std::string refused;  // why load_scenario refused the scenario, if it did
 };
 std::map<int, SimRow> rows;
 
 void BM_Simulate(benchmark::State& state) {
   const int nodes = static_cast<int>(state.range(0));
   const double simulated_s = static_cast<double>(state.range(1));
-  const sim::Scenario scenario = sim::load_scenario(scenario_json(nodes, simulated_s));
-  SimRow row{nodes, simulated_s, 0, 0, 0, 0, false};
+  SimRow row{nodes, simulated_s, 0, 0, 0, 0, false, 0, ""};
+  sim::Scenario scenario;
+  try {
+    scenario = sim::load_scenario(scenario_json(nodes, simulated_s));
+  } catch (const sim::ScenarioError& e) {
+    // Reported in the table rather than hidden: the format may not allow this size yet.
+    row.refused = e.what();
+    rows[nodes] = row;
+    state.SkipWithError(("scenario refused: " + row.refused).c_str());
+    for (auto _ : state) {
+    }
+    return;
+  }
   for (auto _ : state) {
     reset_peak_memory();
     const long before_kb = status_kb("VmRSS");
     auto start = std::chrono::steady_clock::now();
-    sim::RunResult result = sim::run_scenario(scenario);
+    // Every trace line is formatted, as netsim does, then counted and dropped: the memory figure
+    // is the simulation's own, not a growing trace.
+    std::uint64_t trace_bytes = 0;
+    sim::RunOptions options;
+    options.trace_sink = [&trace_bytes](std::string_view line) { trace_bytes += line.size() + 1; };
+    sim::RunResult result = sim::run_scenario(scenario, options);
     std::chrono::duration<double> wall = std::chrono::steady_clock::now() - start;
     row.wall_s = wall.count();
     row.peak_extra_kb = static_cast<double>(status_kb("VmHWM") - before_kb);
     row.events = result.summary["events"].get<double>();
     row.blocks = result.summary["blocks_mined"].get<double>();
     row.passed = result.summary["passed"].get<bool>();
+    row.trace_mb = static_cast<double>(trace_bytes) / 1e6;
     state.SetIterationTime(row.wall_s);
   }
   state.counters["events"] = row.events;
@@ -103,13 +124,14 @@ void BM_Simulate(benchmark::State& state) {
   rows[nodes] = row;
 }
 
-// Smaller networks run a whole simulated hour; 1,000 nodes run five simulated minutes and the wall
-// time per hour is scaled from it: a lower bound, since consensus fetches longer chains as the
-// chain grows.
+// Up to 1,000 nodes run a whole simulated hour; 10,000 nodes run ten minutes and the wall time per
+// hour is scaled from that: a lower bound, since consensus fetches longer chains as the chain
+// grows.
 BENCHMARK(BM_Simulate)
     ->Args({16, 3600})
     ->Args({100, 3600})
-    ->Args({1000, 300})
+    ->Args({1000, 3600})
+    ->Args({10000, 600})
     ->Iterations(1)
     ->UseManualTime()
     ->Unit(benchmark::kSecond);
@@ -127,13 +149,20 @@ std::string load_average() {
 std::string table() {
   std::string out =
       "| nodes | simulated s | blocks | events | wall s | events/s | wall s per simulated hour | "
-      "peak memory per node (kB) | expectations |\n|---|---|---|---|---|---|---|---|---|\n";
+      "peak memory per node (kB) | trace (MB, not kept) | expectations |\n"
+      "|---|---|---|---|---|---|---|---|---|---|\n";
   for (const auto& [nodes, r] : rows) {
+    if (!r.refused.empty()) {
+      out += "| " + std::to_string(nodes) + " | not run: the scenario loader refuses it (`" +
+             r.refused + "`) | | | | | | | | |\n";
+      continue;
+    }
     char line[512];
-    std::snprintf(
-        line, sizeof line, "| %d | %.0f | %.0f | %.0f | %.2f | %.3g | %.3g | %.1f | %s |\n", nodes,
-        r.simulated_s, r.blocks, r.events, r.wall_s, r.events / r.wall_s,
-        r.wall_s / r.simulated_s * 3600, r.peak_extra_kb / nodes, r.passed ? "passed" : "FAILED");
+    std::snprintf(line, sizeof line,
+                  "| %d | %.0f | %.0f | %.0f | %.2f | %.3g | %.3g | %.1f | %.1f | %s |\n", nodes,
+                  r.simulated_s, r.blocks, r.events, r.wall_s, r.events / r.wall_s,
+                  r.wall_s / r.simulated_s * 3600, r.peak_extra_kb / nodes, r.trace_mb,
+                  r.passed ? "passed" : "FAILED");
     out += line;
   }
   return out;
@@ -169,14 +198,13 @@ int main(int argc, char** argv) {
         << date << ", Release build, one thread. Machine before: " << load_before
         << "; after: " << load_average()
         << ".\n\nWorkload: every 60 simulated seconds one node (a different one each time) gets a "
-           "post and mines a block (8-bit difficulty, real SHA-256) which gossips to its peers "
-           "(at most 64 per node), links 20-120 ms. Events are the trace lines (send, deliver, "
-           "mined, block_accepted, ...). Memory is the rise of the peak resident size during the "
-           "run, divided by the node count; it includes the in-memory trace. 1,000 nodes run "
-           "300 simulated seconds and the per-hour figure is scaled (a lower bound: consensus "
-           "fetches "
-           "longer chains as the chain grows). The scenario format caps "
-           "`nodes` at 1,000, so 10,000 nodes cannot be expressed yet.\n\n"
+           "post and mines a block (8-bit difficulty, real SHA-256) which gossips over a random "
+           "graph of about 8 peers per node, links 20-120 ms. Events are what the simulator "
+           "counts (send, deliver, mined, block_accepted, ...); every trace line is formatted as "
+           "netsim does but counted and dropped, not kept. Memory is the rise of the peak "
+           "resident size during the run, divided by the node count. 10,000 nodes run 600 "
+           "simulated seconds and their per-hour figure is scaled (a lower bound: consensus "
+           "fetches longer chains as the chain grows).\n\n"
         << body;
     out.close();
     if (!out) {

@@ -81,7 +81,7 @@ if [[ ! -s "$report" ]]; then
   cat >"$report" <<'HEADER'
 # HTTP benchmark (scripts/http_bench.sh)
 
-`chainnode` on loopback, difficulty 2, driven by `wrk` (2 threads) with a 20-block chain; POSTs are
+`chainnode` on loopback, difficulty 2, driven by `wrk` (2 threads unless THREADS is set) with a 20-block chain; POSTs are
 all different, and a loop calls `/mine` back to back meanwhile so the pool keeps room; what the
 node still refuses (full pool) is counted as non-2xx and left out of 2xx/s. Latencies in ms. Each run appends its rows; load is the 1/5/15-minute load average when the run started (the
 machine has 2 cores shared with other work).

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <chrono>
 #include <condition_variable>
 #include <exception>
 #include <mutex>
@@ -15,7 +16,9 @@ namespace yournet {
 namespace {
 
 constexpr std::uint64_t kNone = std::numeric_limits<std::uint64_t>::max();
-constexpr std::uint64_t kClaiming = 0;  // below every best nonce: "wait for me"
+// Below every best nonce: "wait for me". A chunk starting at nonce 0 looks the same, which only
+// means the caller waits for that one instead of searching it too.
+constexpr std::uint64_t kClaiming = 0;
 constexpr std::uint64_t kMinChunk = 64;
 constexpr std::uint64_t kMaxChunk = 1 << 14;  // bounds how long cancel and a straggler take
 
@@ -42,7 +45,7 @@ struct Job {
   std::atomic<std::uint64_t> next_chunk{0};
   std::atomic<std::uint64_t> best{kNone};
   // Per helper: first nonce of the chunk it is searching, kClaiming while it takes one, or kNone.
-  // The caller waits only for helpers below the best, not for stragglers past the answer.
+  // The caller only cares about helpers below the best, never about stragglers past the answer.
   std::array<std::atomic<std::uint64_t>, MiningPool::kMaxThreads> held;
   // Guarded by the pool's mutex.
   unsigned helpers_wanted = 0;
@@ -53,9 +56,20 @@ struct Job {
     for (auto& h : held) h.store(kNone, std::memory_order_relaxed);
   }
 
-  // `slot` is the helper's entry in `held` (nullptr for the caller, which is never waited for).
-  void work(std::atomic<std::uint64_t>* slot) {
-    std::optional<NonceSearcher> searcher;  // built on the first chunk worth searching
+  // Searches one whole chunk and records what it finds; true when it found a nonce.
+  bool search_chunk(std::uint64_t chunk_begin, std::optional<NonceSearcher>& searcher) {
+    std::uint64_t chunk_end = end - chunk_begin > chunk ? chunk_begin + chunk : end;  // no wrap
+    if (!searcher) searcher.emplace(splice.prefix, splice.suffix);
+    auto found = searcher->search(chunk_begin, chunk_end, zero_bits);
+    if (!found) return false;
+    std::uint64_t current = best.load();
+    while (*found < current && !best.compare_exchange_weak(current, *found)) {
+    }
+    return true;
+  }
+
+  // `slot` is the helper's entry in `held` (nullptr for the caller, which nobody waits for).
+  void work(std::atomic<std::uint64_t>* slot, std::optional<NonceSearcher>& searcher) {
     for (;;) {
       if (cancel && cancel->load(std::memory_order_relaxed)) return;
       if (slot) slot->store(kClaiming);  // before the claim, so a waiting caller cannot miss it
@@ -64,22 +78,18 @@ struct Job {
       std::uint64_t chunk_begin = begin + index * chunk;
       if (chunk_begin >= best.load()) return;
       if (slot) slot->store(chunk_begin);
-      std::uint64_t chunk_end = end - chunk_begin > chunk ? chunk_begin + chunk : end;  // no wrap
-      if (!searcher) searcher.emplace(splice.prefix, splice.suffix);
-      if (auto found = searcher->search(chunk_begin, chunk_end, zero_bits)) {
-        std::uint64_t current = best.load();
-        while (*found < current && !best.compare_exchange_weak(current, *found)) {
-        }
-        return;
-      }
+      if (search_chunk(chunk_begin, searcher)) return;
     }
   }
 
-  bool helpers_below_best_done() const {
+  // A helper still holding a chunk below the best (the caller must not answer before that chunk
+  // is searched) and what it holds, or nullptr. Called with the pool's mutex held.
+  std::atomic<std::uint64_t>* straggler(std::uint64_t& held_begin) {
     for (unsigned i = 0; i < helpers_joined; ++i) {
-      if (held[i].load() < best.load()) return false;
+      held_begin = held[i].load();
+      if (held_begin < best.load()) return &held[i];
     }
-    return true;
+    return nullptr;
   }
 };
 
@@ -112,7 +122,8 @@ struct MiningPool::Impl {
       lock.unlock();
       std::exception_ptr error;
       try {
-        job->work(&slot);
+        std::optional<NonceSearcher> searcher;  // built on the first chunk worth searching
+        job->work(&slot, searcher);
       } catch (...) {
         error = std::current_exception();
       }
@@ -184,16 +195,35 @@ MiningResult MiningPool::mine(const MiningRequest& request) {
     impl_->job_posted.notify_all();
   }
   std::exception_ptr error;
+  std::optional<NonceSearcher> searcher;
   try {
-    job->work(nullptr);
+    job->work(nullptr, searcher);
   } catch (...) {
     error = std::current_exception();
   }
   if (helpers > 0) {
-    // Withdraw the offer, so no helper joins from now on, then wait for those below the best.
+    // Withdraw the offer, so no helper joins from now on. Then every chunk a helper still holds
+    // below the best must be searched before answering: rather than wait for a helper the
+    // scheduler may have put aside (the machine is often shared), search that chunk too. The
+    // chunk's smallest valid nonce is the same whoever finds it.
     std::unique_lock lock(impl_->mutex);
     impl_->jobs.erase(std::find(impl_->jobs.begin(), impl_->jobs.end(), job));
-    impl_->helper_left.wait(lock, [&] { return job->helpers_below_best_done(); });
+    std::uint64_t held = kNone;
+    while (std::atomic<std::uint64_t>* slot = job->straggler(held)) {
+      if (held == kClaiming || error) {  // which chunk is not known yet: let it say
+        impl_->helper_left.wait_for(lock, std::chrono::microseconds(100));
+        continue;
+      }
+      lock.unlock();
+      try {
+        job->search_chunk(held, searcher);
+      } catch (...) {
+        error = std::current_exception();
+      }
+      lock.lock();
+      // Covered: unless the helper has moved on meanwhile, it no longer holds anything needed.
+      if (!error) slot->compare_exchange_strong(held, kNone);
+    }
     if (!error) error = job->error;
   }
   if (error) std::rethrow_exception(error);

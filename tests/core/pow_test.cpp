@@ -196,6 +196,25 @@ TEST(MiningPool, ParallelAgreesWithSerialOverManyBlocks) {
   EXPECT_EQ(pool.helper_count(), 4u);
 }
 
+// More threads than cores: helpers are often descheduled while holding a chunk below the answer,
+// and the caller searches that chunk itself instead of waiting. The answer must not change.
+TEST(MiningPool, OversubscribedHelpersStillGiveTheSerialAnswer) {
+  MiningPool pool(0);
+  for (int i = 0; i < 30; ++i) {
+    SCOPED_TRACE("block " + std::to_string(i));
+    MiningRequest request;
+    request.block = template_block(100 + i);
+    request.difficulty = Difficulty::bits(12);
+    MiningResult serial = pool.mine(request);
+    request.threads = 8;
+    MiningResult parallel = pool.mine(request);
+    ASSERT_TRUE(serial.found);
+    ASSERT_TRUE(parallel.found);
+    EXPECT_EQ(parallel.block.nonce, serial.block.nonce);
+    EXPECT_EQ(parallel.attempts, serial.attempts);
+  }
+}
+
 TEST(MiningPool, LowDifficultyMinesOnTheCallerAlone) {
   MiningPool pool;
   MiningRequest request;
