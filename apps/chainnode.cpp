@@ -1,5 +1,10 @@
 // chainnode: the live node. One io_context on one thread drives the Node, its HTTP server and
 // client, its timers and the results of mining (which runs on a worker thread).
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/program_options.hpp>
 #include <csignal>
 #include <filesystem>
 #include <fstream>
@@ -8,11 +13,6 @@
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/signal_set.hpp>
-#include <boost/program_options.hpp>
-#include <spdlog/spdlog.h>
 
 #include "yournet/net/asio_clock.hpp"
 #include "yournet/net/http_server.hpp"
@@ -70,29 +70,28 @@ int main(int argc, char** argv) {
   std::string port_file;
   double drop_peer_after = 600;
   unsigned max_chain_mib = 16;
-  options.add_options()
-      ("help,h", "show this help")
-      ("port", po::value(&port)->default_value(8000), "port to listen on (0: any free port)")
-      ("host", po::value(&host)->default_value("127.0.0.1"), "address to listen on")
-      ("difficulty", po::value(&difficulty)->default_value(2), "proof of work: leading hex zeros")
-      ("peer", po::value(&peers)->composing(), "peer URL http://host:port/ (repeatable)")
-      ("require-signatures", po::bool_switch(), "accept only signed posts")
-      ("data", po::value(&data_dir)->value_name("DIR"),
-       "keep blocks, posts and peers in DIR/chain.db (SQLite) and reload them at start; "
-       "without it the state lives in memory only")
-      ("advertise", po::value(&advertise)->value_name("URL"),
-       "the address peers should use for this node, http://host:port (default: http://HOST:PORT)")
-      ("drop-peer-after", po::value(&drop_peer_after)->default_value(600)->value_name("SECONDS"),
-       "forget a peer that has failed every contact for this many seconds (0: never)")
-      ("port-file", po::value(&port_file)->value_name("FILE"), "write the port listened on to this file (handy with --port 0)")
-      ("mine-threads", po::value(&mine_threads)->default_value(1), "threads searching nonces")
-      ("max-chain-mib", po::value(&max_chain_mib)->default_value(16)->value_name("MIB"),
-       "largest answer taken from a peer (its whole chain, as /chain); raise it to join a "
-       "network whose chain is longer")
-      ("sync-interval", po::value(&sync_interval)->default_value(0),
-       "seconds between consensus rounds with the peers (0: off)")
-      ("log-level", po::value(&log_level)->default_value("info"),
-       "trace, debug, info, warn, error, critical or off");
+  options.add_options()("help,h", "show this help")("port", po::value(&port)->default_value(8000),
+                                                    "port to listen on (0: any free port)")(
+      "host", po::value(&host)->default_value("127.0.0.1"), "address to listen on")(
+      "difficulty", po::value(&difficulty)->default_value(2), "proof of work: leading hex zeros")(
+      "peer", po::value(&peers)->composing(), "peer URL http://host:port/ (repeatable)")(
+      "require-signatures", po::bool_switch(), "accept only signed posts")(
+      "data", po::value(&data_dir)->value_name("DIR"),
+      "keep blocks, posts and peers in DIR/chain.db (SQLite) and reload them at start; "
+      "without it the state lives in memory only")(
+      "advertise", po::value(&advertise)->value_name("URL"),
+      "the address peers should use for this node, http://host:port (default: http://HOST:PORT)")(
+      "drop-peer-after", po::value(&drop_peer_after)->default_value(600)->value_name("SECONDS"),
+      "forget a peer that has failed every contact for this many seconds (0: never)")(
+      "port-file", po::value(&port_file)->value_name("FILE"),
+      "write the port listened on to this file (handy with --port 0)")(
+      "mine-threads", po::value(&mine_threads)->default_value(1), "threads searching nonces")(
+      "max-chain-mib", po::value(&max_chain_mib)->default_value(16)->value_name("MIB"),
+      "largest answer taken from a peer (its whole chain, as /chain); raise it to join a "
+      "network whose chain is longer")("sync-interval", po::value(&sync_interval)->default_value(0),
+                                       "seconds between consensus rounds with the peers (0: off)")(
+      "log-level", po::value(&log_level)->default_value("info"),
+      "trace, debug, info, warn, error, critical or off");
   po::variables_map vars;
   try {
     po::store(po::parse_command_line(argc, argv, options), vars);
@@ -143,7 +142,8 @@ int main(int argc, char** argv) {
     if (!data_dir.empty()) {
       try {
         std::filesystem::create_directories(data_dir);
-        store = std::make_unique<store::SqliteStore>(std::filesystem::path(data_dir) / "chain.db", params);
+        store = std::make_unique<store::SqliteStore>(std::filesystem::path(data_dir) / "chain.db",
+                                                     params);
         stored = store->load();
       } catch (const std::exception& e) {
         spdlog::critical("refusing --data {}: {}", data_dir, e.what());
@@ -177,8 +177,9 @@ int main(int argc, char** argv) {
     });
 
     NodeConfig config;
-    config.self_address = advertise.empty() ? "http://" + host + ":" + std::to_string(server.port()) + "/"
-                                            : *normalize_peer_address(advertise);
+    config.self_address = advertise.empty()
+                              ? "http://" + host + ":" + std::to_string(server.port()) + "/"
+                              : *normalize_peer_address(advertise);
     config.params = params;
     config.mining_threads = mine_threads;
     config.drop_peer_after = drop_peer_after;
@@ -186,9 +187,10 @@ int main(int argc, char** argv) {
     node_ptr = &node;
     if (store) {
       if (auto refused = node.load(stored)) {
-        spdlog::critical("refusing {}: {}. It does not hold what this node accepted (damaged or edited by "
-                         "hand?); nothing was changed. Move it aside to start afresh.",
-                         store->file().string(), *refused);
+        spdlog::critical(
+            "refusing {}: {}. It does not hold what this node accepted (damaged or edited by "
+            "hand?); nothing was changed. Move it aside to start afresh.",
+            store->file().string(), *refused);
         return 3;
       }
     }

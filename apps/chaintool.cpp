@@ -1,13 +1,12 @@
 // chaintool: the core on the command line (canonical JSON, hashing, chain verification, mining,
 // signing). Exit codes: 0 ok, 1 invalid (verify/verify-post), 2 unreadable input or bad usage.
+#include <boost/program_options.hpp>
 #include <fstream>
 #include <iostream>
 #include <iterator>
 #include <sstream>
 #include <string>
 #include <vector>
-
-#include <boost/program_options.hpp>
 
 #include "yournet/crypto.hpp"
 #include "yournet/json.hpp"
@@ -142,9 +141,9 @@ int cmd_verify_post(const po::variables_map& vm) {
     std::cout << "invalid: " << verdict->message() << "\n";
     return kInvalid;
   }
-  std::cout << (signature_status(*post) == SignatureStatus::valid ? "valid: signed by " +
-                                                                        (*post)["public_key"].get<std::string>()
-                                                                  : std::string("valid: unsigned"))
+  std::cout << (signature_status(*post) == SignatureStatus::valid
+                    ? "valid: signed by " + (*post)["public_key"].get<std::string>()
+                    : std::string("valid: unsigned"))
             << "\n";
   return kOk;
 }
@@ -154,11 +153,13 @@ int cmd_verify_post(const po::variables_map& vm) {
 int main(int argc, char** argv) {
   po::options_description options("options");
   options.add_options()("help,h", "show this help")(
-      "difficulty,d", po::value<unsigned>()->default_value(2), "proof of work in leading hex zeros")(
-      "difficulty-bits", po::value<unsigned>(), "proof of work in leading zero bits (overrides -d)")(
-      "threads,t", po::value<unsigned>()->default_value(1), "mining threads (same nonce for any count)")(
-      "key,k", po::value<std::string>(), "key file for sign")(
-      "require-signatures", "treat unsigned posts as invalid");
+      "difficulty,d", po::value<unsigned>()->default_value(2),
+      "proof of work in leading hex zeros")("difficulty-bits", po::value<unsigned>(),
+                                            "proof of work in leading zero bits (overrides -d)")(
+      "threads,t", po::value<unsigned>()->default_value(1),
+      "mining threads (same nonce for any count)")(
+      "key,k", po::value<std::string>(), "key file for sign")("require-signatures",
+                                                              "treat unsigned posts as invalid");
   po::options_description hidden;
   hidden.add_options()("command", po::value<std::string>())(
       "args", po::value<std::vector<std::string>>()->default_value({}, ""));

@@ -11,7 +11,9 @@ std::string Difficulty::describe() const {
   return std::to_string(zero_bits) + " bits";
 }
 
-std::string post_id(const Json& post) { return sha256_hex(canonical(post)); }
+std::string post_id(const Json& post) {
+  return sha256_hex(canonical(post));
+}
 
 const Block& genesis_block() {
   static const Block genesis = [] {
@@ -54,7 +56,9 @@ std::string block_canonical(const Block& block) {
   return out;
 }
 
-std::string compute_block_hash(const Block& block) { return sha256_hex(block_canonical(block)); }
+std::string compute_block_hash(const Block& block) {
+  return sha256_hex(block_canonical(block));
+}
 
 NonceSplice splice_at_nonce(const Block& block) {
   // Keys sort as index < nonce < previous_hash < timestamp < transactions, so the nonce digits sit

@@ -1,10 +1,10 @@
 #include "yournet/crypto.hpp"
 
-#include <memory>
-#include <stdexcept>
-
 #include <openssl/evp.h>
 #include <openssl/rand.h>
+
+#include <memory>
+#include <stdexcept>
 
 namespace yournet {
 namespace {
@@ -44,7 +44,9 @@ Digest sha256(std::string_view bytes) {
   return digest;
 }
 
-std::string sha256_hex(std::string_view bytes) { return to_hex(sha256(bytes)); }
+std::string sha256_hex(std::string_view bytes) {
+  return to_hex(sha256(bytes));
+}
 
 struct Sha256Stream::Context {
   MdCtxPtr ctx{EVP_MD_CTX_new()};
@@ -57,7 +59,9 @@ Sha256Stream::Sha256Stream() : context_(new Context) {
   }
 }
 
-Sha256Stream::~Sha256Stream() { delete context_; }
+Sha256Stream::~Sha256Stream() {
+  delete context_;
+}
 
 void Sha256Stream::update(std::string_view bytes) {
   if (EVP_DigestUpdate(context_->ctx.get(), bytes.data(), bytes.size()) != 1) {
@@ -119,7 +123,8 @@ std::optional<Ed25519KeyPair> ed25519_from_private(std::string_view private_key_
   return Ed25519KeyPair{to_hex(seed->data(), seed->size()), raw_public_key_hex(key.get())};
 }
 
-std::optional<std::string> ed25519_sign(std::string_view private_key_hex, std::string_view message) {
+std::optional<std::string> ed25519_sign(std::string_view private_key_hex,
+                                        std::string_view message) {
   auto seed = key_bytes(private_key_hex, 32);
   if (!seed) return std::nullopt;
   PkeyPtr key(EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, nullptr, seed->data(), seed->size()));

@@ -21,7 +21,8 @@ class CheckedDomBuilder {
   bool number_unsigned(Json::number_unsigned_t value) { return dom_.number_unsigned(value); }
   bool number_float(Json::number_float_t value, const std::string& text) {
     if (text.find_first_of(".eE") == std::string::npos) {
-      throw JsonError("integer " + shorten(text) + " does not fit in 64 bits and cannot be kept exactly");
+      throw JsonError("integer " + shorten(text) +
+                      " does not fit in 64 bits and cannot be kept exactly");
     }
     if (!std::isfinite(value)) throw JsonError("number " + shorten(text) + " is out of range");
     return dom_.number_float(value, text);
@@ -45,10 +46,12 @@ class CheckedDomBuilder {
     --depth_;
     return dom_.end_array();
   }
-  bool parse_error(std::size_t position, const std::string&, const nlohmann::detail::exception& ex) {
+  bool parse_error(std::size_t position, const std::string&,
+                   const nlohmann::detail::exception& ex) {
     std::string what = ex.what();
     // nlohmann prefixes "[json.exception.parse_error.101] parse error at line 1, column 2: ..."
-    if (auto colon = what.find("parse error"); colon != std::string::npos) what = what.substr(colon);
+    if (auto colon = what.find("parse error"); colon != std::string::npos)
+      what = what.substr(colon);
     throw JsonError("malformed JSON at byte " + std::to_string(position) + ": " + what);
   }
 
@@ -96,8 +99,8 @@ std::string python_float_repr(double value) {
   if (std::isinf(value)) return value > 0 ? "Infinity" : "-Infinity";
   // Shortest round-trip digits in scientific form: "-d.ddde+XX".
   std::array<char, 64> buf{};
-  auto [end, ec] = std::to_chars(buf.data(), buf.data() + buf.size(), value,
-                                 std::chars_format::scientific);
+  auto [end, ec] =
+      std::to_chars(buf.data(), buf.data() + buf.size(), value, std::chars_format::scientific);
   std::string_view sci(buf.data(), static_cast<std::size_t>(end - buf.data()));
   std::string out;
   if (sci.front() == '-') {
@@ -153,13 +156,27 @@ void append_python_string(std::string& out, std::string_view utf8) {
     auto byte = static_cast<unsigned char>(utf8[i]);
     if (byte < 0x80) {
       switch (byte) {
-        case '"': out += "\\\""; break;
-        case '\\': out += "\\\\"; break;
-        case '\n': out += "\\n"; break;
-        case '\r': out += "\\r"; break;
-        case '\t': out += "\\t"; break;
-        case '\b': out += "\\b"; break;
-        case '\f': out += "\\f"; break;
+        case '"':
+          out += "\\\"";
+          break;
+        case '\\':
+          out += "\\\\";
+          break;
+        case '\n':
+          out += "\\n";
+          break;
+        case '\r':
+          out += "\\r";
+          break;
+        case '\t':
+          out += "\\t";
+          break;
+        case '\b':
+          out += "\\b";
+          break;
+        case '\f':
+          out += "\\f";
+          break;
         default:
           if (byte < 0x20 || byte == 0x7F) {
             append_u_escape(out, byte);
@@ -195,12 +212,24 @@ void append_python_string(std::string& out, std::string_view utf8) {
 
 void append_canonical(std::string& out, const Json& value) {
   switch (value.type()) {
-    case Json::value_t::null: out += "null"; break;
-    case Json::value_t::boolean: out += value.get<bool>() ? "true" : "false"; break;
-    case Json::value_t::number_integer: out += std::to_string(value.get<std::int64_t>()); break;
-    case Json::value_t::number_unsigned: out += std::to_string(value.get<std::uint64_t>()); break;
-    case Json::value_t::number_float: out += python_float_repr(value.get<double>()); break;
-    case Json::value_t::string: append_python_string(out, value.get_ref<const std::string&>()); break;
+    case Json::value_t::null:
+      out += "null";
+      break;
+    case Json::value_t::boolean:
+      out += value.get<bool>() ? "true" : "false";
+      break;
+    case Json::value_t::number_integer:
+      out += std::to_string(value.get<std::int64_t>());
+      break;
+    case Json::value_t::number_unsigned:
+      out += std::to_string(value.get<std::uint64_t>());
+      break;
+    case Json::value_t::number_float:
+      out += python_float_repr(value.get<double>());
+      break;
+    case Json::value_t::string:
+      append_python_string(out, value.get_ref<const std::string&>());
+      break;
     case Json::value_t::array: {
       out += '[';
       bool first = true;
@@ -226,7 +255,8 @@ void append_canonical(std::string& out, const Json& value) {
       break;
     }
     case Json::value_t::binary:
-    case Json::value_t::discarded: throw JsonError("value has no JSON form");
+    case Json::value_t::discarded:
+      throw JsonError("value has no JSON form");
   }
 }
 

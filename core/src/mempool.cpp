@@ -5,7 +5,8 @@ namespace yournet {
 Expected<std::string, std::string> Mempool::add(const Json& post) {
   std::string bytes = canonical(post);
   std::string id = sha256_hex(bytes);
-  if (contains(id)) return unexpected(std::string("post " + id.substr(0, 16) + " is already pending"));
+  if (contains(id))
+    return unexpected(std::string("post " + id.substr(0, 16) + " is already pending"));
   if (bytes.size() > limits_.max_post_bytes) {
     return unexpected("post is " + std::to_string(bytes.size()) + " bytes; the limit is " +
                       std::to_string(limits_.max_post_bytes));

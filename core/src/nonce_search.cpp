@@ -1,5 +1,7 @@
 #include "yournet/nonce_search.hpp"
 
+#include <openssl/evp.h>
+
 #include <algorithm>
 #include <array>
 #include <charconv>
@@ -7,8 +9,6 @@
 #include <stdexcept>
 #include <string>
 #include <vector>
-
-#include <openssl/evp.h>
 
 #include "sha256_ni.hpp"
 
@@ -105,7 +105,8 @@ std::vector<std::uint8_t> padded(const std::uint8_t* data, std::size_t len) {
 bool sha_ni_self_check() {
   std::vector<std::size_t> lengths;
   for (std::size_t n = 0; n <= 300; ++n) lengths.push_back(n);
-  for (std::size_t n : {447u, 448u, 503u, 504u, 511u, 512u, 1000u, 4095u, 4096u}) lengths.push_back(n);
+  for (std::size_t n : {447u, 448u, 503u, 504u, 511u, 512u, 1000u, 4095u, 4096u})
+    lengths.push_back(n);
   std::uint32_t seed = 0x12345678u;
   std::vector<std::uint8_t> msg_a;
   std::vector<std::uint8_t> msg_b;
@@ -145,8 +146,8 @@ bool sha_ni_self_check() {
         std::uint8_t got_a[32];
         std::uint8_t got_b[32];
         detail::sha_ni_hash1(mid, pa.data() + first_byte, var, wk.data(), rest, got1);
-        detail::sha_ni_hash2(mid, pa.data() + first_byte, pb.data() + first_byte, var, wk.data(), rest,
-                             got_a, got_b);
+        detail::sha_ni_hash2(mid, pa.data() + first_byte, pb.data() + first_byte, var, wk.data(),
+                             rest, got_a, got_b);
         if (std::memcmp(got1, want_a, 32) != 0 || std::memcmp(got_a, want_a, 32) != 0 ||
             std::memcmp(got_b, differs ? want_b : want_a, 32) != 0) {
           return false;
@@ -299,7 +300,9 @@ NonceSearcher::NonceSearcher(std::string_view prefix, std::string_view suffix)
   impl_->fast = use_sha_ni();
 }
 
-NonceSearcher::~NonceSearcher() { EVP_MD_CTX_free(impl_->ctx); }
+NonceSearcher::~NonceSearcher() {
+  EVP_MD_CTX_free(impl_->ctx);
+}
 
 std::optional<std::uint64_t> NonceSearcher::search(std::uint64_t begin, std::uint64_t end,
                                                    unsigned zero_bits) {
@@ -331,6 +334,8 @@ void NonceSearcher::digest(std::uint64_t nonce, std::uint8_t* out) {
   impl_->hash(out);
 }
 
-const char* NonceSearcher::implementation() { return use_sha_ni() ? "sha-ni-2way" : "openssl-evp"; }
+const char* NonceSearcher::implementation() {
+  return use_sha_ni() ? "sha-ni-2way" : "openssl-evp";
+}
 
 }  // namespace yournet

@@ -13,7 +13,9 @@ namespace yournet::detail {
 
 #ifndef YOURNET_HAVE_SHA_NI
 
-bool sha_ni_compiled() { return false; }
+bool sha_ni_compiled() {
+  return false;
+}
 void sha_ni_compress(std::uint32_t*, const std::uint8_t*, std::size_t) {}
 void sha_ni_schedule(const std::uint8_t*, std::uint32_t*) {}
 void sha_ni_hash1(const std::uint32_t*, const std::uint8_t*, std::size_t, const std::uint32_t*,
@@ -61,8 +63,8 @@ YN_SHA_TARGET inline State load_state(const std::uint32_t* h) {
   __m128i cdab = _mm_shuffle_epi32(abcd, 0xB1);                             // lanes c d a b
   __m128i hgfe = _mm_shuffle_epi32(efgh, 0x1B);                             // lanes e f g h
   State s;
-  s.abef = _mm_alignr_epi8(cdab, hgfe, 8);      // lanes a b e f
-  s.cdgh = _mm_blend_epi16(hgfe, cdab, 0xF0);   // lanes c d g h
+  s.abef = _mm_alignr_epi8(cdab, hgfe, 8);     // lanes a b e f
+  s.cdgh = _mm_blend_epi16(hgfe, cdab, 0xF0);  // lanes c d g h
   return s;
 }
 
@@ -202,7 +204,9 @@ YN_SHA_TARGET inline void block2_wk(State& a, State& b, const std::uint32_t* wk)
 
 }  // namespace
 
-bool sha_ni_compiled() { return true; }
+bool sha_ni_compiled() {
+  return true;
+}
 
 YN_SHA_TARGET void sha_ni_compress(std::uint32_t state[8], const std::uint8_t* data,
                                    std::size_t blocks) {
@@ -225,7 +229,8 @@ YN_SHA_TARGET void sha_ni_schedule(const std::uint8_t* block, std::uint32_t wk[6
       cur = next_words(w[g & 3], w[(g + 1) & 3], w[(g + 2) & 3], w[(g + 3) & 3]);
       w[g & 3] = cur;
     }
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(wk + 4 * g), _mm_add_epi32(cur, load_wk(kK + 4 * g)));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(wk + 4 * g),
+                     _mm_add_epi32(cur, load_wk(kK + 4 * g)));
   }
 }
 

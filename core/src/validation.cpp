@@ -21,17 +21,28 @@ bool non_empty_string(const Json& post, const char* key) {
 
 const char* rule_name(Rule rule) {
   switch (rule) {
-    case Rule::malformed_block: return "malformed_block";
-    case Rule::malformed_post: return "malformed_post";
-    case Rule::malformed_chain: return "malformed_chain";
-    case Rule::bad_hash: return "bad_hash";
-    case Rule::insufficient_work: return "insufficient_work";
-    case Rule::broken_link: return "broken_link";
-    case Rule::wrong_index: return "wrong_index";
-    case Rule::foreign_genesis: return "foreign_genesis";
-    case Rule::bad_signature: return "bad_signature";
-    case Rule::unsigned_post: return "unsigned_post";
-    case Rule::duplicate_post: return "duplicate_post";
+    case Rule::malformed_block:
+      return "malformed_block";
+    case Rule::malformed_post:
+      return "malformed_post";
+    case Rule::malformed_chain:
+      return "malformed_chain";
+    case Rule::bad_hash:
+      return "bad_hash";
+    case Rule::insufficient_work:
+      return "insufficient_work";
+    case Rule::broken_link:
+      return "broken_link";
+    case Rule::wrong_index:
+      return "wrong_index";
+    case Rule::foreign_genesis:
+      return "foreign_genesis";
+    case Rule::bad_signature:
+      return "bad_signature";
+    case Rule::unsigned_post:
+      return "unsigned_post";
+    case Rule::duplicate_post:
+      return "duplicate_post";
   }
   return "unknown";
 }
@@ -81,7 +92,8 @@ Expected<Json, std::string> sign_post(Json post, const std::string& private_key_
 }
 
 Verdict check_post(const Json& post, const ChainParams& params) {
-  if (!post.is_object()) return error(Rule::malformed_post, std::nullopt, "a post must be a JSON object");
+  if (!post.is_object())
+    return error(Rule::malformed_post, std::nullopt, "a post must be a JSON object");
   if (!non_empty_string(post, "author")) {
     return error(Rule::malformed_post, std::nullopt, "\"author\" must be a non-empty string");
   }
@@ -92,7 +104,8 @@ Verdict check_post(const Json& post, const ChainParams& params) {
     return error(Rule::malformed_post, std::nullopt, "\"timestamp\" must be a number");
   }
   switch (signature_status(post)) {
-    case SignatureStatus::valid: return std::nullopt;
+    case SignatureStatus::valid:
+      return std::nullopt;
     case SignatureStatus::invalid:
       return error(Rule::bad_signature, std::nullopt,
                    "signature of post by \"" + post["author"].get<std::string>() +
@@ -115,7 +128,9 @@ Expected<Block, ValidationError> block_from_json(const Json& json) {
       index = static_cast<std::uint64_t>(it->get<std::int64_t>());
     }
   }
-  auto fail = [&](std::string detail) { return unexpected(error(Rule::malformed_block, index, std::move(detail))); };
+  auto fail = [&](std::string detail) {
+    return unexpected(error(Rule::malformed_block, index, std::move(detail)));
+  };
   if (!json.is_object()) return fail("a block must be a JSON object");
   if (!index) return fail("\"index\" must be a non-negative integer");
   Block block;
@@ -126,7 +141,8 @@ Expected<Block, ValidationError> block_from_json(const Json& json) {
   }
   block.transactions = *transactions;
   auto timestamp = json.find("timestamp");
-  if (timestamp == json.end() || !timestamp->is_number()) return fail("\"timestamp\" must be a number");
+  if (timestamp == json.end() || !timestamp->is_number())
+    return fail("\"timestamp\" must be a number");
   block.timestamp = *timestamp;
   auto previous = json.find("previous_hash");
   if (previous == json.end() || !previous->is_string()) {
@@ -153,13 +169,15 @@ Verdict check_block_alone(const Block& block, const ChainParams& params) {
   }
   if (block.index == 0) {
     if (block.hash != kGenesisHash) {
-      return error(Rule::foreign_genesis, 0, "block 0 hashes to " + block.hash + ", not the shared genesis");
+      return error(Rule::foreign_genesis, 0,
+                   "block 0 hashes to " + block.hash + ", not the shared genesis");
     }
     return std::nullopt;
   }
   if (!meets_difficulty(block.hash, params.difficulty)) {
-    return error(Rule::insufficient_work, block.index,
-                 "hash " + block.hash + " has fewer than " + params.difficulty.describe() + " of zeros");
+    return error(
+        Rule::insufficient_work, block.index,
+        "hash " + block.hash + " has fewer than " + params.difficulty.describe() + " of zeros");
   }
   std::set<std::string> seen;
   for (std::size_t i = 0; i < block.transactions.size(); ++i) {
@@ -169,7 +187,8 @@ Verdict check_block_alone(const Block& block, const ChainParams& params) {
       return verdict;
     }
     if (!seen.insert(post_id(block.transactions[i])).second) {
-      return error(Rule::duplicate_post, block.index, "the same post appears twice in the block", i);
+      return error(Rule::duplicate_post, block.index, "the same post appears twice in the block",
+                   i);
     }
   }
   return std::nullopt;
@@ -220,9 +239,11 @@ Expected<std::vector<Block>, ValidationError> validate_chain(const Json& body,
     }
     Block& block = *parsed;
     if (position == 0) {
-      if (block.index != 0 || block.hash != kGenesisHash || compute_block_hash(block) != kGenesisHash) {
-        return unexpected(error(Rule::foreign_genesis, block.index,
-                                "the first block is not the shared genesis " + std::string(kGenesisHash)));
+      if (block.index != 0 || block.hash != kGenesisHash ||
+          compute_block_hash(block) != kGenesisHash) {
+        return unexpected(
+            error(Rule::foreign_genesis, block.index,
+                  "the first block is not the shared genesis " + std::string(kGenesisHash)));
       }
     } else if (auto verdict = check_block_link(block, chain.back())) {
       return unexpected(*verdict);
@@ -230,7 +251,8 @@ Expected<std::vector<Block>, ValidationError> validate_chain(const Json& body,
     if (auto verdict = check_block_alone(block, params)) return unexpected(*verdict);
     for (std::size_t i = 0; i < block.transactions.size(); ++i) {
       if (!posts_seen.insert(post_id(block.transactions[i])).second) {
-        return unexpected(error(Rule::duplicate_post, block.index, "post already mined in an earlier block", i));
+        return unexpected(
+            error(Rule::duplicate_post, block.index, "post already mined in an earlier block", i));
       }
     }
     chain.push_back(std::move(block));

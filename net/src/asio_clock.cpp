@@ -1,9 +1,8 @@
 #include "yournet/net/asio_clock.hpp"
 
+#include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <memory>
-
-#include <boost/asio/steady_timer.hpp>
 
 namespace yournet::net {
 

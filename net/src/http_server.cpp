@@ -1,12 +1,12 @@
 #include "yournet/net/http_server.hpp"
 
-#include <list>
-#include <optional>
+#include <spdlog/spdlog.h>
 
 #include <boost/asio/ip/address.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <spdlog/spdlog.h>
+#include <list>
+#include <optional>
 
 namespace yournet::net {
 
@@ -131,8 +131,8 @@ class Session : public std::enable_shared_from_this<Session> {
     write(HttpResponse{status, why, "text/plain; charset=utf-8"}, false, true);
   }
 
-  // After an early answer (413, 400), reads and discards what the client still sends, so that closing
-  // does not reset the connection before the client has read the answer.
+  // After an early answer (413, 400), reads and discards what the client still sends, so that
+  // closing does not reset the connection before the client has read the answer.
   void drain() {
     beast::error_code ignored;
     stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
@@ -141,12 +141,13 @@ class Session : public std::enable_shared_from_this<Session> {
     do_drain();
   }
   void do_drain() {
-    stream_.async_read_some(asio::buffer(drain_buffer_),
-                            [self = shared_from_this()](const beast::error_code& ec, std::size_t n) {
-                              self->drained_ += n;
-                              if (ec || self->drained_ > kMaxDrainBytes) return self->close();
-                              self->do_drain();
-                            });
+    stream_.async_read_some(
+        asio::buffer(drain_buffer_),
+        [self = shared_from_this()](const beast::error_code& ec, std::size_t n) {
+          self->drained_ += n;
+          if (ec || self->drained_ > kMaxDrainBytes) return self->close();
+          self->do_drain();
+        });
   }
 
   void close() {
@@ -169,7 +170,8 @@ class Session : public std::enable_shared_from_this<Session> {
 }  // namespace
 
 HttpServer::HttpServer(asio::io_context& io, HttpServerOptions options, Handler handler)
-    : acceptor_(io), shared_(std::make_shared<Shared>(Shared{std::move(options), std::move(handler), 0, {}})) {
+    : acceptor_(io),
+      shared_(std::make_shared<Shared>(Shared{std::move(options), std::move(handler), 0, {}})) {
   tcp::endpoint endpoint(asio::ip::make_address(shared_->options.host), shared_->options.port);
   acceptor_.open(endpoint.protocol());
   acceptor_.set_option(asio::socket_base::reuse_address(true));
@@ -178,16 +180,22 @@ HttpServer::HttpServer(asio::io_context& io, HttpServerOptions options, Handler 
   port_ = acceptor_.local_endpoint().port();
 }
 
-HttpServer::~HttpServer() { stop(); }
+HttpServer::~HttpServer() {
+  stop();
+}
 
-void HttpServer::start() { do_accept(); }
+void HttpServer::start() {
+  do_accept();
+}
 
 void HttpServer::stop() {
   beast::error_code ignored;
   acceptor_.close(ignored);
 }
 
-std::size_t HttpServer::open_connections() const { return shared_->connections; }
+std::size_t HttpServer::open_connections() const {
+  return shared_->connections;
+}
 
 void HttpServer::do_accept() {
   acceptor_.async_accept([this, shared = shared_](const beast::error_code& ec, tcp::socket socket) {

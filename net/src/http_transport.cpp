@@ -1,12 +1,11 @@
 #include "yournet/net/http_transport.hpp"
 
-#include <memory>
-
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <memory>
 
 namespace yournet::net {
 
@@ -53,8 +52,8 @@ class ClientCall : public std::enable_shared_from_this<ClientCall> {
         resolve_timer_(io),
         stream_(io),
         done_(std::move(done)) {
-    std::string target = request.target.empty() || request.target[0] != '/' ? "/" + request.target
-                                                                             : request.target;
+    std::string target =
+        request.target.empty() || request.target[0] != '/' ? "/" + request.target : request.target;
     request_.method(verb);
     request_.target(url_.base_path + target);
     request_.version(11);
@@ -74,33 +73,37 @@ class ClientCall : public std::enable_shared_from_this<ClientCall> {
     resolve_timer_.async_wait([self](const beast::error_code& ec) {
       if (!ec) self->resolver_.cancel();
     });
-    resolver_.async_resolve(url_.host, url_.port,
-                            [self](const beast::error_code& ec, tcp::resolver::results_type results) {
-                              self->resolve_timer_.cancel();
-                              self->on_resolve(ec, std::move(results));
-                            });
+    resolver_.async_resolve(
+        url_.host, url_.port,
+        [self](const beast::error_code& ec, tcp::resolver::results_type results) {
+          self->resolve_timer_.cancel();
+          self->on_resolve(ec, std::move(results));
+        });
   }
 
  private:
   void on_resolve(const beast::error_code& ec, tcp::resolver::results_type results) {
-    if (ec) return fail("resolve", ec == asio::error::operation_aborted ? asio::error::timed_out : ec);
+    if (ec)
+      return fail("resolve", ec == asio::error::operation_aborted ? asio::error::timed_out : ec);
     stream_.expires_after(options_.timeout);
     stream_.async_connect(results, [self = shared_from_this()](const beast::error_code& e,
                                                                const tcp::endpoint&) {
       if (e) return self->fail("connect", e);
       self->stream_.expires_after(self->options_.timeout);
-      http::async_write(self->stream_, self->request_, [self](const beast::error_code& e2, std::size_t) {
-        if (e2) return self->fail("write", e2);
-        self->stream_.expires_after(self->options_.timeout);
-        // The header alone first: Beast 1.74's eager read parses on past a Content-Length over
-        // the body limit when body bytes came with the header, and drops the error.
-        http::async_read_header(
-            self->stream_, self->buffer_, self->parser_, [self](const beast::error_code& e3, std::size_t) {
-              if (e3) return self->fail("read", e3);
-              http::async_read(self->stream_, self->buffer_, self->parser_,
-                               [self](const beast::error_code& e4, std::size_t) { self->on_read(e4); });
-            });
-      });
+      http::async_write(
+          self->stream_, self->request_, [self](const beast::error_code& e2, std::size_t) {
+            if (e2) return self->fail("write", e2);
+            self->stream_.expires_after(self->options_.timeout);
+            // The header alone first: Beast 1.74's eager read parses on past a Content-Length over
+            // the body limit when body bytes came with the header, and drops the error.
+            http::async_read_header(self->stream_, self->buffer_, self->parser_,
+                                    [self](const beast::error_code& e3, std::size_t) {
+                                      if (e3) return self->fail("read", e3);
+                                      http::async_read(self->stream_, self->buffer_, self->parser_,
+                                                       [self](const beast::error_code& e4,
+                                                              std::size_t) { self->on_read(e4); });
+                                    });
+          });
     });
   }
 

@@ -50,7 +50,8 @@ void ThreadMiningService::run() {
     }
     MiningResult result = yournet::mine(job->request);
     if (cancel_) return;
-    boost::asio::post(io_, [done = std::move(job->done), result = std::move(result)] { done(result); });
+    boost::asio::post(io_,
+                      [done = std::move(job->done), result = std::move(result)] { done(result); });
     job->work.reset();
   }
 }

@@ -110,7 +110,8 @@ class SimTransport : public Transport {
  public:
   SimTransport(World& world, int self) : world_(world), self_(self) {}
   void send(const std::string& peer, HttpRequest request, ResponseCallback done) override;
-  void send_block(const std::string& peer, const OutgoingBlock& block, ResponseCallback done) override;
+  void send_block(const std::string& peer, const OutgoingBlock& block,
+                  ResponseCallback done) override;
 
  private:
   World& world_;
@@ -363,9 +364,9 @@ class World {
       });
     }
     const std::int64_t arrival = transmit(link, model, bytes);
-    const std::uint32_t id = store_message(Message{
-        from, to, from_incarnation, false, std::move(request), std::move(done), std::nullopt,
-        std::move(block)});
+    const std::uint32_t id =
+        store_message(Message{from, to, from_incarnation, false, std::move(request),
+                              std::move(done), std::nullopt, std::move(block)});
     at(arrival, "deliver", to, [this, id] { deliver(id); });
   }
 
@@ -621,7 +622,8 @@ class World {
       try {
         Json json = parse_json(body);
         if (json.is_object()) {
-          if (auto parsed = block_from_json(json)) block = std::make_shared<const Block>(std::move(*parsed));
+          if (auto parsed = block_from_json(json))
+            block = std::make_shared<const Block>(std::move(*parsed));
         }
       } catch (const JsonError&) {
       }
@@ -635,7 +637,8 @@ class World {
   const std::string& wire_body(const std::shared_ptr<const Block>& block) {
     auto it = wire_bodies_.find(block.get());
     if (it == wire_bodies_.end()) {
-      it = wire_bodies_.emplace(block.get(), std::make_pair(block, block_to_json(*block).dump())).first;
+      it = wire_bodies_.emplace(block.get(), std::make_pair(block, block_to_json(*block).dump()))
+               .first;
     }
     return it->second.second;
   }
@@ -1100,8 +1103,8 @@ class World {
     figures.last_heal_us = last_heal_us_;
     figures.converged_at_us = converged_after_heal_us_;
     figures.failures = failures_;
-    FinalState state{nodes_[reference_index].node->tree(), {}, {}, accepted_posts_, wiped_posts_,
-                     miner_of_};
+    FinalState state{
+        nodes_[reference_index].node->tree(), {}, {}, accepted_posts_, wiped_posts_, miner_of_};
     for (auto& n : nodes_) {
       state.trees.push_back(&n.node->tree());
       if (n.spec.behaviour == Behaviour::honest && n.state != State::gone)
@@ -1139,9 +1142,11 @@ class World {
   int honest_up_ = 0;
   std::int64_t last_heal_us_ = 0;
   std::optional<std::int64_t> converged_after_heal_us_;
-  std::unordered_map<std::string, std::shared_ptr<const Block>> parsed_blocks_;  // by /add_block body
+  std::unordered_map<std::string, std::shared_ptr<const Block>>
+      parsed_blocks_;  // by /add_block body
   // Looked up by address, never iterated.
-  std::unordered_map<const Block*, std::pair<std::shared_ptr<const Block>, std::string>> wire_bodies_;
+  std::unordered_map<const Block*, std::pair<std::shared_ptr<const Block>, std::string>>
+      wire_bodies_;
   std::unordered_set<std::string> verified_;       // blocks that passed check_block_alone
   std::unordered_map<std::string, int> miner_of_;  // block hash -> node that mined it
   std::set<std::string> accepted_posts_;           // ids honest nodes accepted

@@ -1,3 +1,5 @@
+#include "yournet/block_tree.hpp"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -6,13 +8,11 @@
 #include <vector>
 
 #include "test_util.hpp"
-#include "yournet/block_tree.hpp"
 
 namespace yournet {
 namespace {
 
 const ChainParams kParams = test::fast_params();
-
 
 Block child(const Block& parent, std::vector<Json> posts = {}, double salt = 0.0) {
   return test::mine_child(parent, posts, Difficulty::bits(4), salt);
@@ -40,7 +40,8 @@ TEST(BlockTree, ExtensionChangesTip) {
   EXPECT_EQ(r.stored, std::vector<std::string>{a1.hash});
   EXPECT_EQ(tree.tip().hash, a1.hash);
   EXPECT_EQ(tree.height(), 1u);
-  EXPECT_EQ(tree.main_chain_post_height(post_id(test::make_post("a", "one"))), std::optional<std::uint64_t>(1));
+  EXPECT_EQ(tree.main_chain_post_height(post_id(test::make_post("a", "one"))),
+            std::optional<std::uint64_t>(1));
   EXPECT_EQ(tree.work_of(a1.hash), std::optional<std::uint64_t>(tree.tip_work()));
   ASSERT_NE(tree.at_height(1), nullptr);
   EXPECT_EQ(tree.at_height(1)->hash, a1.hash);
@@ -109,7 +110,8 @@ TEST(BlockTree, FirstSeenWinsTieThenHeavierBranchReorgs) {
   EXPECT_FALSE(tree.on_main_chain(a1.hash));
   EXPECT_TRUE(tree.on_main_chain(b1.hash));
   EXPECT_FALSE(tree.main_chain_post_height(post_id(test::make_post("a", "A1"))).has_value());
-  EXPECT_EQ(tree.main_chain_post_height(post_id(test::make_post("b", "B2"))), std::optional<std::uint64_t>(2));
+  EXPECT_EQ(tree.main_chain_post_height(post_id(test::make_post("b", "B2"))),
+            std::optional<std::uint64_t>(2));
   EXPECT_TRUE(tree.contains(a2.hash));
 }
 

@@ -94,8 +94,9 @@ TEST(ValidateChain, LengthMismatch) {
 }
 
 TEST(ValidateChain, NonArrayChain) {
-  for (const char* text : {R"({"length": 1, "chain": {"index": 0}})", R"({"chain": "x"})", "42", "\"chain\"",
-                           R"({"length": 0, "chain": []})", "[]", R"({"length": 5})"}) {
+  for (const char* text :
+       {R"({"length": 1, "chain": {"index": 0}})", R"({"chain": "x"})", "42", "\"chain\"",
+        R"({"length": 0, "chain": []})", "[]", R"({"length": 5})"}) {
     SCOPED_TRACE(text);
     auto chain = validate_chain(parse_json(text), ChainParams{});
     ASSERT_FALSE(chain.has_value());
@@ -118,7 +119,8 @@ TEST(ValidateChain, InsufficientWorkAtHigherDifficulty) {
 TEST(ValidateChain, DuplicatePostAcrossBlocks) {
   Json body = test::read_json("reference_chain.json");
   Block parent = *block_from_json(body["chain"][4]);
-  Block replay = test::mine_child(parent, {body["chain"][1]["transactions"][0]}, Difficulty::hex_digits(2));
+  Block replay =
+      test::mine_child(parent, {body["chain"][1]["transactions"][0]}, Difficulty::hex_digits(2));
   body["chain"].push_back(block_to_json(replay));
   body["length"] = 6;
   auto chain = validate_chain(body, ChainParams{});
@@ -135,11 +137,18 @@ TEST(BlockFromJson, WrongTypesNameTheField) {
     Json value;
   };
   const Case cases[] = {
-      {"index", "1"},          {"index", -1},          {"index", 1.5},
-      {"transactions", "[]"},  {"transactions", Json::object()},
-      {"timestamp", "now"},    {"timestamp", nullptr},
-      {"previous_hash", 5},    {"nonce", "187"},      {"nonce", -3},
-      {"nonce", 1.5},          {"hash", 0},
+      {"index", "1"},
+      {"index", -1},
+      {"index", 1.5},
+      {"transactions", "[]"},
+      {"transactions", Json::object()},
+      {"timestamp", "now"},
+      {"timestamp", nullptr},
+      {"previous_hash", 5},
+      {"nonce", "187"},
+      {"nonce", -3},
+      {"nonce", 1.5},
+      {"hash", 0},
   };
   for (const auto& c : cases) {
     Json bad = good;
@@ -150,7 +159,8 @@ TEST(BlockFromJson, WrongTypesNameTheField) {
     EXPECT_EQ(parsed.error().rule, Rule::malformed_block);
     EXPECT_NE(parsed.error().detail.find(c.field), std::string::npos) << parsed.error().detail;
   }
-  for (const char* field : {"index", "transactions", "timestamp", "previous_hash", "nonce", "hash"}) {
+  for (const char* field :
+       {"index", "transactions", "timestamp", "previous_hash", "nonce", "hash"}) {
     Json bad = good;
     bad.erase(field);
     SCOPED_TRACE(field);
@@ -166,7 +176,8 @@ TEST(BlockFromJson, WrongTypesNameTheField) {
 
 TEST(CheckPost, MalformedPosts) {
   for (const char* text : {R"([])", R"({"content": "x"})", R"({"author": "", "content": "x"})",
-                           R"({"author": "a", "content": 3})", R"({"author": "a", "content": "x", "timestamp": "t"})"}) {
+                           R"({"author": "a", "content": 3})",
+                           R"({"author": "a", "content": "x", "timestamp": "t"})"}) {
     SCOPED_TRACE(text);
     auto verdict = check_post(parse_json(text), ChainParams{});
     ASSERT_TRUE(verdict.has_value());

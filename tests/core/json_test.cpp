@@ -1,3 +1,5 @@
+#include "yournet/json.hpp"
+
 #include <gtest/gtest.h>
 
 #include <bit>
@@ -11,7 +13,6 @@
 
 #include "test_util.hpp"
 #include "yournet/crypto.hpp"
-#include "yournet/json.hpp"
 
 namespace yournet {
 namespace {
@@ -36,9 +37,10 @@ TEST(CanonicalJson, ReferenceVectors) {
 }
 
 TEST(CanonicalJson, GenesisHash) {
-  EXPECT_EQ(sha256_hex(canonical(parse_json(
-                R"({"index": 0, "transactions": [], "timestamp": 0, "previous_hash": "0", "nonce": 0})"))),
-            kGenesisHash);
+  EXPECT_EQ(
+      sha256_hex(canonical(parse_json(
+          R"({"index": 0, "transactions": [], "timestamp": 0, "previous_hash": "0", "nonce": 0})"))),
+      kGenesisHash);
 }
 
 TEST(ParseJson, RefusesIntegersBeyond64Bits) {
@@ -54,8 +56,8 @@ TEST(ParseJson, Accepts64BitExtremes) {
 }
 
 TEST(ParseJson, RefusesMalformed) {
-  for (const char* text : {"", "{", "[1,]", "{\"a\" 1}", "nul", "'x'", "[1] 2", "{\"a\":}", "\"\\x\"", "NaN",
-                           "Infinity", "-Infinity", "[1e999]"}) {
+  for (const char* text : {"", "{", "[1,]", "{\"a\" 1}", "nul", "'x'", "[1] 2", "{\"a\":}",
+                           "\"\\x\"", "NaN", "Infinity", "-Infinity", "[1e999]"}) {
     SCOPED_TRACE(text);
     EXPECT_THROW(parse_json(text), JsonError);
   }
@@ -155,12 +157,24 @@ std::string random_string(std::mt19937_64& rng) {
   for (int i = 0; i < length; ++i) {
     char32_t cp = 0;
     switch (rng() % 6) {
-      case 0: cp = static_cast<char32_t>(rng() % 0x20); break;             // control
-      case 1: cp = U"\"\\/'"[rng() % 4]; break;                            // quotes and slashes
-      case 2: cp = static_cast<char32_t>(0x20 + rng() % 0x5F); break;      // printable ASCII
-      case 3: cp = static_cast<char32_t>(0x80 + rng() % (0xD800 - 0x80)); break;  // BMP below surrogates
-      case 4: cp = static_cast<char32_t>(0xE000 + rng() % (0x10000 - 0xE000)); break;
-      default: cp = static_cast<char32_t>(0x10000 + rng() % (0x110000 - 0x10000)); break;  // astral
+      case 0:
+        cp = static_cast<char32_t>(rng() % 0x20);
+        break;  // control
+      case 1:
+        cp = U"\"\\/'"[rng() % 4];
+        break;  // quotes and slashes
+      case 2:
+        cp = static_cast<char32_t>(0x20 + rng() % 0x5F);
+        break;  // printable ASCII
+      case 3:
+        cp = static_cast<char32_t>(0x80 + rng() % (0xD800 - 0x80));
+        break;  // BMP below surrogates
+      case 4:
+        cp = static_cast<char32_t>(0xE000 + rng() % (0x10000 - 0xE000));
+        break;
+      default:
+        cp = static_cast<char32_t>(0x10000 + rng() % (0x110000 - 0x10000));
+        break;  // astral
     }
     append_utf8(out, cp);
   }
@@ -182,10 +196,14 @@ Json random_number(std::mt19937_64& rng) {
     }
     case 2: {  // extremes
       switch (rng() % 4) {
-        case 0: return std::numeric_limits<std::int64_t>::min();
-        case 1: return std::numeric_limits<std::int64_t>::max();
-        case 2: return std::numeric_limits<std::uint64_t>::max();
-        default: return 0;
+        case 0:
+          return std::numeric_limits<std::int64_t>::min();
+        case 1:
+          return std::numeric_limits<std::int64_t>::max();
+        case 2:
+          return std::numeric_limits<std::uint64_t>::max();
+        default:
+          return 0;
       }
     }
     default: {  // doubles from bit patterns, finite only (subnormals included)

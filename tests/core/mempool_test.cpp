@@ -1,14 +1,14 @@
+#include "yournet/mempool.hpp"
+
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
 
 #include "test_util.hpp"
-#include "yournet/mempool.hpp"
 
 namespace yournet {
 namespace {
-
 
 using test::fast_params;
 
@@ -103,7 +103,8 @@ TEST(Mempool, ReorgRestoresAbandonedPostsAndDropsNewlyMined) {
   Json only_a2 = test::make_post("a", "only on A2");
   Json only_b = test::make_post("b", "only on B");
   Json waiting = test::make_post("w", "never mined");
-  for (const Json& post : {shared, only_a, only_a2, only_b, waiting}) ASSERT_TRUE(pool.add(post).has_value());
+  for (const Json& post : {shared, only_a, only_a2, only_b, waiting})
+    ASSERT_TRUE(pool.add(post).has_value());
 
   Block a1 = child(genesis_block(), {shared, only_a});
   Block a2 = child(a1, {only_a2});
@@ -122,17 +123,18 @@ TEST(Mempool, ReorgRestoresAbandonedPostsAndDropsNewlyMined) {
   ASSERT_TRUE(reorg.is_reorg());
   pool.apply(tree, reorg);
 
-  EXPECT_TRUE(pool.contains(post_id(only_a)));    // abandoned, back in the pool
-  EXPECT_TRUE(pool.contains(post_id(only_a2)));   // abandoned, back in the pool
-  EXPECT_FALSE(pool.contains(post_id(shared)));   // new main chain holds it
-  EXPECT_FALSE(pool.contains(post_id(only_b)));   // mined in the new branch
+  EXPECT_TRUE(pool.contains(post_id(only_a)));   // abandoned, back in the pool
+  EXPECT_TRUE(pool.contains(post_id(only_a2)));  // abandoned, back in the pool
+  EXPECT_FALSE(pool.contains(post_id(shared)));  // new main chain holds it
+  EXPECT_FALSE(pool.contains(post_id(only_b)));  // mined in the new branch
   EXPECT_TRUE(pool.contains(post_id(waiting)));
   EXPECT_EQ(pool.size(), 3u);
 
   // No post lost: each is either in the pool or on the main chain.
   for (const Json& post : {shared, only_a, only_a2, only_b, waiting}) {
     const std::string id = post_id(post);
-    EXPECT_TRUE(pool.contains(id) != tree.main_chain_post_height(id).has_value()) << canonical(post);
+    EXPECT_TRUE(pool.contains(id) != tree.main_chain_post_height(id).has_value())
+        << canonical(post);
   }
 }
 

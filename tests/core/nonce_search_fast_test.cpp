@@ -1,5 +1,8 @@
 // The nonce searcher (whichever hashing path the CPU gets: SHA-NI or OpenSSL) against OpenSSL's
 // one-shot SHA-256 of the same bytes, and search() against a brute-force loop over digest().
+#include <gtest/gtest.h>
+#include <openssl/evp.h>
+
 #include <cstdint>
 #include <limits>
 #include <optional>
@@ -7,9 +10,6 @@
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <gtest/gtest.h>
-#include <openssl/evp.h>
 
 #include "yournet/nonce_search.hpp"
 
@@ -118,7 +118,8 @@ TEST(NonceSearchFast, DigestMatchesOpenSslForEveryWidth) {
   const std::string prefix = R"({"index": 1234, "nonce": )";
   for (std::size_t suffix_len : {0u, 1u, 20u, 29u, 30u, 38u, 39u, 100u, 1000u, 5000u, 19975u}) {
     std::string suffix = random_bytes(rng, suffix_len);
-    for (const std::string& pre : {prefix, std::string(), std::string(60, 'p'), std::string(130, 'q')}) {
+    for (const std::string& pre :
+         {prefix, std::string(), std::string(60, 'p'), std::string(130, 'q')}) {
       NonceSearcher searcher(pre, suffix);
       std::vector<std::uint64_t> nonces = {0, kMax - 1, kMax};
       for (unsigned width = 1; width <= 20; ++width) {
@@ -139,12 +140,27 @@ TEST(NonceSearchFast, DigestMatchesOpenSslForEveryWidth) {
 TEST(NonceSearchFast, SearchAgreesWithBruteForce) {
   std::mt19937 rng(4242);
   const std::string prefix = R"({"index": 1234, "nonce": )";
-  std::vector<std::pair<std::uint64_t, std::uint64_t>> ranges = {
-      {0, 0},       {5, 5},       {0, 1},       {0, 2},       {0, 3},      {0, 300},
-      {1, 300},     {8, 12},      {9, 10},      {9, 11},      {97, 103},   {98, 101},
-      {99, 100},    {99, 101},    {990, 1010},  {995, 1004},  {9999, 10001},
-      {pow10(19) - 7, pow10(19) + 6}, {pow10(19) - 1, pow10(19) + 1}, {kMax - 40, kMax},
-      {kMax - 1, kMax}};
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> ranges = {{0, 0},
+                                                                 {5, 5},
+                                                                 {0, 1},
+                                                                 {0, 2},
+                                                                 {0, 3},
+                                                                 {0, 300},
+                                                                 {1, 300},
+                                                                 {8, 12},
+                                                                 {9, 10},
+                                                                 {9, 11},
+                                                                 {97, 103},
+                                                                 {98, 101},
+                                                                 {99, 100},
+                                                                 {99, 101},
+                                                                 {990, 1010},
+                                                                 {995, 1004},
+                                                                 {9999, 10001},
+                                                                 {pow10(19) - 7, pow10(19) + 6},
+                                                                 {pow10(19) - 1, pow10(19) + 1},
+                                                                 {kMax - 40, kMax},
+                                                                 {kMax - 1, kMax}};
   for (std::size_t suffix_len : {10u, 39u, 75u, 700u}) {
     std::string suffix = random_bytes(rng, suffix_len);
     for (const std::string& pre : {prefix, std::string(61, 'p')}) {

@@ -83,8 +83,8 @@ TEST(Signatures, WrongKeyIsInvalid) {
 TEST(Signatures, MalformedHexIsInvalidWithoutCrash) {
   Ed25519KeyPair keys = ed25519_generate();
   Json base = signed_post(keys, "x");
-  const Json bad_values[] = {"", "zz", "abc", std::string(64, 'g'), std::string(1000, 'a'), 42, nullptr,
-                             Json::array()};
+  const Json bad_values[] = {
+      "", "zz", "abc", std::string(64, 'g'), std::string(1000, 'a'), 42, nullptr, Json::array()};
   for (const Json& value : bad_values) {
     SCOPED_TRACE(value.dump());
     Json bad_sig = base;

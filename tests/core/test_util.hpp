@@ -18,9 +18,12 @@ inline std::string read_text(const std::string& name) {
   return out.str();
 }
 
-inline Json read_json(const std::string& name) { return parse_json(read_text(name)); }
+inline Json read_json(const std::string& name) {
+  return parse_json(read_text(name));
+}
 
-inline Json make_post(const std::string& author, const std::string& content, double timestamp = 1700000000.5) {
+inline Json make_post(const std::string& author, const std::string& content,
+                      double timestamp = 1700000000.5) {
   Json post = Json::object();
   post["author"] = author;
   post["content"] = content;

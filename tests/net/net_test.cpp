@@ -1,11 +1,9 @@
 // The live node's environment over real sockets on 127.0.0.1 (ephemeral ports): several nodes in
 // one process, one io_context on a background thread, the test thread calling them over HTTP with
 // bounded waits so that nothing can hang.
-#include <chrono>
-#include <future>
-#include <memory>
-#include <thread>
-#include <vector>
+#include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -14,9 +12,11 @@
 #include <boost/asio/read.hpp>
 #include <boost/asio/read_until.hpp>
 #include <boost/asio/write.hpp>
-#include <gtest/gtest.h>
-#include <sys/socket.h>
-#include <sys/time.h>
+#include <chrono>
+#include <future>
+#include <memory>
+#include <thread>
+#include <vector>
 
 #include "yournet/net/asio_clock.hpp"
 #include "yournet/net/http_server.hpp"
@@ -56,7 +56,8 @@ class Cluster {
     LiveNode* raw = live.get();
     options.port = 0;
     live->server = std::make_unique<net::HttpServer>(
-        io_, options, [raw](HttpRequest request, Node::Respond respond) { raw->node->handle(request, respond); });
+        io_, options,
+        [raw](HttpRequest request, Node::Respond respond) { raw->node->handle(request, respond); });
     live->address = "http://127.0.0.1:" + std::to_string(live->server->port()) + "/";
     NodeConfig config;
     config.self_address = live->address;
@@ -72,15 +73,16 @@ class Cluster {
   }
 
   // A request as a client sends it, through the HTTP transport; status -1 when it failed.
-  HttpResponse call(const std::string& address, const std::string& method, const std::string& target,
-                    const std::string& body = "") {
+  HttpResponse call(const std::string& address, const std::string& method,
+                    const std::string& target, const std::string& body = "") {
     auto promise = std::make_shared<std::promise<HttpResponse>>();
     auto future = promise->get_future();
     asio::post(io_, [this, address, method, target, body, promise] {
-      client_.send(address, HttpRequest{method, target, body},
-                      [promise](const std::optional<HttpResponse>& response, const std::string& error) {
-                        promise->set_value(response ? *response : HttpResponse{-1, error});
-                      });
+      client_.send(
+          address, HttpRequest{method, target, body},
+          [promise](const std::optional<HttpResponse>& response, const std::string& error) {
+            promise->set_value(response ? *response : HttpResponse{-1, error});
+          });
     });
     if (future.wait_for(kCap) != std::future_status::ready) {
       ADD_FAILURE() << method << " " << target << " did not answer within the cap";
@@ -102,7 +104,8 @@ class Cluster {
   asio::executor_work_guard<asio::io_context::executor_type> work_{asio::make_work_guard(io_)};
   net::AsioClock clock_{io_};
   net::HttpTransport transport_;  // the nodes' own, with a short timeout
-  net::HttpTransport client_{io_, net::HttpTransportOptions{8s, 16u * 1024u * 1024u}};  // the test's
+  net::HttpTransport client_{io_,
+                             net::HttpTransportOptions{8s, 16u * 1024u * 1024u}};  // the test's
   net::ThreadMiningService miner_{io_};
   std::vector<std::unique_ptr<LiveNode>> nodes_;
   std::thread runner_;
@@ -124,17 +127,23 @@ TEST(LiveNode, TutorialWalkthroughConvergesAllNodes) {
   const std::string a = cluster.add_node(), b = cluster.add_node(), c = cluster.add_node();
   cluster.start();
   std::string a_no_slash = a.substr(0, a.size() - 1);
-  EXPECT_EQ(cluster.call(b, "POST", "/register_with", R"({"node_address": ")" + a_no_slash + "\"}").status, 200);
-  EXPECT_EQ(cluster.call(c, "POST", "/register_with", R"({"node_address": ")" + a + "\"}").status, 200);
+  EXPECT_EQ(cluster.call(b, "POST", "/register_with", R"({"node_address": ")" + a_no_slash + "\"}")
+                .status,
+            200);
+  EXPECT_EQ(cluster.call(c, "POST", "/register_with", R"({"node_address": ")" + a + "\"}").status,
+            200);
 
-  HttpResponse posted = cluster.call(a, "POST", "/new_transaction", R"({"author": "alice", "content": "hi"})");
+  HttpResponse posted =
+      cluster.call(a, "POST", "/new_transaction", R"({"author": "alice", "content": "hi"})");
   EXPECT_EQ(posted.status, 201);
   EXPECT_EQ(posted.body, "Success");
   HttpResponse mined = cluster.call(a, "GET", "/mine");
   EXPECT_EQ(mined.status, 200);
   EXPECT_EQ(mined.body, "Block #1 is mined.");
 
-  EXPECT_EQ(cluster.call(b, "POST", "/new_transaction", R"({"author": "bob", "content": "yo"})").status, 201);
+  EXPECT_EQ(
+      cluster.call(b, "POST", "/new_transaction", R"({"author": "bob", "content": "yo"})").status,
+      201);
   EXPECT_TRUE(eventually([&] { return cluster.chain_of(b).size() == 2; }));
   EXPECT_EQ(cluster.call(b, "GET", "/mine").body, "Block #2 is mined.");
 
@@ -156,19 +165,26 @@ TEST(LiveNode, ForkAtTheSameHeightResolvesWhenAThirdBlockArrives) {
   const std::string a = cluster.add_node(), b = cluster.add_node();
   cluster.start();
   // Apart, both mine a block at height 1.
-  EXPECT_EQ(cluster.call(a, "POST", "/new_transaction", R"({"author": "a", "content": "on A"})").status, 201);
-  EXPECT_EQ(cluster.call(b, "POST", "/new_transaction", R"({"author": "b", "content": "on B"})").status, 201);
+  EXPECT_EQ(
+      cluster.call(a, "POST", "/new_transaction", R"({"author": "a", "content": "on A"})").status,
+      201);
+  EXPECT_EQ(
+      cluster.call(b, "POST", "/new_transaction", R"({"author": "b", "content": "on B"})").status,
+      201);
   EXPECT_EQ(cluster.call(a, "GET", "/mine").body, "Block #1 is mined.");
   EXPECT_EQ(cluster.call(b, "GET", "/mine").body, "Block #1 is mined.");
   // Joined, each keeps its own tip: equal work, and the first seen wins a tie.
-  EXPECT_EQ(cluster.call(b, "POST", "/register_with", R"({"node_address": ")" + a + "\"}").status, 200);
+  EXPECT_EQ(cluster.call(b, "POST", "/register_with", R"({"node_address": ")" + a + "\"}").status,
+            200);
   Json a_chain = cluster.chain_of(a), b_chain = cluster.chain_of(b);
   ASSERT_EQ(a_chain.size(), 2u);
   ASSERT_EQ(b_chain.size(), 2u);
   EXPECT_NE(a_chain[1]["hash"], b_chain[1]["hash"]);
 
   // A third block, on A's branch, settles it everywhere.
-  EXPECT_EQ(cluster.call(a, "POST", "/new_transaction", R"({"author": "a", "content": "third"})").status, 201);
+  EXPECT_EQ(
+      cluster.call(a, "POST", "/new_transaction", R"({"author": "a", "content": "third"})").status,
+      201);
   EXPECT_EQ(cluster.call(a, "GET", "/mine").body, "Block #2 is mined.");
   EXPECT_TRUE(eventually([&] { return cluster.chain_of(b) == cluster.chain_of(a); }));
   EXPECT_EQ(cluster.chain_of(b)[1]["transactions"][0]["content"], "on A");
@@ -191,10 +207,12 @@ TEST(LiveNode, BadInputIsRejectedAndLeavesStateUnchanged) {
   const std::string before = cluster.call(a, "GET", "/chain").body;
 
   EXPECT_EQ(cluster.call(a, "POST", "/new_transaction", "{not json").status, 400);
-  EXPECT_EQ(cluster.call(a, "POST", "/new_transaction", R"({"author": "", "content": "x"})").status, 400);
+  EXPECT_EQ(cluster.call(a, "POST", "/new_transaction", R"({"author": "", "content": "x"})").status,
+            400);
   EXPECT_EQ(cluster.call(a, "POST", "/add_block", R"({"index": 1})").status, 400);
-  HttpResponse too_large = cluster.call(a, "POST", "/new_transaction",
-                                        R"({"author": "a", "content": ")" + std::string(1536 * 1024, 'x') + "\"}");
+  HttpResponse too_large =
+      cluster.call(a, "POST", "/new_transaction",
+                   R"({"author": "a", "content": ")" + std::string(1536 * 1024, 'x') + "\"}");
   EXPECT_EQ(too_large.status, 413) << too_large.body;
   EXPECT_NE(too_large.body.find("too large"), std::string::npos);
   EXPECT_EQ(cluster.call(a, "GET", "/nowhere").status, 404);
@@ -205,8 +223,9 @@ TEST(LiveNode, BadInputIsRejectedAndLeavesStateUnchanged) {
   {
     asio::io_context client_io;
     tcp::socket socket(client_io);
-    socket.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"),
-                                 static_cast<unsigned short>(std::stoi(a.substr(a.rfind(':') + 1)))));
+    socket.connect(
+        tcp::endpoint(asio::ip::make_address("127.0.0.1"),
+                      static_cast<unsigned short>(std::stoi(a.substr(a.rfind(':') + 1)))));
     timeval timeout{10, 0};
     ::setsockopt(socket.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
     asio::write(socket, asio::buffer(std::string("NOT HTTP AT ALL\r\n\r\n")));
@@ -236,7 +255,8 @@ TEST(LiveNode, SilentOrClosedPeerDoesNotStallMining) {
     });
   };
   accept_forever();
-  const std::string silent_peer = "http://127.0.0.1:" + std::to_string(silent.local_endpoint().port()) + "/";
+  const std::string silent_peer =
+      "http://127.0.0.1:" + std::to_string(silent.local_endpoint().port()) + "/";
   // A port nobody listens on.
   unsigned short closed_port = 0;
   {
@@ -246,9 +266,15 @@ TEST(LiveNode, SilentOrClosedPeerDoesNotStallMining) {
   const std::string closed_peer = "http://127.0.0.1:" + std::to_string(closed_port) + "/";
   cluster.start();
 
-  EXPECT_EQ(cluster.call(a, "POST", "/register_node", R"({"node_address": ")" + silent_peer + "\"}").status, 200);
-  EXPECT_EQ(cluster.call(a, "POST", "/register_node", R"({"node_address": ")" + closed_peer + "\"}").status, 200);
-  EXPECT_EQ(cluster.call(a, "POST", "/new_transaction", R"({"author": "alice", "content": "hi"})").status, 201);
+  EXPECT_EQ(cluster.call(a, "POST", "/register_node", R"({"node_address": ")" + silent_peer + "\"}")
+                .status,
+            200);
+  EXPECT_EQ(cluster.call(a, "POST", "/register_node", R"({"node_address": ")" + closed_peer + "\"}")
+                .status,
+            200);
+  EXPECT_EQ(
+      cluster.call(a, "POST", "/new_transaction", R"({"author": "alice", "content": "hi"})").status,
+      201);
 
   auto started = std::chrono::steady_clock::now();
   HttpResponse mined = cluster.call(a, "GET", "/mine");
@@ -258,7 +284,8 @@ TEST(LiveNode, SilentOrClosedPeerDoesNotStallMining) {
   EXPECT_EQ(cluster.chain_of(a).size(), 2u);
 
   // register_with a silent node fails with 502 after the timeout, not never.
-  HttpResponse registered = cluster.call(a, "POST", "/register_with", R"({"node_address": ")" + silent_peer + "\"}");
+  HttpResponse registered =
+      cluster.call(a, "POST", "/register_with", R"({"node_address": ")" + silent_peer + "\"}");
   EXPECT_EQ(registered.status, 502);
   cluster.stop();  // before `silent` and `held` go, as the io thread uses them
 }
@@ -277,10 +304,13 @@ TEST(LiveNode, IdleAndTricklingConnectionsCannotLockOthersOut) {
     hogs.emplace_back(client_io);
     hogs.back().connect(endpoint);
     // Half say nothing, half start a request and never finish it (slowloris).
-    if (i % 2) asio::write(hogs.back(), asio::buffer(std::string("POST /new_transaction HTTP/1.1\r\n")));
+    if (i % 2)
+      asio::write(hogs.back(), asio::buffer(std::string("POST /new_transaction HTTP/1.1\r\n")));
   }
   for (int i = 0; i < 3; ++i) EXPECT_EQ(cluster.call(a, "GET", "/status").status, 200) << i;
-  EXPECT_EQ(cluster.call(a, "POST", "/new_transaction", R"({"author": "a", "content": "x"})").status, 201);
+  EXPECT_EQ(
+      cluster.call(a, "POST", "/new_transaction", R"({"author": "a", "content": "x"})").status,
+      201);
 }
 
 TEST(LiveNode, ARefusedClientThatTricklesIsClosedWithinFiveSeconds) {
@@ -306,7 +336,8 @@ TEST(LiveNode, ARefusedClientThatTricklesIsClosedWithinFiveSeconds) {
 TEST(HttpTransport, RefusesAnAnswerOverTheLimitEvenWhenItsBodyComesWithItsHeader) {
   asio::io_context io;
   tcp::acceptor acceptor(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
-  const std::string peer = "http://127.0.0.1:" + std::to_string(acceptor.local_endpoint().port()) + "/";
+  const std::string peer =
+      "http://127.0.0.1:" + std::to_string(acceptor.local_endpoint().port()) + "/";
   // A peer that answers with 2 MiB, header and body in one write.
   std::thread server([&acceptor] {
     tcp::socket socket = acceptor.accept();
@@ -315,7 +346,9 @@ TEST(HttpTransport, RefusesAnAnswerOverTheLimitEvenWhenItsBodyComesWithItsHeader
     asio::read_until(socket, asio::dynamic_buffer(request), "\r\n\r\n", ec);
     const std::string body(2u << 20, 'x');
     asio::write(socket,
-                asio::buffer("HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body), ec);
+                asio::buffer("HTTP/1.1 200 OK\r\nContent-Length: " + std::to_string(body.size()) +
+                             "\r\n\r\n" + body),
+                ec);
   });
   net::HttpTransport transport(io, net::HttpTransportOptions{5s, 1u << 20});
   std::optional<HttpResponse> answer;

@@ -1,15 +1,16 @@
 // Node behaviour through its API, on an in-memory network that delivers messages in FIFO order
 // when drained: the tutorial's walkthrough, a fork resolved by a longer chain, and bad input.
+#include "yournet/node/node.hpp"
+
+#include <gtest/gtest.h>
+
 #include <deque>
 #include <map>
 #include <memory>
 #include <set>
 
-#include <gtest/gtest.h>
-
 #include "node_doubles.hpp"
 #include "test_util.hpp"
-#include "yournet/node/node.hpp"
 
 using namespace yournet;
 using yournet::test::FixedClock;
@@ -47,8 +48,8 @@ class TestNetwork : public Transport {
     }
   }
   // Calls a node's API as a client would and delivers everything that follows.
-  HttpResponse call(const std::string& address, const std::string& method, const std::string& target,
-                    const std::string& body = "") {
+  HttpResponse call(const std::string& address, const std::string& method,
+                    const std::string& target, const std::string& body = "") {
     HttpResponse out{-1, ""};
     nodes.at(address)->handle(HttpRequest{method, target, body}, [&](HttpResponse r) { out = r; });
     drain();
@@ -63,14 +64,21 @@ class TestNetwork : public Transport {
   std::map<std::string, int> sent;  // requests sent, by target
 };
 
-const std::string A = "http://127.0.0.1:8000/", B = "http://127.0.0.1:8001/", C = "http://127.0.0.1:8002/";
+const std::string A = "http://127.0.0.1:8000/", B = "http://127.0.0.1:8001/",
+                  C = "http://127.0.0.1:8002/";
 
 TEST(Node, TutorialWalkthroughConvergesAllNodes) {
   TestNetwork net;
   net.add(A), net.add(B), net.add(C);
-  EXPECT_EQ(net.call(B, "POST", "/register_with", R"({"node_address": "http://127.0.0.1:8000"})").status, 200);
-  EXPECT_EQ(net.call(C, "POST", "/register_with", R"({"node_address": "http://127.0.0.1:8000/"})").status, 200);
-  EXPECT_EQ(net.call(A, "POST", "/new_transaction", R"({"author": "alice", "content": "hi"})").status, 201);
+  EXPECT_EQ(
+      net.call(B, "POST", "/register_with", R"({"node_address": "http://127.0.0.1:8000"})").status,
+      200);
+  EXPECT_EQ(
+      net.call(C, "POST", "/register_with", R"({"node_address": "http://127.0.0.1:8000/"})").status,
+      200);
+  EXPECT_EQ(
+      net.call(A, "POST", "/new_transaction", R"({"author": "alice", "content": "hi"})").status,
+      201);
   auto pending = parse_json(net.call(A, "GET", "/pending_tx").body);
   ASSERT_EQ(pending.size(), 1u);
   EXPECT_TRUE(pending[0]["timestamp"].is_number_float());
@@ -96,7 +104,9 @@ TEST(Node, ForkResolvesToLongerChainAndLosingPostsReturnToPool) {
   ASSERT_NE(net.nodes[A]->tree().tip().hash, net.nodes[B]->tree().tip().hash);
   net.call(B, "POST", "/new_transaction", R"({"author": "b", "content": "B again"})");
   net.call(B, "GET", "/mine");  // B is now two blocks ahead
-  EXPECT_EQ(net.call(A, "POST", "/register_with", R"({"node_address": "http://127.0.0.1:8001"})").status, 200);
+  EXPECT_EQ(
+      net.call(A, "POST", "/register_with", R"({"node_address": "http://127.0.0.1:8001"})").status,
+      200);
   EXPECT_EQ(net.nodes[A]->tree().height(), 2u);
   EXPECT_EQ(net.nodes[A]->tree().tip().hash, net.nodes[B]->tree().tip().hash);
   // A's abandoned post is pending again, not lost.
@@ -118,10 +128,15 @@ TEST(Node, BadInputIsRefusedWithReasonAndLeavesStateUnchanged) {
       {"POST", "/new_transaction", R"({"author": "", "content": "x"})", 400},
       {"POST", "/new_transaction", R"({"author": "a"})", 400},
       {"POST", "/new_transaction", R"({"author": 5, "content": "x"})", 400},
-      {"POST", "/new_transaction", R"({"author": "a", "content": "x", "n": 123456789012345678901234})", 400},
-      {"POST", "/new_transaction", R"({"author": "a", "content": "x", "timestamp": 1.5, "public_key": "00", "signature": "00"})", 400},
+      {"POST", "/new_transaction",
+       R"({"author": "a", "content": "x", "n": 123456789012345678901234})", 400},
+      {"POST", "/new_transaction",
+       R"({"author": "a", "content": "x", "timestamp": 1.5, "public_key": "00", "signature": "00"})",
+       400},
       {"POST", "/add_block", R"({"index": 1})", 400},
-      {"POST", "/add_block", R"({"index": 1, "transactions": [], "timestamp": 1.0, "previous_hash": "x", "nonce": 0, "hash": "00"})", 400},
+      {"POST", "/add_block",
+       R"({"index": 1, "transactions": [], "timestamp": 1.0, "previous_hash": "x", "nonce": 0, "hash": "00"})",
+       400},
       {"POST", "/register_node", R"({"node_address": "ftp://x"})", 400},
       {"POST", "/register_with", R"({"node_address": "http://example.com/evil?x"})", 400},
       {"POST", "/register_with", R"({"node_address": "http://127.0.0.1:8000"})", 400},  // itself
@@ -162,7 +177,9 @@ TEST(Node, RegisterWithLearnsThePeersPeersWithinTheBoundNeverItself) {
   const std::string D = "http://127.0.0.1:8003/", E = "http://127.0.0.1:8004/";
   net.add(D);
   for (const auto& address : {B, C, D}) {
-    EXPECT_EQ(net.call(A, "POST", "/register_node", R"({"node_address": ")" + address + "\"}").status, 200);
+    EXPECT_EQ(
+        net.call(A, "POST", "/register_node", R"({"node_address": ")" + address + "\"}").status,
+        200);
   }
   // E may keep three peers: A, then two of A's other peers in A's order; never E itself.
   NodeConfig config;
@@ -170,7 +187,9 @@ TEST(Node, RegisterWithLearnsThePeersPeersWithinTheBoundNeverItself) {
   config.params.difficulty = Difficulty::bits(4);
   config.max_peers = 3;
   net.nodes[E] = std::make_unique<Node>(config, net, net.clock, net.miner);
-  EXPECT_EQ(net.call(E, "POST", "/register_with", R"({"node_address": "http://127.0.0.1:8000"})").status, 200);
+  EXPECT_EQ(
+      net.call(E, "POST", "/register_with", R"({"node_address": "http://127.0.0.1:8000"})").status,
+      200);
   EXPECT_EQ(net.nodes[A]->peers(), (std::vector<std::string>{B, C, D, E}));
   EXPECT_EQ(net.nodes[E]->peers(), (std::vector<std::string>{A, B, C}));
 }
@@ -222,7 +241,8 @@ TEST(Node, FailedRegistrationGivesThePeersStatusButNotItsBody) {
   full.params.difficulty = Difficulty::bits(4);
   full.max_peers = 0;
   net.nodes[B] = std::make_unique<Node>(full, net, net.clock, net.miner);
-  HttpResponse answer = net.call(A, "POST", "/register_with", R"({"node_address": "http://127.0.0.1:8001"})");
+  HttpResponse answer =
+      net.call(A, "POST", "/register_with", R"({"node_address": "http://127.0.0.1:8001"})");
   EXPECT_EQ(answer.status, 502);
   EXPECT_EQ(answer.body, "Registration failed: peer answered 400");
   EXPECT_TRUE(net.nodes[A]->peers().empty());
@@ -239,7 +259,8 @@ TEST(Node, AChainThatCannotChangeAnythingIsNotValidatedAgain) {
   TestNetwork net;
   Node& a = net.add(A);
   for (const char* content : {"1", "2"}) {
-    net.call(A, "POST", "/new_transaction", R"({"author": "a", "content": ")" + std::string(content) + "\"}");
+    net.call(A, "POST", "/new_transaction",
+             R"({"author": "a", "content": ")" + std::string(content) + "\"}");
     ASSERT_EQ(net.call(A, "GET", "/mine").body, std::string("Block #") + content + " is mined.");
   }
   // Our own chain, as a peer in step sends it every sync round: not worth the cost of checking
@@ -261,7 +282,9 @@ TEST(Node, MinedBlocksStayWithinWhatPeersAccept) {
   TestNetwork net;
   Node& a = net.add(A);
   Node& b = net.add(B);
-  ASSERT_EQ(net.call(B, "POST", "/register_with", R"({"node_address": "http://127.0.0.1:8000"})").status, 200);
+  ASSERT_EQ(
+      net.call(B, "POST", "/register_with", R"({"node_address": "http://127.0.0.1:8000"})").status,
+      200);
   for (int i = 0; i < 20; ++i) {  // 1.2 MB of posts in all
     const Json post{{"author", "a"}, {"content", std::to_string(i) + std::string(60000, 'x')}};
     ASSERT_EQ(net.call(A, "POST", "/new_transaction", post.dump()).status, 201);
@@ -277,8 +300,9 @@ TEST(Node, MinedBlocksStayWithinWhatPeersAccept) {
 TEST(Node, ASignedPostWithoutItsTimestampIsToldSo) {
   TestNetwork net;
   net.add(A);
-  HttpResponse answer = net.call(A, "POST", "/new_transaction",
-                                 R"({"author": "a", "content": "x", "public_key": "00", "signature": "00"})");
+  HttpResponse answer =
+      net.call(A, "POST", "/new_transaction",
+               R"({"author": "a", "content": "x", "public_key": "00", "signature": "00"})");
   EXPECT_EQ(answer.status, 400);
   EXPECT_NE(answer.body.find("must carry its own \"timestamp\""), std::string::npos) << answer.body;
 }
@@ -333,7 +357,9 @@ TEST(Node, APeersUnchangedChainIsNotParsedAgain) {
   } peer;
   class Counter : public NodeObserver {
    public:
-    void on_event(const std::string& kind, const Json&) override { rejected += kind == "chain_rejected"; }
+    void on_event(const std::string& kind, const Json&) override {
+      rejected += kind == "chain_rejected";
+    }
     int rejected = 0;
   } events;
   FixedClock clock;

@@ -411,12 +411,11 @@ TEST(Links, ABigBlockTakesLongerThanASmallRequestOnALimitedLink) {
 // after its tick unless a link model moves them.
 std::vector<Json> sync_rounds(Json link, Json timeline = Json::array()) {
   link["latency_ms"] = 10;
-  return events_of(sim::run_scenario(sim::load_scenario(base_scenario(Json{
-                                         {"nodes", 3},
-                                         {"sync_interval_s", 0.5},
-                                         {"stop_at_s", 20},
-                                         {"timeline", timeline},
-                                         {"link", link}})))
+  return events_of(sim::run_scenario(sim::load_scenario(base_scenario(Json{{"nodes", 3},
+                                                                           {"sync_interval_s", 0.5},
+                                                                           {"stop_at_s", 20},
+                                                                           {"timeline", timeline},
+                                                                           {"link", link}})))
                        .trace);
 }
 

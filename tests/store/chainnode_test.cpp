@@ -102,10 +102,10 @@ class Chainnode {
     const std::string port_file = (work_ / "port").string();
     fs::remove(port_file);
     std::vector<std::string> args = launcher;
-    for (const std::string& arg : {std::string(YOURNET_CHAINNODE), std::string("--port"),
-                                   std::string("0"), std::string("--port-file"), port_file,
-                                   std::string("--data"), data_dir, std::string("--difficulty"),
-                                   std::string("1")})
+    for (const std::string& arg :
+         {std::string(YOURNET_CHAINNODE), std::string("--port"), std::string("0"),
+          std::string("--port-file"), port_file, std::string("--data"), data_dir,
+          std::string("--difficulty"), std::string("1")})
       args.push_back(arg);
     std::vector<char*> argv;
     args.insert(args.end(), extra.begin(), extra.end());
@@ -410,7 +410,8 @@ TEST(Chainnode, JoinsAChainLargerThanTheDefaultCapWhenToldTo) {
   for (int block = 1; block <= 2; ++block) {  // two blocks of about 1 MB
     for (int i = 0; i < 16; ++i) {
       const std::string content = std::to_string(i) + std::string(60000, 'x');
-      ASSERT_EQ(client.call(a.address(), "POST", "/new_transaction", post_body(content)).status, 201);
+      ASSERT_EQ(client.call(a.address(), "POST", "/new_transaction", post_body(content)).status,
+                201);
     }
     ASSERT_EQ(client.call(a.address(), "GET", "/mine").status, 200);
   }

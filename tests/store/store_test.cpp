@@ -18,8 +18,8 @@ using namespace yournet;
 using yournet::test::FixedClock;
 using yournet::test::InlineMiner;
 using yournet::test::make_post;
-using yournet::test::OfflineTransport;
 using yournet::test::mine_child;
+using yournet::test::OfflineTransport;
 namespace fs = std::filesystem;
 
 namespace {

@@ -28,8 +28,8 @@ struct ChainParams {
   bool require_signatures = false;
 };
 
-// A post (transaction) is a JSON object: author, content, timestamp and any extra fields, all hashed.
-// Its id is the SHA-256 of its canonical form.
+// A post (transaction) is a JSON object: author, content, timestamp and any extra fields, all
+// hashed. Its id is the SHA-256 of its canonical form.
 std::string post_id(const Json& post);
 
 struct Block {

@@ -101,7 +101,7 @@ class BlockTree {
     }
   };
   std::unordered_map<std::string_view, Entry, HashTail> entries_;
-  std::vector<const Entry*> main_;  // by height
+  std::vector<const Entry*> main_;                             // by height
   std::unordered_map<std::string, std::uint64_t> main_posts_;  // post id -> height on main chain
   std::map<std::uint64_t, std::string_view> tips_by_sequence_;
   std::uint64_t next_sequence_ = 0;

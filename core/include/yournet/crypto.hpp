@@ -15,7 +15,9 @@ Digest sha256(std::string_view bytes);
 std::string sha256_hex(std::string_view bytes);
 
 std::string to_hex(const std::uint8_t* data, std::size_t size);
-inline std::string to_hex(const Digest& digest) { return to_hex(digest.data(), digest.size()); }
+inline std::string to_hex(const Digest& digest) {
+  return to_hex(digest.data(), digest.size());
+}
 
 // SHA-256 of a stream of pieces, for data too large to hold at once (a simulation's trace).
 // finish() gives the same digest as sha256() of the concatenated pieces.

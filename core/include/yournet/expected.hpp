@@ -1,5 +1,6 @@
 #pragma once
-// A value or an error, for functions whose failure is an ordinary answer (C++20 has no std::expected).
+// A value or an error, for functions whose failure is an ordinary answer (C++20 has no
+// std::expected).
 #include <utility>
 #include <variant>
 

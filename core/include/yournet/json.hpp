@@ -2,11 +2,10 @@
 // Canonical JSON: the one place where values become the bytes that get hashed. The output is
 // byte-identical to Python's json.dumps(x, sort_keys=True), the reference node's hashing input.
 #include <cstddef>
+#include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <string>
 #include <string_view>
-
-#include <nlohmann/json.hpp>
 
 namespace yournet {
 

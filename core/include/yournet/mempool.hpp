@@ -15,7 +15,7 @@ namespace yournet {
 
 struct MempoolLimits {
   std::size_t max_posts = 10'000;
-  std::size_t max_bytes = 8 << 20;       // sum of canonical sizes
+  std::size_t max_bytes = 8 << 20;        // sum of canonical sizes
   std::size_t max_post_bytes = 64 << 10;  // one post's canonical size
 };
 

@@ -1,7 +1,7 @@
 #pragma once
 // The proof-of-work inner loop: hash `prefix + decimal(nonce) + suffix` for a range of nonces and
-// find the smallest nonce whose SHA-256 has enough leading zero bits. The canonical bytes of a block
-// are written once by the caller; only the nonce digits change per attempt.
+// find the smallest nonce whose SHA-256 has enough leading zero bits. The canonical bytes of a
+// block are written once by the caller; only the nonce digits change per attempt.
 #include <cstddef>
 #include <cstdint>
 #include <memory>

@@ -7,12 +7,16 @@
 namespace yournet {
 namespace {
 
-HttpResponse text(int status, std::string body) { return HttpResponse{status, std::move(body)}; }
+HttpResponse text(int status, std::string body) {
+  return HttpResponse{status, std::move(body)};
+}
 HttpResponse json_response(int status, const Json& body) {
   return HttpResponse{status, body.dump(), "application/json"};
 }
 
-std::string route_of(const std::string& target) { return target.substr(0, target.find('?')); }
+std::string route_of(const std::string& target) {
+  return target.substr(0, target.find('?'));
+}
 
 bool is_block_hash(const std::string& text) {
   return text.size() == 64 && std::all_of(text.begin(), text.end(), [](char c) {
@@ -43,11 +47,13 @@ std::optional<std::string> normalize_peer_address(const std::string& address) {
   if (colon == std::string::npos || colon == 0 || colon + 1 == rest.size()) return std::nullopt;
   std::string host = rest.substr(0, colon);
   std::string port = rest.substr(colon + 1);
-  if (port.size() > 5 || !std::all_of(port.begin(), port.end(), ::isdigit) || std::stoi(port) == 0 ||
-      std::stoi(port) > 65535) {
+  if (port.size() > 5 || !std::all_of(port.begin(), port.end(), ::isdigit) ||
+      std::stoi(port) == 0 || std::stoi(port) > 65535) {
     return std::nullopt;
   }
-  auto host_char = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-'; };
+  auto host_char = [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-';
+  };
   if (host.size() > 253 || !std::all_of(host.begin(), host.end(), host_char)) return std::nullopt;
   return scheme + host + ":" + port + "/";
 }
@@ -119,7 +125,8 @@ void Node::note_peer_contact(const std::string& peer, bool answered) {
   const double now = clock_.now();
   auto [since, first_failure] = failing_since_.emplace(peer, now);
   if (!first_failure && now - since->second >= config_.drop_peer_after) {
-    remove_peer(peer, "no answer for " + std::to_string(static_cast<long long>(now - since->second)) + " s");
+    remove_peer(peer, "no answer for " +
+                          std::to_string(static_cast<long long>(now - since->second)) + " s");
   }
 }
 
@@ -155,7 +162,8 @@ AddResult Node::accept_block(std::shared_ptr<const Block> shared, const std::str
   AddResult result = tree_.add(shared);  // `block` must outlive a refusal too
   switch (result.status) {
     case AddStatus::added:
-      // Durable before anything is acknowledged; orphans this block connected count as accepted too.
+      // Durable before anything is acknowledged; orphans this block connected count as accepted
+      // too.
       if (store_) {
         for (const auto& hash : result.stored) store_->save_block(*tree_.find(hash));
       }
@@ -169,18 +177,22 @@ AddResult Node::accept_block(std::shared_ptr<const Block> shared, const std::str
                              {"joined", result.connected}});
         }
       }
-      emit("block_accepted", Json{{"hash", block.hash}, {"index", block.index}, {"from", from},
+      emit("block_accepted", Json{{"hash", block.hash},
+                                  {"index", block.index},
+                                  {"from", from},
                                   {"main", tree_.on_main_chain(block.hash)}});
       break;
     case AddStatus::invalid:
       ++metrics_.blocks_rejected;
-      emit("block_rejected", Json{{"hash", block.hash}, {"from", from}, {"error", result.error->message()}});
+      emit("block_rejected",
+           Json{{"hash", block.hash}, {"from", from}, {"error", result.error->message()}});
       break;
     case AddStatus::orphan:
       ++metrics_.blocks_orphaned;
       emit("block_orphaned", Json{{"hash", block.hash}, {"from", from}});
       break;
-    case AddStatus::already_known: break;
+    case AddStatus::already_known:
+      break;
   }
   return result;
 }
@@ -193,7 +205,8 @@ std::optional<ValidationError> Node::accept_chain(const Json& body, const std::s
   if (listed != body.end() && listed->is_array() && !listed->empty() &&
       listed->size() - 1 <= tree_.height()) {
     auto tip = listed->back().find("hash");
-    if (tip != listed->back().end() && tip->is_string() && tree_.contains(tip->get<std::string>())) {
+    if (tip != listed->back().end() && tip->is_string() &&
+        tree_.contains(tip->get<std::string>())) {
       return std::nullopt;
     }
   }
@@ -225,11 +238,11 @@ void Node::announce(const std::shared_ptr<const Block>& block, const std::string
   for (std::size_t i = 0; i < targets->size(); ++i) {
     const std::string& peer = (*targets)[i];
     if (peer == except) continue;
-    transport_.send_block(peer, outgoing,
-                          [this, targets, i](const std::optional<HttpResponse>& response,
-                                             const std::string&) {
-                            note_peer_contact((*targets)[i], response.has_value());
-                          });
+    transport_.send_block(
+        peer, outgoing,
+        [this, targets, i](const std::optional<HttpResponse>& response, const std::string&) {
+          note_peer_contact((*targets)[i], response.has_value());
+        });
   }
 }
 
@@ -314,7 +327,9 @@ void Node::mine(std::function<void(std::string)> done) {
     }
     const auto mined = std::make_shared<const Block>(std::move(result.block));
     ++metrics_.blocks_mined;
-    emit("mined", Json{{"hash", mined->hash}, {"index", mined->index}, {"previous_hash", mined->previous_hash},
+    emit("mined", Json{{"hash", mined->hash},
+                       {"index", mined->index},
+                       {"previous_hash", mined->previous_hash},
                        {"attempts", result.attempts}});
     accept_block(mined, config_.self_address);
     // As the reference: run consensus, then announce our block if it is still on the main chain.
@@ -328,7 +343,8 @@ void Node::mine(std::function<void(std::string)> done) {
 void Node::count_request(const std::string& route, const HttpResponse& response) {
   ++metrics_.requests[{route, response.status}];
   if (response.status >= 400) {
-    emit("request_rejected", Json{{"route", route}, {"status", response.status},
+    emit("request_rejected", Json{{"route", route},
+                                  {"status", response.status},
                                   {"error", response.body.substr(0, 300)}});
   }
 }
@@ -343,14 +359,15 @@ void Node::handle(const HttpRequest& request, Respond respond) {
     const char* method;
   };
   static constexpr Route kRoutes[] = {
-      {"/new_transaction", "POST"}, {"/chain", "GET"},         {"/mine", "GET"},
+      {"/new_transaction", "POST"}, {"/chain", "GET"},          {"/mine", "GET"},
       {"/pending_tx", "GET"},       {"/register_node", "POST"}, {"/register_with", "POST"},
       {"/add_block", "POST"},       {"/status", "GET"},         {"/block/", "GET"},
       {"/metrics", "GET"}};
   auto known = std::find_if(std::begin(kRoutes), std::end(kRoutes),
                             [&](const Route& r) { return route == r.path; });
   // Every answer is counted by route and status, and every refusal reported.
-  respond = [this, label = known == std::end(kRoutes) ? std::string("other") : std::string(known->path),
+  respond = [this,
+             label = known == std::end(kRoutes) ? std::string("other") : std::string(known->path),
              inner = std::move(respond)](HttpResponse response) {
     count_request(label, response);
     inner(std::move(response));
@@ -360,7 +377,8 @@ void Node::handle(const HttpRequest& request, Respond respond) {
     return;
   }
   if (request.method != known->method) {
-    respond(text(405, "Method " + request.method + " not allowed on " + route + "; use " + known->method));
+    respond(text(
+        405, "Method " + request.method + " not allowed on " + route + "; use " + known->method));
     return;
   }
   if (route == "/new_transaction") return handle_new_transaction(request, respond);
@@ -415,7 +433,8 @@ void Node::receive_block(std::shared_ptr<const Block> block, const Respond& resp
       // The parent is unknown: fetch the peers' chains to fill the gap.
       run_consensus([] {});
       return respond(text(202, "Block kept until its parent arrives"));
-    case AddStatus::already_known: return respond(text(201, "Block added to the chain"));
+    case AddStatus::already_known:
+      return respond(text(201, "Block added to the chain"));
     case AddStatus::added:
       if (tree_.on_main_chain(block->hash)) announce(block, "");  // gossip once: new blocks only
       return respond(text(201, "Block added to the chain"));
@@ -423,8 +442,8 @@ void Node::receive_block(std::shared_ptr<const Block> block, const Respond& resp
 }
 
 HttpResponse Node::peers_full() const {
-  return text(400, "this node has as many peers as it takes (" +
-                       std::to_string(config_.max_peers) + ")");
+  return text(
+      400, "this node has as many peers as it takes (" + std::to_string(config_.max_peers) + ")");
 }
 
 Expected<std::string, HttpResponse> Node::requested_peer(const HttpRequest& request) const {
@@ -458,35 +477,37 @@ void Node::handle_register_with(const HttpRequest& request, Respond respond) {
     return respond(peers_full());
   }
   Json body{{"node_address", config_.self_address}};
-  transport_.send(*peer, HttpRequest{"POST", "/register_node", body.dump()},
-                  [this, peer = *peer, respond](const std::optional<HttpResponse>& response,
-                                                const std::string& failure) {
-                    if (!response) return respond(text(502, "Registration failed: " + failure));
-                    if (response->status != 200) {
-                      // Its status only: echoing its body would let a caller read what any
-                      // host the node can reach answers (the reference's open-proxy bug).
-                      return respond(text(502, "Registration failed: peer answered " +
-                                                   std::to_string(response->status)));
-                    }
-                    Json remote;
-                    try {
-                      remote = parse_json(response->body);
-                    } catch (const JsonError&) {  // not e.what(): it quotes the body
-                      return respond(text(502, "Registration failed: the peer's answer is not JSON"));
-                    }
-                    if (auto bad = accept_chain(remote, peer)) {
-                      return respond(text(502, "Registration failed: peer's chain is invalid: " + bad->message()));
-                    }
-                    add_peer(peer);
-                    // As the reference (peers.update(response.json()['peers'])): learn the peer's
-                    // peers too, within max_peers; add_peer refuses our own address and bad ones.
-                    if (remote.is_object() && remote.contains("peers") && remote["peers"].is_array()) {
-                      for (const auto& other : remote["peers"]) {
-                        if (other.is_string()) add_peer(other.get<std::string>());
-                      }
-                    }
-                    respond(text(200, "Registration successful"));
-                  });
+  transport_.send(
+      *peer, HttpRequest{"POST", "/register_node", body.dump()},
+      [this, peer = *peer, respond](const std::optional<HttpResponse>& response,
+                                    const std::string& failure) {
+        if (!response) return respond(text(502, "Registration failed: " + failure));
+        if (response->status != 200) {
+          // Its status only: echoing its body would let a caller read what any
+          // host the node can reach answers (the reference's open-proxy bug).
+          return respond(
+              text(502, "Registration failed: peer answered " + std::to_string(response->status)));
+        }
+        Json remote;
+        try {
+          remote = parse_json(response->body);
+        } catch (const JsonError&) {  // not e.what(): it quotes the body
+          return respond(text(502, "Registration failed: the peer's answer is not JSON"));
+        }
+        if (auto bad = accept_chain(remote, peer)) {
+          return respond(
+              text(502, "Registration failed: peer's chain is invalid: " + bad->message()));
+        }
+        add_peer(peer);
+        // As the reference (peers.update(response.json()['peers'])): learn the peer's
+        // peers too, within max_peers; add_peer refuses our own address and bad ones.
+        if (remote.is_object() && remote.contains("peers") && remote["peers"].is_array()) {
+          for (const auto& other : remote["peers"]) {
+            if (other.is_string()) add_peer(other.get<std::string>());
+          }
+        }
+        respond(text(200, "Registration successful"));
+      });
 }
 
 }  // namespace yournet

@@ -1,6 +1,6 @@
 #pragma once
-// What a Node may use of the world: a transport to peers, a clock with timers, and a miner. The live
-// node implements them with HTTP, the system clock and worker threads; the simulator with its
+// What a Node may use of the world: a transport to peers, a clock with timers, and a miner. The
+// live node implements them with HTTP, the system clock and worker threads; the simulator with its
 // in-memory network, virtual clock and deterministic mining.
 #include <functional>
 #include <memory>
@@ -51,7 +51,8 @@ class Transport {
   virtual void send(const std::string& peer, HttpRequest request, ResponseCallback done) = 0;
   // Sends POST /add_block with this block. An in-process transport (the simulator) may pass the
   // shared immutable block itself and never make its bytes.
-  virtual void send_block(const std::string& peer, const OutgoingBlock& block, ResponseCallback done) {
+  virtual void send_block(const std::string& peer, const OutgoingBlock& block,
+                          ResponseCallback done) {
     send(peer, HttpRequest{"POST", "/add_block", block.body()}, std::move(done));
   }
 };

@@ -120,8 +120,8 @@ class Node {
   bool mining_ = false;
   bool consensus_running_ = false;
   std::vector<std::function<void()>> consensus_next_;  // waiting for the round after this one
-  std::map<std::string, double> failing_since_;  // peer -> time of its first failure in a row
-  std::map<std::string, Digest> last_chain_answer_;  // peer -> SHA-256 of its last /chain body
+  std::map<std::string, double> failing_since_;        // peer -> time of its first failure in a row
+  std::map<std::string, Digest> last_chain_answer_;    // peer -> SHA-256 of its last /chain body
   NodeMetrics metrics_;
 };
 

@@ -5,14 +5,13 @@
 // Every request goes to the handler, which answers by calling `respond` exactly once, maybe later;
 // the session reads its next request only after that answer is written. Malformed HTTP closes the
 // connection. Single-threaded: run the io_context on one thread.
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
-
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
 
 #include "yournet/node/environment.hpp"
 
@@ -30,7 +29,8 @@ class HttpServer {
  public:
   using Handler = std::function<void(HttpRequest, std::function<void(HttpResponse)>)>;
 
-  // Binds and listens at once (throws boost::system::system_error when it cannot); accepts after start().
+  // Binds and listens at once (throws boost::system::system_error when it cannot); accepts after
+  // start().
   HttpServer(boost::asio::io_context& io, HttpServerOptions options, Handler handler);
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;

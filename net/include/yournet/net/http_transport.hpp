@@ -1,14 +1,13 @@
 #pragma once
-// Transport over HTTP/1.1 with Boost.Beast. Each request opens its own connection (resolve, connect,
-// write, read, close): simple, and peers are few. Every step has a timeout, the response body is
-// capped, and redirects are not followed (a 3xx is handed back as is). The callback runs exactly
-// once, on the io_context's thread.
+// Transport over HTTP/1.1 with Boost.Beast. Each request opens its own connection (resolve,
+// connect, write, read, close): simple, and peers are few. Every step has a timeout, the response
+// body is capped, and redirects are not followed (a 3xx is handed back as is). The callback runs
+// exactly once, on the io_context's thread.
+#include <boost/asio/io_context.hpp>
 #include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
-
-#include <boost/asio/io_context.hpp>
 
 #include "yournet/node/environment.hpp"
 
@@ -23,7 +22,7 @@ struct PeerUrl {
 std::optional<PeerUrl> parse_peer_url(const std::string& url);
 
 struct HttpTransportOptions {
-  std::chrono::milliseconds timeout{5000};       // for each of resolve, connect, write and read
+  std::chrono::milliseconds timeout{5000};         // for each of resolve, connect, write and read
   std::uint64_t body_limit = 16u * 1024u * 1024u;  // largest response body accepted
 };
 

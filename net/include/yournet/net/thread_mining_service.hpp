@@ -1,14 +1,14 @@
 #pragma once
 // Mines on a worker thread and posts the result back to the io_context, so serving never waits
 // for a proof of work. Requests are mined one after another, in order. The destructor cancels the
-// running search and joins the worker; jobs not yet started are dropped (their callbacks never run).
+// running search and joins the worker; jobs not yet started are dropped (their callbacks never
+// run).
 #include <atomic>
+#include <boost/asio/io_context.hpp>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
 #include <thread>
-
-#include <boost/asio/io_context.hpp>
 
 #include "yournet/node/environment.hpp"
 
