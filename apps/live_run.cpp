@@ -180,21 +180,7 @@ class LiveNetwork {
     if (running_ && !stopped_) now_us_ = simulated_now_us();
     ++figures_.events;
     count(node, kind, detail);
-    if (trace_keeps(scenario_.trace, kind)) {
-      Json line = Json::object();
-      line["t_us"] = now_us_;
-      line["node"] = node;
-      line["event"] = kind;
-      if (!detail.is_null()) line["detail"] = std::move(detail);
-      std::string text = canonical(line);
-      text += '\n';
-      trace_hash_.update(text);
-      if (options_.trace_sink) {
-        options_.trace_sink(std::string_view(text).substr(0, text.size() - 1));
-      } else {
-        trace_ += text;
-      }
-    }
+    trace_.write(now_us_, node, kind, std::move(detail));
     if (options_.progress) options_.progress(now_us_, scenario_.stop_at_us, figures_.events);
   }
 
@@ -225,8 +211,8 @@ class LiveNetwork {
     }
   }
 
-  std::string take_trace() { return std::move(trace_); }
-  std::string trace_sha256() { return trace_hash_.finish_hex(); }
+  std::string take_trace() { return trace_.take_text(); }
+  std::string trace_sha256() { return trace_.sha256_hex(); }
 
  private:
   static net::HttpTransportOptions client_options() {
@@ -348,8 +334,7 @@ class LiveNetwork {
   std::chrono::steady_clock::time_point started_{};
   bool running_ = false, stopped_ = false;
   std::int64_t now_us_ = 0;
-  std::string trace_;
-  Sha256Stream trace_hash_;
+  TraceWriter trace_{scenario_.trace, options_};
   RunFigures figures_;  // counted as events come; the rest is filled in at the end
   std::set<std::string> accepted_posts_;
   std::unordered_map<std::string, int> miner_of_;  // block hash -> node that mined it

@@ -5,7 +5,10 @@
 #include <cstdio>
 #include <limits>
 
+#include "sim_report.hpp"  // html_escape: one escaping rule for every page and plot we write
+
 namespace yournet::bench {
+using sim::html_escape;
 namespace {
 
 constexpr double kWidth = 760;
@@ -14,29 +17,6 @@ constexpr double kLeft = 80;
 constexpr double kRight = 200;  // room for the legend
 constexpr double kTop = 60;
 constexpr double kBottom = 60;
-
-std::string escape(const std::string& text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
 
 std::string num(double v) {
   char buf[32];
@@ -150,10 +130,10 @@ std::string render_svg(const Plot& plot) {
                     num(kHeight) + "\" font-family=\"sans-serif\" font-size=\"12\">\n";
   svg += "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n";
   svg += "<text x=\"" + num(kWidth / 2) + "\" y=\"22\" text-anchor=\"middle\" font-size=\"16\">" +
-         escape(plot.title) + "</text>\n";
+         html_escape(plot.title) + "</text>\n";
   if (!plot.subtitle.empty()) {
     svg += "<text x=\"" + num(kWidth / 2) + "\" y=\"40\" text-anchor=\"middle\" fill=\"#555\">" +
-           escape(plot.subtitle) + "</text>\n";
+           html_escape(plot.subtitle) + "</text>\n";
   }
   // Grid and ticks.
   for (double v : x.ticks()) {
@@ -174,9 +154,9 @@ std::string render_svg(const Plot& plot) {
          num(plot_right - kLeft) + "\" height=\"" + num(plot_bottom - kTop) +
          "\" fill=\"none\" stroke=\"#333\"/>\n";
   svg += "<text x=\"" + num((kLeft + plot_right) / 2) + "\" y=\"" + num(kHeight - 16) +
-         "\" text-anchor=\"middle\">" + escape(plot.x_label) + "</text>\n";
+         "\" text-anchor=\"middle\">" + html_escape(plot.x_label) + "</text>\n";
   svg += "<text transform=\"translate(18," + num((kTop + plot_bottom) / 2) +
-         ") rotate(-90)\" text-anchor=\"middle\">" + escape(plot.y_label) + "</text>\n";
+         ") rotate(-90)\" text-anchor=\"middle\">" + html_escape(plot.y_label) + "</text>\n";
 
   // Series, then the legend.
   double legend_y = kTop + 10;
@@ -211,7 +191,7 @@ std::string render_svg(const Plot& plot) {
            num(plot_right + 36) + "\" y2=\"" + num(legend_y) + "\" stroke=\"" + s.color +
            "\" stroke-width=\"2\"" + (s.dashed ? " stroke-dasharray=\"6,4\"" : "") + "/>\n";
     svg += "<text x=\"" + num(plot_right + 42) + "\" y=\"" + num(legend_y + 4) + "\">" +
-           escape(s.name) + "</text>\n";
+           html_escape(s.name) + "</text>\n";
     legend_y += 20;
   }
   svg += "</svg>\n";

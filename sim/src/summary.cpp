@@ -20,6 +20,23 @@ bool trace_keeps(TraceDetail level, std::string_view kind) {
   return true;
 }
 
+void TraceWriter::write(std::int64_t t_us, int node, std::string_view kind, Json detail) {
+  if (!keeps(kind)) return;
+  Json line = Json::object();
+  line["t_us"] = t_us;
+  line["node"] = node;
+  line["event"] = kind;
+  if (!detail.is_null()) line["detail"] = std::move(detail);
+  std::string text = canonical(line);
+  text += '\n';
+  hash_.update(text);
+  if (options_.trace_sink) {
+    options_.trace_sink(std::string_view(text).substr(0, text.size() - 1));
+  } else {
+    text_ += text;
+  }
+}
+
 namespace {
 
 Json main_chain_hashes(const BlockTree& tree) {

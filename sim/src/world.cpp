@@ -174,7 +174,8 @@ class World {
   World(const Scenario& scenario, const RunOptions& options)
       : scenario_(scenario),
         options_(options),
-        mining_rng_(Rng::derive(scenario.seed, kMiningStream)) {
+        mining_rng_(Rng::derive(scenario.seed, kMiningStream)),
+        trace_(scenario.trace, options) {
     models_.push_back(scenario.link);
     const bool may_mine_empty =
         scenario.mining == MiningMode::modeled ||
@@ -246,36 +247,11 @@ class World {
             nodes_[static_cast<std::size_t>(node)].incarnation, std::move(fn));
   }
 
-  bool traced(std::string_view kind) const {
-    if (scenario_.trace == TraceDetail::full) return true;
-    for (std::string_view message_level :
-         {"send", "deliver", "drop", "peer_added", "peer_unreachable"}) {
-      if (kind == message_level) return false;
-    }
-    if (scenario_.trace == TraceDetail::blocks) return true;
-    for (std::string_view node_level : {"block_accepted", "tip", "block_orphaned", "post_accepted",
-                                        "mine_done", "request_rejected", "chain_rejected"}) {
-      if (kind == node_level) return false;
-    }
-    return true;
-  }
+  bool traced(std::string_view kind) const { return trace_.keeps(kind); }
 
   void trace(int node, const std::string& kind, Json detail) {
     ++event_count_;
-    if (!traced(kind)) return;
-    Json line = Json::object();
-    line["t_us"] = now_us_;
-    line["node"] = node;
-    line["event"] = kind;
-    if (!detail.is_null()) line["detail"] = std::move(detail);
-    std::string text = canonical(line);
-    text += '\n';
-    trace_hash_.update(text);
-    if (options_.trace_sink) {
-      options_.trace_sink(std::string_view(text).substr(0, text.size() - 1));
-    } else {
-      trace_ += text;
-    }
+    trace_.write(now_us_, node, kind, std::move(detail));
   }
 
   // ---- what nodes do through their environment -------------------------------------------------
@@ -423,8 +399,8 @@ class World {
     return summarize();
   }
 
-  std::string take_trace() { return std::move(trace_); }
-  std::string trace_sha256() { return trace_hash_.finish_hex(); }
+  std::string take_trace() { return trace_.take_text(); }
+  std::string trace_sha256() { return trace_.sha256_hex(); }
 
  private:
   // The heap orders small keys; the bodies (with their closures) stay put in a slab.
@@ -1132,8 +1108,7 @@ class World {
   std::int64_t now_us_ = 0;
   std::uint64_t sequence_ = 0;
   bool stop_ = false;
-  std::string trace_;
-  Sha256Stream trace_hash_;
+  TraceWriter trace_;
   std::uint64_t event_count_ = 0, blocks_mined_ = 0, blocks_rejected_ = 0, max_reorg_depth_ = 0,
                 posts_submitted_ = 0;
   std::uint64_t messages_sent_ = 0, messages_delivered_ = 0, messages_dropped_ = 0;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "yournet/block_tree.hpp"
+#include "yournet/crypto.hpp"
 #include "yournet/json.hpp"
 #include "yournet/mempool.hpp"
 #include "yournet/sim/simulation.hpp"
@@ -20,6 +21,24 @@ namespace yournet::sim {
 // Whether a trace at `level` keeps events of this kind: `blocks` leaves out the message-level
 // ones, `minimal` also the node-level ones. Counting is the caller's, traced or not.
 bool trace_keeps(TraceDetail level, std::string_view kind);
+
+// Writes trace lines one way for the simulator and live mode: canonical JSON
+// {"detail", "event", "node", "t_us"}, hashed as written, streamed to the sink or kept.
+class TraceWriter {
+ public:
+  TraceWriter(TraceDetail level, const RunOptions& options) : level_(level), options_(options) {}
+  // Writes the line when the detail level keeps this kind of event.
+  void write(std::int64_t t_us, int node, std::string_view kind, Json detail);
+  bool keeps(std::string_view kind) const { return trace_keeps(level_, kind); }
+  std::string take_text() { return std::move(text_); }
+  std::string sha256_hex() { return hash_.finish_hex(); }
+
+ private:
+  TraceDetail level_;
+  const RunOptions& options_;
+  std::string text_;  // the trace, when no sink takes it
+  Sha256Stream hash_;
+};
 
 // The figures counted while the run went on.
 struct RunFigures {
