@@ -449,14 +449,6 @@ std::string mining_time_svg(const RatioReporter& r, const std::string& load) {
   return bench::render_svg(plot);
 }
 
-std::string load_average() {
-  std::ifstream in("/proc/loadavg");
-  double one = 0, five = 0, fifteen = 0;
-  if (!(in >> one >> five >> fifteen)) return "load average unknown";
-  return format("load average %.2f, %.2f, %.2f on %u hardware threads", one, five, fifteen,
-                std::thread::hardware_concurrency());
-}
-
 std::string utc_now() {
   std::time_t now = std::time(nullptr);
   char buf[64];
@@ -477,23 +469,16 @@ bool write_file(const std::string& path, const std::string& text) {
 int main(int argc, char** argv) {
   // --report-dir=DIR is ours (core.md and the SVG plots go there); the rest goes to Google
   // Benchmark.
-  std::string report_dir;
   std::vector<char*> args;
-  for (int i = 0; i < argc; ++i) {
-    if (std::strncmp(argv[i], "--report-dir=", 13) == 0) {
-      report_dir = argv[i] + 13;
-    } else {
-      args.push_back(argv[i]);
-    }
-  }
+  const std::string report_dir = bench::take_report_dir(argc, argv, args);
   register_mining_benchmarks();
   int count = static_cast<int>(args.size());
   benchmark::Initialize(&count, args.data());
   if (benchmark::ReportUnrecognizedArguments(count, args.data())) return 1;
-  const std::string load_before = load_average();
+  const std::string load_before = bench::load_average();
   RatioReporter reporter;
   benchmark::RunSpecifiedBenchmarks(&reporter);
-  const std::string load = "before: " + load_before + "; after: " + load_average();
+  const std::string load = "before: " + load_before + "; after: " + bench::load_average();
   std::string body =
       hashing_table(reporter) + "\n" + mining_tables() + "\n" + validation_table(reporter);
   std::cout << "\n" << body;

@@ -17,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "svg_plot.hpp"
 #include "yournet/sim/simulation.hpp"
 
 using namespace yournet;
@@ -136,16 +137,6 @@ BENCHMARK(BM_Simulate)
     ->UseManualTime()
     ->Unit(benchmark::kSecond);
 
-std::string load_average() {
-  std::ifstream in("/proc/loadavg");
-  double one = 0, five = 0, fifteen = 0;
-  if (!(in >> one >> five >> fifteen)) return "load average unknown";
-  char buf[128];
-  std::snprintf(buf, sizeof buf, "load average %.2f, %.2f, %.2f on %u hardware threads", one, five,
-                fifteen, std::thread::hardware_concurrency());
-  return buf;
-}
-
 std::string table() {
   std::string out =
       "| nodes | simulated s | blocks | events | wall s | events/s | wall s per simulated hour | "
@@ -172,19 +163,12 @@ std::string table() {
 
 int main(int argc, char** argv) {
   // --report-dir=DIR is ours (sim.md goes there); the rest goes to Google Benchmark.
-  std::string report_dir;
   std::vector<char*> args;
-  for (int i = 0; i < argc; ++i) {
-    if (std::strncmp(argv[i], "--report-dir=", 13) == 0) {
-      report_dir = argv[i] + 13;
-    } else {
-      args.push_back(argv[i]);
-    }
-  }
+  const std::string report_dir = bench::take_report_dir(argc, argv, args);
   int count = static_cast<int>(args.size());
   benchmark::Initialize(&count, args.data());
   if (benchmark::ReportUnrecognizedArguments(count, args.data())) return 1;
-  const std::string load_before = load_average();
+  const std::string load_before = bench::load_average();
   benchmark::RunSpecifiedBenchmarks();
   const std::string body = table();
   std::cout << "\n" << body;
@@ -196,7 +180,7 @@ int main(int argc, char** argv) {
     std::ofstream out(report_dir + "/sim.md");
     out << "# Simulator benchmark\n\n"
         << date << ", Release build, one thread. Machine before: " << load_before
-        << "; after: " << load_average()
+        << "; after: " << bench::load_average()
         << ".\n\nWorkload: every 60 simulated seconds one node (a different one each time) gets a "
            "post and mines a block (8-bit difficulty, real SHA-256) which gossips over a random "
            "graph of about 8 peers per node, links 20-120 ms. Events are what the simulator "

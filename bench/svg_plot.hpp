@@ -35,4 +35,9 @@ struct Plot {
 // The SVG document. Points with non-positive coordinates on a log axis are left out.
 std::string render_svg(const Plot& plot);
 
+// What the benchmark runners share: the machine's load average (printed beside every figure) and
+// the --report-dir=DIR option, taken out of argv before Google Benchmark sees the rest.
+std::string load_average();
+std::string take_report_dir(int argc, char** argv, std::vector<char*>& rest);
+
 }  // namespace yournet::bench
