@@ -18,6 +18,7 @@
 #include <thread>
 #include <vector>
 
+#include "blocking_call.hpp"
 #include "yournet/net/asio_clock.hpp"
 #include "yournet/net/http_server.hpp"
 #include "yournet/net/http_transport.hpp"
@@ -75,20 +76,8 @@ class Cluster {
   // A request as a client sends it, through the HTTP transport; status -1 when it failed.
   HttpResponse call(const std::string& address, const std::string& method,
                     const std::string& target, const std::string& body = "") {
-    auto promise = std::make_shared<std::promise<HttpResponse>>();
-    auto future = promise->get_future();
-    asio::post(io_, [this, address, method, target, body, promise] {
-      client_.send(
-          address, HttpRequest{method, target, body},
-          [promise](const std::optional<HttpResponse>& response, const std::string& error) {
-            promise->set_value(response ? *response : HttpResponse{-1, error});
-          });
-    });
-    if (future.wait_for(kCap) != std::future_status::ready) {
-      ADD_FAILURE() << method << " " << target << " did not answer within the cap";
-      return HttpResponse{-1, "no answer"};
-    }
-    return future.get();
+    return test_support::blocking_call(io_, client_, address, HttpRequest{method, target, body},
+                                       kCap);
   }
 
   Json chain_of(const std::string& address) {

@@ -22,6 +22,7 @@
 #include <sstream>
 #include <thread>
 
+#include "blocking_call.hpp"
 #include "yournet/net/http_transport.hpp"
 #include "yournet/pow.hpp"
 
@@ -46,18 +47,8 @@ class Client {
   }
   HttpResponse call(const std::string& address, const std::string& method,
                     const std::string& target, const std::string& body = "") {
-    auto promise = std::make_shared<std::promise<HttpResponse>>();
-    auto future = promise->get_future();
-    asio::post(io_, [this, address, method, target, body, promise] {
-      transport_.send(
-          address, HttpRequest{method, target, body},
-          [promise](const std::optional<HttpResponse>& response, const std::string& error) {
-            promise->set_value(response ? *response : HttpResponse{-1, error});
-          });
-    });
-    if (future.wait_for(kCap + 1s) != std::future_status::ready)
-      return HttpResponse{-1, "no answer"};
-    return future.get();
+    return test_support::blocking_call(io_, transport_, address, HttpRequest{method, target, body},
+                                       kCap + 1s);
   }
 
  private:

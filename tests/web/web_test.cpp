@@ -16,6 +16,7 @@
 #include <tuple>
 #include <vector>
 
+#include "blocking_call.hpp"
 #include "yournet/crypto.hpp"
 #include "yournet/net/http_server.hpp"
 #include "yournet/net/http_transport.hpp"
@@ -407,20 +408,8 @@ TEST(WebAppLive, ServesThePageAndReportsANodeThatIsNotThere) {
   std::thread runner([&io] { io.run(); });
 
   auto call = [&](const std::string& target) {
-    auto promise = std::make_shared<std::promise<HttpResponse>>();
-    auto future = promise->get_future();
-    asio::post(io, [&, target, promise] {
-      transport.send(
-          self, HttpRequest{"GET", target, ""},
-          [promise](const std::optional<HttpResponse>& response, const std::string& error) {
-            promise->set_value(response ? *response : HttpResponse{-1, error});
-          });
-    });
-    if (future.wait_for(std::chrono::seconds(10)) != std::future_status::ready) {
-      ADD_FAILURE() << "GET " << target << " did not answer within 10 s";
-      return HttpResponse{-1, "no answer"};
-    }
-    return future.get();
+    return test_support::blocking_call(io, transport, self, HttpRequest{"GET", target, ""},
+                                       std::chrono::seconds(10));
   };
   HttpResponse page = call("/");
   HttpResponse feed = call("/api/feed");
