@@ -13,6 +13,7 @@ BlockTree::BlockTree(ChainParams params, BlockTreeLimits limits)
   Entry entry{genesis, params_.difficulty.work(), next_sequence_++, {}, 0};
   const Entry& stored = entries_.emplace(genesis->hash, std::move(entry)).first->second;
   main_.push_back(&stored);
+  tip_block_ = genesis.get();
   tips_by_sequence_.emplace(0, genesis->hash);
 }
 
@@ -85,7 +86,7 @@ AddResult BlockTree::add(const Block& block) {
 
 AddResult BlockTree::add(std::shared_ptr<const Block> block) {
   AddResult result;
-  if (entries_.count(block->hash) != 0) {
+  if (block.get() == tip_block_ || entries_.count(block->hash) != 0) {
     result.status = AddStatus::already_known;
     return result;
   }
@@ -221,6 +222,7 @@ void BlockTree::switch_main_to(const Entry& new_tip, AddResult& result) {
     main_.push_back(entry);
     result.connected.push_back(entry->block->hash);
   }
+  tip_block_ = main_.back()->block.get();
   result.tip_changed = true;
 }
 

@@ -132,6 +132,7 @@ class Tracer : public NodeObserver {
  public:
   Tracer(World& world, int self) : world_(world), self_(self) {}
   void on_event(const std::string& kind, const Json& detail) override;
+  void on_block_accepted(const Block& block, const std::string& from, bool main) override;
 
  private:
   World& world_;
@@ -277,13 +278,22 @@ class World {
       n.withheld.insert(detail["hash"].get<std::string>());
       trace(self, "withheld", Json{{"hash", detail["hash"]}, {"index", detail["index"]}});
     }
-    if (kind == "block_accepted") {
-      note_tip(self);
-      if (n.spec.behaviour == Behaviour::selfish) {
-        auto miner = miner_of_.find(detail["hash"].get<std::string>());
-        if (miner == miner_of_.end() || miner->second != self)
-          selfish_react(self, detail["index"].get<std::uint64_t>());
-      }
+  }
+
+  // Once per block per node: the detail is built only when the trace keeps it.
+  void block_accepted(int self, const Block& block, const std::string& from, bool main) {
+    SimNode& n = nodes_[static_cast<std::size_t>(self)];
+    if (n.muted) return;
+    if (traced("block_accepted")) {
+      trace(self, "block_accepted",
+            Json{{"hash", block.hash}, {"index", block.index}, {"from", from}, {"main", main}});
+    } else {
+      ++event_count_;
+    }
+    note_tip(self);
+    if (n.spec.behaviour == Behaviour::selfish) {
+      auto miner = miner_of_.find(block.hash);
+      if (miner == miner_of_.end() || miner->second != self) selfish_react(self, block.index);
     }
   }
 
@@ -343,7 +353,7 @@ class World {
     const std::uint32_t id =
         store_message(Message{from, to, from_incarnation, false, std::move(request),
                               std::move(done), std::nullopt, std::move(block)});
-    at(arrival, "deliver", to, [this, id] { deliver(id); });
+    push_step(arrival, EventKind::deliver, id);
   }
 
   void mine(int self, MiningRequest request, std::function<void(MiningResult)> done) {
@@ -379,14 +389,31 @@ class World {
     while (!stop_ && !queue_.empty() && queue_.top().time_us <= scenario_.stop_at_us) {
       const EventKey key = queue_.top();
       queue_.pop();
-      EventBody event = std::move(slots_[key.slot]);
-      free_slots_.push_back(key.slot);
       now_us_ = key.time_us;
-      if (event.guarded && !alive(event.node, event.incarnation)) continue;
-      current_ = CurrentEvent{event.label, event.node, key.sequence};
       ++processed;
-      event.fn();
-      current_.reset();
+      if (key.kind != EventKind::closure) {  // a message's step: no closure to look up
+        const Message& message = messages_[key.payload];
+        current_ = key.kind == EventKind::deliver
+                       ? CurrentEvent{"deliver", message.to, key.sequence}
+                       : CurrentEvent{key.kind == EventKind::response ? "response" : "timeout",
+                                      message.from, key.sequence};
+        if (key.kind == EventKind::deliver) {
+          deliver(key.payload);
+        } else {
+          finish(key.payload, key.kind == EventKind::response ? nullptr : "timed out");
+        }
+        current_.reset();
+      } else {
+        EventBody event = std::move(slots_[key.payload]);
+        free_slots_.push_back(key.payload);
+        if (event.guarded && !alive(event.node, event.incarnation)) {
+          --processed;
+          continue;
+        }
+        current_ = CurrentEvent{event.label, event.node, key.sequence};
+        event.fn();
+        current_.reset();
+      }
       if (options_.progress && processed % kProgressEvery == 0) {
         options_.progress(now_us_, scenario_.stop_at_us, event_count_);
       }
@@ -403,11 +430,16 @@ class World {
   std::string trace_sha256() { return trace_.sha256_hex(); }
 
  private:
-  // The heap orders small keys; the bodies (with their closures) stay put in a slab.
+  // What an event does: run a closure, or take a message in flight one step further. Message
+  // steps are most events by far, so they carry the message's index and nothing else.
+  enum class EventKind : std::uint8_t { closure, deliver, response, timeout };
+
+  // The heap orders small keys; the closures stay put in a slab.
   struct EventKey {
     std::int64_t time_us;
     std::uint64_t sequence;
-    std::uint32_t slot;
+    std::uint32_t payload;  // closure: its slot; otherwise: the message's index
+    EventKind kind;
     bool operator>(const EventKey& other) const {
       return time_us != other.time_us ? time_us > other.time_us : sequence > other.sequence;
     }
@@ -435,7 +467,11 @@ class World {
       free_slots_.pop_back();
       slots_[slot] = std::move(body);
     }
-    queue_.push(EventKey{std::max(time_us, now_us_), sequence_++, slot});
+    queue_.push(EventKey{std::max(time_us, now_us_), sequence_++, slot, EventKind::closure});
+  }
+
+  void push_step(std::int64_t time_us, EventKind kind, std::uint32_t message) {
+    queue_.push(EventKey{std::max(time_us, now_us_), sequence_++, message, kind});
   }
 
   std::unique_ptr<Node> make_node(int self) {
@@ -571,8 +607,7 @@ class World {
     SimNode& dst = nodes_[static_cast<std::size_t>(to)];
     if (dst.state != State::up) {
       drop(from, to, message.request.target, "down");
-      return at(now_us_ + kRequestTimeoutUs, "timeout", from,
-                [this, id] { finish(id, "timed out"); });
+      return push_step(now_us_ + kRequestTimeoutUs, EventKind::timeout, id);
     }
     ++messages_delivered_;
     note_deliver(from, to, message.request.target, false);
@@ -634,12 +669,11 @@ class World {
       why = "response loss";
     if (why) {
       drop(to, from, "response", why);
-      return at(now_us_ + kRequestTimeoutUs, "timeout", from,
-                [this, id] { finish(id, "timed out"); });
+      return push_step(now_us_ + kRequestTimeoutUs, EventKind::timeout, id);
     }
     std::int64_t arrival = transmit(back, model, response.body.size());
     messages_[id].response = std::move(response);
-    at(arrival, "response", from, [this, id] { finish(id, nullptr); });
+    push_step(arrival, EventKind::response, id);
   }
 
   // ---- tips, convergence and invariants
@@ -1147,6 +1181,9 @@ void SimMiner::mine(MiningRequest request, std::function<void(MiningResult)> don
 }
 void Tracer::on_event(const std::string& kind, const Json& detail) {
   world_.node_event(self_, kind, detail);
+}
+void Tracer::on_block_accepted(const Block& block, const std::string& from, bool main) {
+  world_.block_accepted(self_, block, from, main);
 }
 
 }  // namespace

@@ -101,7 +101,10 @@ class BlockTree {
     }
   };
   std::unordered_map<std::string_view, Entry, HashTail> entries_;
-  std::vector<const Entry*> main_;                             // by height
+  std::vector<const Entry*> main_;  // by height
+  // main_.back()'s block, kept beside the tree's other fields: a simulated network hands one shared
+  // block to every node several times over, and the copies after the first find it here.
+  const Block* tip_block_ = nullptr;
   std::unordered_map<std::string, std::uint64_t> main_posts_;  // post id -> height on main chain
   std::map<std::uint64_t, std::string_view> tips_by_sequence_;
   std::uint64_t next_sequence_ = 0;

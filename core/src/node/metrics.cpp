@@ -32,7 +32,7 @@ std::string Node::metrics_text() const {
                 {"orphans", "Blocks waiting for their parent.", tree_.orphan_count()},
                 {"pending_posts", "Posts waiting to be mined.", mempool_.size()},
                 {"pending_bytes", "Canonical bytes of the pending posts.", mempool_.bytes()},
-                {"peers", "Peers this node talks to.", peers_.size()}});
+                {"peers", "Peers this node talks to.", peers_->size()}});
   write_family(
       out, "counter",
       {{"blocks_accepted_total", "Blocks accepted (mined, received or fetched).",

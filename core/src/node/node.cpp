@@ -58,6 +58,11 @@ std::optional<std::string> normalize_peer_address(const std::string& address) {
   return scheme + host + ":" + port + "/";
 }
 
+void NodeObserver::on_block_accepted(const Block& block, const std::string& from, bool main) {
+  on_event("block_accepted",
+           Json{{"hash", block.hash}, {"index", block.index}, {"from", from}, {"main", main}});
+}
+
 Node::Node(NodeConfig config, Transport& transport, Clock& clock, MiningService& miner,
            NodeObserver* observer, NodeStore* store)
     : config_(std::move(config)),
@@ -67,7 +72,8 @@ Node::Node(NodeConfig config, Transport& transport, Clock& clock, MiningService&
       observer_(observer),
       store_(store),
       tree_(config_.params),
-      mempool_(config_.mempool) {}
+      mempool_(config_.mempool),
+      peers_(std::make_shared<const std::vector<std::string>>()) {}
 
 void Node::emit(const char* kind, Json detail) {
   if (observer_) observer_->on_event(kind, detail);
@@ -78,7 +84,7 @@ Json Node::chain_body() const {
   for (std::uint64_t height = 0; height <= tree_.height(); ++height) {  // no copy of the chain
     chain.push_back(block_to_json(*tree_.at_height(height)));
   }
-  return Json{{"length", chain.size()}, {"chain", std::move(chain)}, {"peers", peers_}};
+  return Json{{"length", chain.size()}, {"chain", std::move(chain)}, {"peers", *peers_}};
 }
 
 Json Node::status() const {
@@ -88,7 +94,7 @@ Json Node::status() const {
               {"blocks_known", tree_.size()},
               {"orphans", tree_.orphan_count()},
               {"pending", mempool_.size()},
-              {"peers", peers_},
+              {"peers", *peers_},
               {"difficulty_bits", config_.params.difficulty.zero_bits},
               {"require_signatures", config_.params.require_signatures}};
 }
@@ -96,19 +102,23 @@ Json Node::status() const {
 bool Node::add_peer(const std::string& address) {
   auto normalized = normalize_peer_address(address);
   if (!normalized || *normalized == config_.self_address) return false;
-  if (std::find(peers_.begin(), peers_.end(), *normalized) != peers_.end()) return true;
-  if (peers_.size() >= config_.max_peers) return false;
+  if (std::find(peers_->begin(), peers_->end(), *normalized) != peers_->end()) return true;
+  if (peers_->size() >= config_.max_peers) return false;
   if (store_) store_->save_peer(*normalized);
-  peers_.push_back(*normalized);
+  auto grown = std::make_shared<std::vector<std::string>>(*peers_);
+  grown->push_back(*normalized);
+  peers_ = std::move(grown);
   emit("peer_added", Json{{"peer", *normalized}});
   return true;
 }
 
 bool Node::remove_peer(const std::string& address, const std::string& reason) {
-  auto it = std::find(peers_.begin(), peers_.end(), address);
-  if (it == peers_.end()) return false;
+  auto it = std::find(peers_->begin(), peers_->end(), address);
+  if (it == peers_->end()) return false;
   if (store_) store_->remove_peer(address);
-  peers_.erase(it);
+  auto shrunk = std::make_shared<std::vector<std::string>>(*peers_);
+  shrunk->erase(shrunk->begin() + (it - peers_->begin()));
+  peers_ = std::move(shrunk);
   failing_since_.erase(address);
   last_chain_answer_.erase(address);
   ++metrics_.peers_dropped;
@@ -177,10 +187,7 @@ AddResult Node::accept_block(std::shared_ptr<const Block> shared, const std::str
                              {"joined", result.connected}});
         }
       }
-      emit("block_accepted", Json{{"hash", block.hash},
-                                  {"index", block.index},
-                                  {"from", from},
-                                  {"main", tree_.on_main_chain(block.hash)}});
+      if (observer_) observer_->on_block_accepted(block, from, tree_.on_main_chain(block.hash));
       break;
     case AddStatus::invalid:
       ++metrics_.blocks_rejected;
@@ -233,8 +240,7 @@ std::optional<ValidationError> Node::accept_chain(const Json& body, const std::s
 
 void Node::announce(const std::shared_ptr<const Block>& block, const std::string& except) {
   const OutgoingBlock outgoing(block);
-  // A failure may drop a peer meanwhile; the callbacks share one copy of the list.
-  auto targets = std::make_shared<const std::vector<std::string>>(peers_);
+  auto targets = peers_;  // a failure may drop a peer meanwhile: the callbacks keep this list
   for (std::size_t i = 0; i < targets->size(); ++i) {
     const std::string& peer = (*targets)[i];
     if (peer == except) continue;
@@ -247,7 +253,7 @@ void Node::announce(const std::shared_ptr<const Block>& block, const std::string
 }
 
 void Node::run_consensus(std::function<void()> done) {
-  if (peers_.empty()) {
+  if (peers_->empty()) {
     done();
     return;
   }
@@ -259,19 +265,19 @@ void Node::run_consensus(std::function<void()> done) {
 }
 
 void Node::start_consensus_round(std::vector<std::function<void()>> waiters) {
-  if (peers_.empty()) {  // all dropped during the round before
+  if (peers_->empty()) {  // all dropped during the round before
     for (const auto& waiter : waiters) waiter();
     return;
   }
   consensus_running_ = true;
-  auto remaining = std::make_shared<std::size_t>(peers_.size());
+  auto remaining = std::make_shared<std::size_t>(peers_->size());
   auto finish = std::make_shared<std::function<void()>>([this, waiters = std::move(waiters)] {
     consensus_running_ = false;
     if (!consensus_next_.empty()) start_consensus_round(std::exchange(consensus_next_, {}));
     for (const auto& waiter : waiters) waiter();
   });
-  const std::vector<std::string> targets = peers_;  // a failure may drop a peer meanwhile
-  for (const auto& peer : targets) {
+  const auto targets = peers_;  // a failure may drop a peer meanwhile
+  for (const auto& peer : *targets) {
     transport_.send(peer, HttpRequest{"GET", "/chain", ""},
                     [this, peer, remaining, finish](const std::optional<HttpResponse>& response,
                                                     const std::string& error) {
@@ -472,8 +478,8 @@ void Node::handle_register_node(const HttpRequest& request, Respond& respond) {
 void Node::handle_register_with(const HttpRequest& request, Respond respond) {
   auto peer = requested_peer(request);
   if (!peer) return respond(peer.error());
-  if (peers_.size() >= config_.max_peers &&
-      std::find(peers_.begin(), peers_.end(), *peer) == peers_.end()) {
+  if (peers_->size() >= config_.max_peers &&
+      std::find(peers_->begin(), peers_->end(), *peer) == peers_->end()) {
     return respond(peers_full());
   }
   Json body{{"node_address", config_.self_address}};

@@ -2,13 +2,14 @@
 // node accepted them, through the same block tree and post rules as live input. Replaying in order
 // reproduces the tie-breaks (first seen wins) and the pending pool, reorgs included.
 #include <algorithm>
+#include <memory>
 
 #include "yournet/node/node.hpp"
 
 namespace yournet {
 
 std::optional<std::string> Node::load(const StoredState& state) {
-  if (tree_.size() != 1 || mempool_.size() != 0 || !peers_.empty()) {
+  if (tree_.size() != 1 || mempool_.size() != 0 || !peers_->empty()) {
     return std::string("a node loads its store only when fresh");
   }
   std::size_t blocks = 0, posts = 0;
@@ -52,19 +53,21 @@ std::optional<std::string> Node::load(const StoredState& state) {
       ++posts;
     }
   }
+  auto peers = std::make_shared<std::vector<std::string>>();
   for (const auto& address : state.peers) {
     auto normalized = normalize_peer_address(address);
     if (!normalized || *normalized != address)
       return "peer record " + address + " is not http://host:port/";
     // A node started under another address may find itself in its old peer list; skip that one.
-    if (address == config_.self_address || peers_.size() >= config_.max_peers) continue;
-    if (std::find(peers_.begin(), peers_.end(), address) == peers_.end()) peers_.push_back(address);
+    if (address == config_.self_address || peers->size() >= config_.max_peers) continue;
+    if (std::find(peers->begin(), peers->end(), address) == peers->end()) peers->push_back(address);
   }
+  peers_ = std::move(peers);
   emit("loaded", Json{{"blocks", blocks},
                       {"posts", posts},
                       {"height", tree_.height()},
                       {"pending", mempool_.size()},
-                      {"peers", peers_.size()}});
+                      {"peers", peers_->size()}});
   return std::nullopt;
 }
 

@@ -42,6 +42,10 @@ class NodeObserver {
  public:
   virtual ~NodeObserver() = default;
   virtual void on_event(const std::string& kind, const Json& detail) = 0;
+  // A block joined the tree (`main`: on the main chain). Reported as the event "block_accepted"
+  // unless overridden: it happens once per block per node, so the simulator takes it without
+  // building the detail.
+  virtual void on_block_accepted(const Block& block, const std::string& from, bool main);
 };
 
 // "http://host:port" or "http://host:port/" -> "http://host:port/"; nullopt for anything else.
@@ -63,7 +67,7 @@ class Node {
 
   const BlockTree& tree() const { return tree_; }
   const Mempool& mempool() const { return mempool_; }
-  const std::vector<std::string>& peers() const { return peers_; }
+  const std::vector<std::string>& peers() const { return *peers_; }
   const NodeConfig& config() const { return config_; }
   const NodeMetrics& metrics() const { return metrics_; }
   // The GET /metrics body, Prometheus text format.
@@ -116,7 +120,9 @@ class Node {
   NodeStore* store_;
   BlockTree tree_;
   Mempool mempool_;
-  std::vector<std::string> peers_;  // normalized, in the order they registered
+  // Normalized, in the order they registered. Shared with the callbacks of messages in flight and
+  // replaced, never changed, when a peer comes or goes: announcing a block copies no list.
+  std::shared_ptr<const std::vector<std::string>> peers_;
   bool mining_ = false;
   bool consensus_running_ = false;
   std::vector<std::function<void()>> consensus_next_;  // waiting for the round after this one
