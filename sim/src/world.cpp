@@ -185,6 +185,8 @@ class World {
         std::any_of(scenario.timeline.begin(), scenario.timeline.end(),
                     [](const Scenario::Action& a) { return a.kind == "auto_mine"; });
     nodes_.resize(scenario.nodes.size());
+    for (std::size_t i = 0; i < nodes_.size(); ++i)
+      addresses_.push_back(address_of(static_cast<int>(i)));
     for (std::size_t i = 0; i < nodes_.size(); ++i) {
       SimNode& n = nodes_[i];
       int self = static_cast<int>(i);
@@ -214,7 +216,7 @@ class World {
       nodes_[i].muted = true;
       for (int peer : neighbours_[i]) {
         if (nodes_[static_cast<std::size_t>(peer)].state == State::up)
-          nodes_[i].node->add_peer(address_of(peer));
+          nodes_[i].node->add_peer(addresses_[static_cast<std::size_t>(peer)]);
       }
       nodes_[i].muted = false;
     }
@@ -477,7 +479,7 @@ class World {
   std::unique_ptr<Node> make_node(int self) {
     SimNode& n = nodes_[static_cast<std::size_t>(self)];
     NodeConfig config = config_;
-    config.self_address = address_of(self);
+    config.self_address = addresses_[static_cast<std::size_t>(self)];
     return std::make_unique<Node>(config, *n.transport, *n.clock, *n.miner, n.tracer.get());
   }
 
@@ -616,10 +618,11 @@ class World {
     const HttpRequest request = std::move(message.request);
     std::shared_ptr<const Block> block = std::move(message.block);
     auto reply = [this, id](HttpResponse response) { respond(id, std::move(response)); };
-    if (block) return dst.node->receive_block(std::move(block), reply);
+    if (block) return dst.node->receive_block(std::move(block), reply, addresses_[from]);
     // The same block reaches every node about degree times: parse each distinct body once.
     if (request.target == "/add_block" && request.method == "POST") {
-      if (auto parsed = parsed_block(request.body)) return dst.node->receive_block(parsed, reply);
+      if (auto parsed = parsed_block(request.body))
+        return dst.node->receive_block(parsed, reply, addresses_[from]);
     }
     dst.node->handle(request, reply);
   }
@@ -1053,7 +1056,8 @@ class World {
       for (const auto& post : old->mempool().posts()) (void)n.node->submit_post(post);
       for (const auto& peer : old->peers()) n.node->add_peer(peer);
     }
-    for (int peer : neighbours_[static_cast<std::size_t>(self)]) n.node->add_peer(address_of(peer));
+    for (int peer : neighbours_[static_cast<std::size_t>(self)])
+      n.node->add_peer(addresses_[static_cast<std::size_t>(peer)]);
     n.muted = false;
     n.state = State::up;
     const Block& tip = n.node->tree().tip();
@@ -1078,7 +1082,7 @@ class World {
     // As an operator would: register with each configured peer (the tutorial's /register_with),
     // which fetches that peer's chain and makes each side the other's peer.
     for (int peer : neighbours_[static_cast<std::size_t>(self)]) {
-      Json body{{"node_address", address_of(peer)}};
+      Json body{{"node_address", addresses_[static_cast<std::size_t>(peer)]}};
       n.node->handle(HttpRequest{"POST", "/register_with", body.dump()},
                      [this, self, peer](HttpResponse response) {
                        trace(self, "registered", Json{{"peer", peer}, {"status", response.status}});
@@ -1128,6 +1132,7 @@ class World {
   NodeConfig config_;  // shared by every node but its address
   Rng mining_rng_;
   std::vector<SimNode> nodes_;
+  std::vector<std::string> addresses_;        // each node's address, as its peers know it
   std::vector<std::vector<int>> neighbours_;  // the topology, sorted
   std::vector<LinkModel> models_;             // [0] the default; overrides appended
   std::vector<int> group_;                    // partition group of each node; equal groups can talk

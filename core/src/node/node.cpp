@@ -128,7 +128,7 @@ bool Node::remove_peer(const std::string& address, const std::string& reason) {
 
 void Node::note_peer_contact(const std::string& peer, bool answered) {
   if (answered) {
-    failing_since_.erase(peer);
+    if (!failing_since_.empty()) failing_since_.erase(peer);
     return;
   }
   if (config_.drop_peer_after <= 0) return;
@@ -430,8 +430,9 @@ void Node::handle_add_block(const HttpRequest& request, Respond& respond) {
   receive_block(std::make_shared<const Block>(std::move(*block)), respond);
 }
 
-void Node::receive_block(std::shared_ptr<const Block> block, const Respond& respond) {
-  AddResult result = accept_block(block, "");
+void Node::receive_block(std::shared_ptr<const Block> block, const Respond& respond,
+                         const std::string& from) {
+  AddResult result = accept_block(block, from);
   switch (result.status) {
     case AddStatus::invalid:
       return respond(text(400, "The block was discarded by the node: " + result.error->message()));
@@ -442,7 +443,7 @@ void Node::receive_block(std::shared_ptr<const Block> block, const Respond& resp
     case AddStatus::already_known:
       return respond(text(201, "Block added to the chain"));
     case AddStatus::added:
-      if (tree_.on_main_chain(block->hash)) announce(block, "");  // gossip once: new blocks only
+      if (tree_.on_main_chain(block->hash)) announce(block, from);  // gossip once: new blocks only
       return respond(text(201, "Block added to the chain"));
   }
 }

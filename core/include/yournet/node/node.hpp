@@ -93,7 +93,10 @@ class Node {
   // Mines the pending posts; `done` gets the reference's message.
   void mine(std::function<void(std::string)> done);
   // POST /add_block once its body is parsed (the simulator parses each distinct body once).
-  void receive_block(std::shared_ptr<const Block> block, const Respond& respond);
+  // `from`: the sender's address when the transport knows it (the simulator's does; HTTP's
+  // /add_block does not say), so the block is not sent back to it.
+  void receive_block(std::shared_ptr<const Block> block, const Respond& respond,
+                     const std::string& from = {});
   // Sends a block to every peer except `except`.
   void announce(const std::shared_ptr<const Block>& block, const std::string& except);
 
