@@ -350,7 +350,7 @@ void TracedTransport::send(const std::string& peer, HttpRequest request, Respons
                                                 const std::string& error) {
         if (!response)
           network_.trace(self_, "drop", Json{{"to", to}, {"route", route}, {"error", error}});
-        done(response, error);
+        if (done) done(response, error);
       });
 }
 

@@ -152,7 +152,9 @@ void HttpTransport::send(const std::string& peer, HttpRequest request, ResponseC
   http::verb verb = http::string_to_verb(request.method);
   if (!url || verb == http::verb::unknown) {
     std::string error = !url ? "bad peer address: " + peer : "bad method: " + request.method;
-    asio::post(io_, [done = std::move(done), error] { done(std::nullopt, error); });
+    asio::post(io_, [done = std::move(done), error] {
+      if (done) done(std::nullopt, error);
+    });
     return;
   }
   auto call = std::make_shared<ClientCall>(io_, options_, std::move(*url), verb, std::move(request),

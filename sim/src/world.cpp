@@ -149,22 +149,23 @@ struct Link {
 
 enum class State { waiting, up, down, gone };  // not joined yet, running, crashed, left for good
 
-struct SimNode {
-  NodeSpec spec;
+// What every message step reads comes first, in one cache line.
+struct alignas(64) SimNode {
   State state = State::waiting;
   std::uint32_t incarnation = 0;  // bumped by crash and leave: older callbacks are discarded
   bool auto_mine = false;
   bool real_mining = false;  // a real-mode automatic mining loop is under way
   bool muted = false;        // node events not traced (while wiring up or reloading state)
+  std::unique_ptr<Node> node;
+  std::vector<Link> links;  // outgoing, sorted by peer
+  std::uint64_t last_work = 0;
+  std::size_t reorg_depth = 0;  // blocks that joined the main chain in the last reorg
+  NodeSpec spec;
   std::unique_ptr<NodeClock> clock;
   std::unique_ptr<SimTransport> transport;
   std::unique_ptr<SimMiner> miner;
   std::unique_ptr<Tracer> tracer;
-  std::unique_ptr<Node> node;
-  std::vector<Link> links;  // outgoing, sorted by peer
   std::string last_tip;
-  std::uint64_t last_work = 0;
-  std::size_t reorg_depth = 0;  // blocks that joined the main chain in the last reorg
   Rng rng{0};
   std::set<std::string> withheld;  // selfish: own blocks not yet released
   std::uint64_t tampered = 0, flooded = 0;
@@ -315,6 +316,7 @@ class World {
     SimNode& src = nodes_[static_cast<std::size_t>(from)];
     const std::uint32_t from_incarnation = src.incarnation;
     auto fail_later = [&](const std::string& why) {
+      if (!done) return;  // nobody waits for the answer
       at_node(now_us_ + kRequestTimeoutUs, "timeout", from, from_incarnation,
               [done, why] { done(std::nullopt, why); });
     };
@@ -322,6 +324,7 @@ class World {
     if (to < 0) return fail_later("unknown host " + peer);
     if (request.target == "/add_block") {
       if (src.spec.behaviour == Behaviour::selfish && withholds(src, request.body)) {
+        if (!done) return;
         return at_node(now_us_, "withheld", from, from_incarnation,
                        [done] { done(std::nullopt, "withheld"); });
       }
@@ -352,9 +355,10 @@ class World {
       });
     }
     const std::int64_t arrival = transmit(link, model, bytes);
-    const std::uint32_t id =
-        store_message(Message{from, to, from_incarnation, false, std::move(request),
-                              std::move(done), std::nullopt, std::move(block)});
+    const bool carries_block = block != nullptr;
+    const std::uint32_t id = store_message(
+        Message{from, to, from_incarnation, false, std::move(block), std::move(done)});
+    if (!carries_block) requests_[id] = std::move(request);
     push_step(arrival, EventKind::deliver, id);
   }
 
@@ -393,6 +397,7 @@ class World {
       queue_.pop();
       now_us_ = key.time_us;
       ++processed;
+      prefetch_next_step(false);
       if (key.kind != EventKind::closure) {  // a message's step: no closure to look up
         const Message& message = messages_[key.payload];
         current_ = key.kind == EventKind::deliver
@@ -416,6 +421,7 @@ class World {
         event.fn();
         current_.reset();
       }
+      prefetch_next_step(true);
       if (options_.progress && processed % kProgressEvery == 0) {
         options_.progress(now_us_, scenario_.stop_at_us, event_count_);
       }
@@ -441,6 +447,7 @@ class World {
     std::int64_t time_us;
     std::uint64_t sequence;
     std::uint32_t payload;  // closure: its slot; otherwise: the message's index
+    int node;               // the node the step happens at (message steps only)
     EventKind kind;
     bool operator>(const EventKey& other) const {
       return time_us != other.time_us ? time_us > other.time_us : sequence > other.sequence;
@@ -469,11 +476,30 @@ class World {
       free_slots_.pop_back();
       slots_[slot] = std::move(body);
     }
-    queue_.push(EventKey{std::max(time_us, now_us_), sequence_++, slot, EventKind::closure});
+    queue_.push(EventKey{std::max(time_us, now_us_), sequence_++, slot, -1, EventKind::closure});
+  }
+
+  // A large run spends most of its time waiting for memory: the records of a message step are
+  // scattered over a working set far larger than the caches. The next event is most likely the
+  // queue's top, so its records are fetched while this event runs: first the message and the
+  // node (`second_stage` false, before this event), then what the node's record points to (after
+  // this event, when that record has had time to arrive).
+  void prefetch_next_step(bool second_stage) {
+    if (queue_.empty() || queue_.top().kind == EventKind::closure) return;
+    const EventKey& next = queue_.top();
+    const SimNode& node = nodes_[static_cast<std::size_t>(next.node)];
+    if (!second_stage) {
+      __builtin_prefetch(&messages_[next.payload]);
+      __builtin_prefetch(&node);
+      if (next.kind == EventKind::response) __builtin_prefetch(&responses_[next.payload]);
+      return;
+    }
+    __builtin_prefetch(node.links.data());
   }
 
   void push_step(std::int64_t time_us, EventKind kind, std::uint32_t message) {
-    queue_.push(EventKey{std::max(time_us, now_us_), sequence_++, message, kind});
+    const int node = kind == EventKind::deliver ? messages_[message].to : messages_[message].from;
+    queue_.push(EventKey{std::max(time_us, now_us_), sequence_++, message, node, kind});
   }
 
   std::unique_ptr<Node> make_node(int self) {
@@ -569,28 +595,40 @@ class World {
     }
   }
 
-  // A request in flight, from its sending to its answer (or timeout); events refer to it by index,
-  // so their closures stay small enough not to allocate.
-  struct Message {
+  // A request in flight, from its sending to its answer (or timeout); events refer to it by index.
+  // One cache line: most of a large run's time goes to fetching these records.
+  struct alignas(64) Message {
     int from;
     int to;
     std::uint32_t from_incarnation;
     bool chain_request;
-    HttpRequest request;
-    ResponseCallback done;
-    std::optional<HttpResponse> response;
     std::shared_ptr<const Block> block;  // the block an /add_block request carries, if passed as is
+    ResponseCallback done;
   };
 
   std::uint32_t store_message(Message message) {
     if (free_messages_.empty()) {
       messages_.push_back(std::move(message));
+      requests_.emplace_back();
+      responses_.emplace_back();
       return static_cast<std::uint32_t>(messages_.size() - 1);
     }
     std::uint32_t id = free_messages_.back();
     free_messages_.pop_back();
     messages_[id] = std::move(message);
     return id;
+  }
+
+  // Frees the record of a message whose sender waits for no answer.
+  void release(std::uint32_t id) {
+    messages_[id].block.reset();
+    free_messages_.push_back(id);
+  }
+
+  // The route of a message: its request's, or /add_block for a block passed as is.
+  const std::string& route_of(std::uint32_t id) const {
+    static const std::string kAddBlock = "/add_block";
+    return messages_[id].block ? kAddBlock : requests_[id].target;
   }
 
   // The requester gets its answer, or `error` (then no answer), unless it crashed meanwhile.
@@ -600,7 +638,8 @@ class World {
     if (!alive(message.from, message.from_incarnation)) return;
     if (error) return message.done(std::nullopt, error);
     static const std::string kNoError;
-    message.done(message.response, kNoError);
+    const std::optional<HttpResponse> response = std::exchange(responses_[id], std::nullopt);
+    message.done(response, kNoError);
   }
 
   void deliver(std::uint32_t id) {
@@ -608,17 +647,18 @@ class World {
     const int from = message.from, to = message.to;
     SimNode& dst = nodes_[static_cast<std::size_t>(to)];
     if (dst.state != State::up) {
-      drop(from, to, message.request.target, "down");
+      drop(from, to, route_of(id), "down");
+      if (!message.done) return release(id);
       return push_step(now_us_ + kRequestTimeoutUs, EventKind::timeout, id);
     }
     ++messages_delivered_;
-    note_deliver(from, to, message.request.target, false);
-    message.chain_request = message.request.target == "/chain";
-    // `message` may move as others are sent.
-    const HttpRequest request = std::move(message.request);
+    note_deliver(from, to, route_of(id), false);
     std::shared_ptr<const Block> block = std::move(message.block);
     auto reply = [this, id](HttpResponse response) { respond(id, std::move(response)); };
     if (block) return dst.node->receive_block(std::move(block), reply, addresses_[from]);
+    message.chain_request = requests_[id].target == "/chain";
+    // `message` and the request may move as others are sent.
+    const HttpRequest request = std::move(requests_[id]);
     // The same block reaches every node about degree times: parse each distinct body once.
     if (request.target == "/add_block" && request.method == "POST") {
       if (auto parsed = parsed_block(request.body))
@@ -672,10 +712,13 @@ class World {
       why = "response loss";
     if (why) {
       drop(to, from, "response", why);
+      if (!messages_[id].done) return release(id);
       return push_step(now_us_ + kRequestTimeoutUs, EventKind::timeout, id);
     }
     std::int64_t arrival = transmit(back, model, response.body.size());
-    messages_[id].response = std::move(response);
+    // Unawaited, the answer still takes its time on the link, but needs no event of its own.
+    if (!messages_[id].done) return release(id);
+    responses_[id] = std::move(response);
     push_step(arrival, EventKind::response, id);
   }
 
@@ -1141,6 +1184,10 @@ class World {
   std::priority_queue<EventKey, std::vector<EventKey>, std::greater<EventKey>> queue_;
   std::vector<EventBody> slots_;
   std::vector<Message> messages_;
+  // The request and the answer of the message of the same index, kept apart from it: most
+  // messages carry a block and their answers are only handed back.
+  std::vector<HttpRequest> requests_;
+  std::vector<std::optional<HttpResponse>> responses_;
   std::vector<std::uint32_t> free_messages_;
   std::vector<std::uint32_t> free_slots_;
   std::optional<CurrentEvent> current_;

@@ -24,7 +24,8 @@ struct HttpResponse {
   std::string content_type = "text/html; charset=utf-8";  // the reference's default for text
 };
 
-// Exactly one of response / error is set when the callback runs.
+// Exactly one of response / error is set when the callback runs. An empty callback says nobody
+// waits for the answer: the transport may then spare itself the bookkeeping of one.
 using ResponseCallback =
     std::function<void(const std::optional<HttpResponse>& response, const std::string& error)>;
 
