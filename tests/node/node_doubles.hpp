@@ -26,7 +26,7 @@ class InlineMiner : public MiningService {
 class OfflineTransport : public Transport {
  public:
   void send(const std::string&, HttpRequest, ResponseCallback done) override {
-    done(std::nullopt, "offline");
+    if (done) done(std::nullopt, "offline");
   }
 };
 

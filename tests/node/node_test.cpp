@@ -34,6 +34,7 @@ class TestNetwork : public Transport {
   }
   void send(const std::string& peer, HttpRequest request, ResponseCallback done) override {
     ++sent[request.target];
+    if (!done) done = [](const std::optional<HttpResponse>&, const std::string&) {};
     queue.push_back([this, peer, request, done] {
       auto it = nodes.find(peer);
       if (it == nodes.end() || down.count(peer)) return done(std::nullopt, "connection refused");
