@@ -45,6 +45,11 @@ bool BlockTree::on_main_chain(const std::string& hash) const {
   return it != entries_.end() && on_main_chain(it->second);
 }
 
+bool BlockTree::on_main_chain(const Block& block) const {
+  const Block* at = at_height(block.index);
+  return at != nullptr && (at == &block || at->hash == block.hash);
+}
+
 const Block* BlockTree::at_height(std::uint64_t height) const {
   if (height >= main_.size()) return nullptr;
   return main_[height]->block.get();
@@ -86,7 +91,10 @@ AddResult BlockTree::add(const Block& block) {
 
 AddResult BlockTree::add(std::shared_ptr<const Block> block) {
   AddResult result;
-  if (block.get() == tip_block_ || entries_.count(block->hash) != 0) {
+  // The usual new block extends the tip, and then it cannot be known already: a known child of
+  // the tip would have more work than the tip, and be the tip. Neither lookup by hash is needed.
+  const bool extends_tip = block->previous_hash == tip_block_->hash;
+  if (block.get() == tip_block_ || (!extends_tip && entries_.count(block->hash) != 0)) {
     result.status = AddStatus::already_known;
     return result;
   }
@@ -98,12 +106,15 @@ AddResult BlockTree::add(std::shared_ptr<const Block> block) {
     result.status = AddStatus::already_known;
     return result;
   }
-  if (entries_.count(block->previous_hash) == 0) {
+  // main_ views the entries as const; entries_ owns them, mutable.
+  if (extends_tip) return connect(std::move(block), const_cast<Entry&>(*main_.back()));
+  auto parent = entries_.find(block->previous_hash);
+  if (parent == entries_.end()) {
     store_orphan(std::move(block));
     result.status = AddStatus::orphan;
     return result;
   }
-  return connect(std::move(block));
+  return connect(std::move(block), parent->second);
 }
 
 void BlockTree::store_orphan(std::shared_ptr<const Block> block) {
@@ -149,7 +160,7 @@ std::optional<ValidationError> BlockTree::check_no_replayed_post(
   return std::nullopt;
 }
 
-AddResult BlockTree::connect(std::shared_ptr<const Block> first) {
+AddResult BlockTree::connect(std::shared_ptr<const Block> first, Entry& first_parent) {
   AddResult result;
   const Entry* const old_tip = main_.back();
   const Entry* best = old_tip;
@@ -161,8 +172,9 @@ AddResult BlockTree::connect(std::shared_ptr<const Block> first) {
     pending.pop_front();
     const bool is_first = first_block;
     first_block = false;
-    if (entries_.count(block->hash) != 0) continue;
-    Entry& parent = entries_.at(block->previous_hash);
+    // The first block is known to be new, with this parent; orphans are looked up.
+    if (!is_first && entries_.count(block->hash) != 0) continue;
+    Entry& parent = is_first ? first_parent : entries_.at(block->previous_hash);
     Verdict verdict = check_block_link(*block, *parent.block);
     std::vector<std::string> ids;
     ids.reserve(block->transactions.size());

@@ -33,12 +33,25 @@ std::string raw_public_key_hex(EVP_PKEY* key) {
   return to_hex(pub.data(), len);
 }
 
+// SHA-256 fetched from OpenSSL's provider once: EVP_sha256() is looked up again on every use,
+// which costs more than hashing a block's few hundred bytes.
+const EVP_MD* sha256_md() {
+  static const std::unique_ptr<EVP_MD, void (*)(EVP_MD*)> md(
+      EVP_MD_fetch(nullptr, "SHA256", nullptr), EVP_MD_free);
+  if (!md) throw std::runtime_error("OpenSSL has no SHA-256");
+  return md.get();
+}
+
 }  // namespace
 
 Digest sha256(std::string_view bytes) {
+  // One context per thread, reused: making one per call is the other half of the cost.
+  thread_local const MdCtxPtr ctx{EVP_MD_CTX_new()};
   Digest digest{};
   unsigned int len = 0;
-  if (EVP_Digest(bytes.data(), bytes.size(), digest.data(), &len, EVP_sha256(), nullptr) != 1) {
+  if (!ctx || EVP_DigestInit_ex2(ctx.get(), sha256_md(), nullptr) != 1 ||
+      EVP_DigestUpdate(ctx.get(), bytes.data(), bytes.size()) != 1 ||
+      EVP_DigestFinal_ex(ctx.get(), digest.data(), &len) != 1) {
     throw std::runtime_error("OpenSSL SHA-256 failed");
   }
   return digest;
@@ -53,7 +66,7 @@ struct Sha256Stream::Context {
 };
 
 Sha256Stream::Sha256Stream() : context_(new Context) {
-  if (!context_->ctx || EVP_DigestInit_ex(context_->ctx.get(), EVP_sha256(), nullptr) != 1) {
+  if (!context_->ctx || EVP_DigestInit_ex2(context_->ctx.get(), sha256_md(), nullptr) != 1) {
     delete context_;
     throw std::runtime_error("OpenSSL SHA-256 init failed");
   }
@@ -73,7 +86,7 @@ Digest Sha256Stream::finish() {
   Digest digest{};
   unsigned int len = 0;
   if (EVP_DigestFinal_ex(context_->ctx.get(), digest.data(), &len) != 1 ||
-      EVP_DigestInit_ex(context_->ctx.get(), EVP_sha256(), nullptr) != 1) {
+      EVP_DigestInit_ex2(context_->ctx.get(), sha256_md(), nullptr) != 1) {
     throw std::runtime_error("OpenSSL SHA-256 final failed");
   }
   return digest;

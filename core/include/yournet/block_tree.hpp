@@ -62,6 +62,8 @@ class BlockTree {
   std::shared_ptr<const Block> find_shared(const std::string& hash) const;
   bool contains(const std::string& hash) const { return entries_.count(hash) != 0; }
   bool on_main_chain(const std::string& hash) const;
+  // The same for a block in hand: found by its height, with no lookup by hash.
+  bool on_main_chain(const Block& block) const;
   // The main-chain block at this height.
   const Block* at_height(std::uint64_t height) const;
   std::vector<Block> main_chain() const;
@@ -81,7 +83,7 @@ class BlockTree {
     std::size_t children = 0;
   };
 
-  AddResult connect(std::shared_ptr<const Block> block);  // parent known
+  AddResult connect(std::shared_ptr<const Block> block, Entry& parent);
   std::optional<ValidationError> check_no_replayed_post(const Entry& parent,
                                                         const std::vector<std::string>& ids,
                                                         std::uint64_t index) const;
