@@ -55,7 +55,8 @@ double LatencyModel::sample_ms(Rng& rng) const {
       x = rng.exponential(a_ms);
       break;
     case Kind::pareto:
-      x = a_ms / std::pow(1.0 - rng.uniform(), 1.0 / b_ms);
+      // Inverse of the survival function (min/x)^shape; exp and log cost a third of pow.
+      x = a_ms * std::exp(-std::log(1.0 - rng.uniform()) / b_ms);
       break;
   }
   return std::clamp(x, 0.0, kMaxMs);

@@ -355,6 +355,11 @@ class World {
       });
     }
     const std::int64_t arrival = transmit(link, model, bytes);
+    if (block && !done) {  // the step itself carries all there is: no record to keep
+      queue_.push(EventKey{std::max(arrival, now_us_), sequence_++, sent_block(block), to, from,
+                           EventKind::deliver_block});
+      return;
+    }
     const bool carries_block = block != nullptr;
     const std::uint32_t id = store_message(
         Message{from, to, from_incarnation, false, std::move(block), std::move(done)});
@@ -398,7 +403,11 @@ class World {
       now_us_ = key.time_us;
       ++processed;
       prefetch_next_step(false);
-      if (key.kind != EventKind::closure) {  // a message's step: no closure to look up
+      if (key.kind == EventKind::deliver_block) {
+        current_ = CurrentEvent{"deliver", key.node, key.sequence};
+        deliver_block(key);
+        current_.reset();
+      } else if (key.kind != EventKind::closure) {  // a message's step: no closure to look up
         const Message& message = messages_[key.payload];
         current_ = key.kind == EventKind::deliver
                        ? CurrentEvent{"deliver", message.to, key.sequence}
@@ -440,14 +449,16 @@ class World {
  private:
   // What an event does: run a closure, or take a message in flight one step further. Message
   // steps are most events by far, so they carry the message's index and nothing else.
-  enum class EventKind : std::uint8_t { closure, deliver, response, timeout };
+  // deliver_block: a block nobody awaits an answer for, which needs no message record.
+  enum class EventKind : std::uint8_t { closure, deliver, response, timeout, deliver_block };
 
   // The heap orders small keys; the closures stay put in a slab.
   struct EventKey {
     std::int64_t time_us;
     std::uint64_t sequence;
-    std::uint32_t payload;  // closure: its slot; otherwise: the message's index
+    std::uint32_t payload;  // closure: its slot; deliver_block: the block's; else the message's
     int node;               // the node the step happens at (message steps only)
+    int from;               // deliver_block: the sender
     EventKind kind;
     bool operator>(const EventKey& other) const {
       return time_us != other.time_us ? time_us > other.time_us : sequence > other.sequence;
@@ -476,7 +487,8 @@ class World {
       free_slots_.pop_back();
       slots_[slot] = std::move(body);
     }
-    queue_.push(EventKey{std::max(time_us, now_us_), sequence_++, slot, -1, EventKind::closure});
+    queue_.push(
+        EventKey{std::max(time_us, now_us_), sequence_++, slot, -1, -1, EventKind::closure});
   }
 
   // A large run spends most of its time waiting for memory: the records of a message step are
@@ -489,7 +501,7 @@ class World {
     const EventKey& next = queue_.top();
     const SimNode& node = nodes_[static_cast<std::size_t>(next.node)];
     if (!second_stage) {
-      __builtin_prefetch(&messages_[next.payload]);
+      if (next.kind != EventKind::deliver_block) __builtin_prefetch(&messages_[next.payload]);
       __builtin_prefetch(&node);
       if (next.kind == EventKind::response) __builtin_prefetch(&responses_[next.payload]);
       return;
@@ -499,7 +511,7 @@ class World {
 
   void push_step(std::int64_t time_us, EventKind kind, std::uint32_t message) {
     const int node = kind == EventKind::deliver ? messages_[message].to : messages_[message].from;
-    queue_.push(EventKey{std::max(time_us, now_us_), sequence_++, message, node, kind});
+    queue_.push(EventKey{std::max(time_us, now_us_), sequence_++, message, node, -1, kind});
   }
 
   std::unique_ptr<Node> make_node(int self) {
@@ -686,15 +698,46 @@ class World {
     return it->second;
   }
 
-  // The bytes a block passed as is stands for, made once per block object (kept alive here, so
-  // its address is never reused for another).
+  // The bytes a block passed as is stands for.
   const std::string& wire_body(const std::shared_ptr<const Block>& block) {
-    auto it = wire_bodies_.find(block.get());
-    if (it == wire_bodies_.end()) {
-      it = wire_bodies_.emplace(block.get(), std::make_pair(block, block_to_json(*block).dump()))
-               .first;
+    return sent_blocks_[sent_block(block)].body;
+  }
+
+  // The index of a block passed as is among sent_blocks_, added on its first sending.
+  std::uint32_t sent_block(const std::shared_ptr<const Block>& block) {
+    auto [it, added] =
+        sent_block_index_.try_emplace(block.get(), static_cast<std::uint32_t>(sent_blocks_.size()));
+    if (added) sent_blocks_.push_back(SentBlock{block, block_to_json(*block).dump()});
+    return it->second;
+  }
+
+  // A block nobody awaits an answer for: the node answers all the same, and the answer takes its
+  // time on the link back.
+  void deliver_block(const EventKey& step) {
+    const int from = step.from, to = step.node;
+    static const std::string kAddBlock = "/add_block";
+    SimNode& dst = nodes_[static_cast<std::size_t>(to)];
+    if (dst.state != State::up) return drop(from, to, kAddBlock, "down");
+    ++messages_delivered_;
+    note_deliver(from, to, kAddBlock, false);
+    dst.node->receive_block(
+        sent_blocks_[step.payload].block,
+        [this, from, to](HttpResponse response) { send_back(from, to, response.body.size()); },
+        addresses_[static_cast<std::size_t>(from)]);
+  }
+
+  // An answer's trip from `to` back to `from`: when it arrives, or nullopt when it is dropped.
+  std::optional<std::int64_t> send_back(int from, int to, std::size_t bytes) {
+    Link& back = link_of(to, from);
+    const LinkModel& model = models_[back.model];
+    const char* why = blocked(to, from, back, model, model.loss);
+    if (!why && model.response_loss > 0 && back.rng.uniform() < model.response_loss)
+      why = "response loss";
+    if (why) {
+      drop(to, from, "response", why);
+      return std::nullopt;
     }
-    return it->second.second;
+    return transmit(back, model, bytes);
   }
 
   void respond(std::uint32_t id, HttpResponse response) {
@@ -705,21 +748,12 @@ class World {
       if (server.spec.behaviour == Behaviour::tamper)
         response.body = tamper_chain(server, response.body);
     }
-    Link& back = link_of(to, from);
-    const LinkModel& model = models_[back.model];
-    const char* why = blocked(to, from, back, model, model.loss);
-    if (!why && model.response_loss > 0 && back.rng.uniform() < model.response_loss)
-      why = "response loss";
-    if (why) {
-      drop(to, from, "response", why);
-      if (!messages_[id].done) return release(id);
-      return push_step(now_us_ + kRequestTimeoutUs, EventKind::timeout, id);
-    }
-    std::int64_t arrival = transmit(back, model, response.body.size());
+    const std::optional<std::int64_t> arrival = send_back(from, to, response.body.size());
     // Unawaited, the answer still takes its time on the link, but needs no event of its own.
     if (!messages_[id].done) return release(id);
+    if (!arrival) return push_step(now_us_ + kRequestTimeoutUs, EventKind::timeout, id);
     responses_[id] = std::move(response);
-    push_step(arrival, EventKind::response, id);
+    push_step(*arrival, EventKind::response, id);
   }
 
   // ---- tips, convergence and invariants
@@ -1205,9 +1239,14 @@ class World {
   std::optional<std::int64_t> converged_after_heal_us_;
   std::unordered_map<std::string, std::shared_ptr<const Block>>
       parsed_blocks_;  // by /add_block body
-  // Looked up by address, never iterated.
-  std::unordered_map<const Block*, std::pair<std::shared_ptr<const Block>, std::string>>
-      wire_bodies_;
+  // Every block passed as is, and the bytes it stands for (made once per block object, which is
+  // kept alive here, so its address is never reused for another).
+  struct SentBlock {
+    std::shared_ptr<const Block> block;
+    std::string body;
+  };
+  std::vector<SentBlock> sent_blocks_;
+  std::unordered_map<const Block*, std::uint32_t> sent_block_index_;  // looked up, never iterated
   std::unordered_set<std::string> verified_;       // blocks that passed check_block_alone
   std::unordered_map<std::string, int> miner_of_;  // block hash -> node that mined it
   std::set<std::string> accepted_posts_;           // ids honest nodes accepted
