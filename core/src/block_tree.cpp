@@ -93,8 +93,12 @@ AddResult BlockTree::add(std::shared_ptr<const Block> block) {
   AddResult result;
   // The usual new block extends the tip, and then it cannot be known already: a known child of
   // the tip would have more work than the tip, and be the tip. Neither lookup by hash is needed.
+  if (block.get() == tip_block_) {  // the very block object of the tip, handed over again
+    result.status = AddStatus::already_known;
+    return result;
+  }
   const bool extends_tip = block->previous_hash == tip_block_->hash;
-  if (block.get() == tip_block_ || (!extends_tip && entries_.count(block->hash) != 0)) {
+  if (!extends_tip && entries_.count(block->hash) != 0) {
     result.status = AddStatus::already_known;
     return result;
   }

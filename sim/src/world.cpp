@@ -2,6 +2,7 @@
 // mining (real or modeled), node faults, adversaries and invariants checked as events happen.
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <map>
 #include <memory>
 #include <queue>
@@ -23,10 +24,11 @@ constexpr std::uint64_t kProgressEvery = 4096;
 // Purposes of the derived random streams (Rng::derive).
 enum Stream : std::uint64_t { kLinkStream = 1, kNodeStream, kTopologyStream, kMiningStream };
 
-const std::string kAddressPrefix = "http://node";
-const std::string kAddressSuffix = ":8000/";
+// Of known size, so comparing against them compiles to a few loads (every message does it).
+constexpr std::string_view kAddressPrefix = "http://node";
+constexpr std::string_view kAddressSuffix = ":8000/";
 std::string address_of(int node) {
-  return kAddressPrefix + std::to_string(node) + kAddressSuffix;
+  return std::string(kAddressPrefix) + std::to_string(node) + std::string(kAddressSuffix);
 }
 
 }  // namespace
@@ -524,9 +526,9 @@ class World {
   // "http://node12:8000/" -> 12; -1 for any other address.
   int index_of(const std::string& address) const {
     if (address.size() <= kAddressPrefix.size() + kAddressSuffix.size() ||
-        address.compare(0, kAddressPrefix.size(), kAddressPrefix) != 0 ||
-        address.compare(address.size() - kAddressSuffix.size(), kAddressSuffix.size(),
-                        kAddressSuffix) != 0) {
+        std::memcmp(address.data(), kAddressPrefix.data(), kAddressPrefix.size()) != 0 ||
+        std::memcmp(address.data() + address.size() - kAddressSuffix.size(), kAddressSuffix.data(),
+                    kAddressSuffix.size()) != 0) {
       return -1;
     }
     std::int64_t index = 0;
