@@ -89,7 +89,7 @@ AddResult BlockTree::add(const Block& block) {
   return add(std::make_shared<const Block>(block));
 }
 
-AddResult BlockTree::add(std::shared_ptr<const Block> block) {
+AddResult BlockTree::add(const std::shared_ptr<const Block>& block) {
   AddResult result;
   // The usual new block extends the tip, and then it cannot be known already: a known child of
   // the tip would have more work than the tip, and be the tip. Neither lookup by hash is needed.
@@ -111,14 +111,14 @@ AddResult BlockTree::add(std::shared_ptr<const Block> block) {
     return result;
   }
   // main_ views the entries as const; entries_ owns them, mutable.
-  if (extends_tip) return connect(std::move(block), const_cast<Entry&>(*main_.back()));
+  if (extends_tip) return connect(block, const_cast<Entry&>(*main_.back()));
   auto parent = entries_.find(block->previous_hash);
   if (parent == entries_.end()) {
-    store_orphan(std::move(block));
+    store_orphan(block);
     result.status = AddStatus::orphan;
     return result;
   }
-  return connect(std::move(block), parent->second);
+  return connect(block, parent->second);
 }
 
 void BlockTree::store_orphan(std::shared_ptr<const Block> block) {

@@ -51,6 +51,7 @@ std::vector<Json> Mempool::posts(std::size_t max) const {
 }
 
 void Mempool::apply(const BlockTree& tree, const AddResult& change) {
+  if (change.disconnected.empty() && index_.empty()) return;  // nothing to take out or put back
   for (const auto& hash : change.disconnected) {
     const Block* block = tree.find(hash);
     if (!block) continue;

@@ -47,8 +47,8 @@ class BlockTree {
   // Blocks are immutable once made: the tree keeps a shared pointer, so every node of a simulated
   // network can hold the very same block (one copy for 10,000 nodes). A block not yet known is
   // still checked in full.
-  AddResult add(std::shared_ptr<const Block> block);
-  AddResult add(const Block& block);  // copies the block only if it is new
+  AddResult add(const std::shared_ptr<const Block>& block);  // shared again only if new
+  AddResult add(const Block& block);                         // copies the block only if it is new
 
   const ChainParams& params() const { return params_; }
   const Block& tip() const;

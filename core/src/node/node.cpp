@@ -167,7 +167,7 @@ AddResult Node::accept_block(const Block& block, const std::string& from) {
   return accept_block(std::make_shared<const Block>(block), from);
 }
 
-AddResult Node::accept_block(std::shared_ptr<const Block> shared, const std::string& from) {
+AddResult Node::accept_block(const std::shared_ptr<const Block>& shared, const std::string& from) {
   const Block& block = *shared;
   AddResult result = tree_.add(shared);  // `block` must outlive a refusal too
   switch (result.status) {
@@ -438,7 +438,7 @@ void Node::handle_add_block(const HttpRequest& request, Respond& respond) {
   receive_block(std::make_shared<const Block>(std::move(*block)), respond);
 }
 
-void Node::receive_block(std::shared_ptr<const Block> block, const Respond& respond,
+void Node::receive_block(const std::shared_ptr<const Block>& block, const Respond& respond,
                          const std::string& from) {
   AddResult result = accept_block(block, from);
   switch (result.status) {

@@ -80,7 +80,7 @@ class Node {
   // Adds a post (stamping it with the clock if it carries no timestamp); returns its id or why not.
   Expected<std::string, std::string> submit_post(Json post);
   // Adds a block from a peer or the miner; on a change of main chain the pool follows it.
-  AddResult accept_block(std::shared_ptr<const Block> block, const std::string& from);
+  AddResult accept_block(const std::shared_ptr<const Block>& block, const std::string& from);
   AddResult accept_block(const Block& block, const std::string& from);  // copies it if new
   // Adopts every block of a peer's chain dump that is valid; returns the first error, if any.
   std::optional<ValidationError> accept_chain(const Json& body, const std::string& from);
@@ -95,7 +95,7 @@ class Node {
   // POST /add_block once its body is parsed (the simulator parses each distinct body once).
   // `from`: the sender's address when the transport knows it (the simulator's does; HTTP's
   // /add_block does not say), so the block is not sent back to it.
-  void receive_block(std::shared_ptr<const Block> block, const Respond& respond,
+  void receive_block(const std::shared_ptr<const Block>& block, const Respond& respond,
                      const std::string& from = {});
   // Sends a block to every peer except `except`.
   void announce(const std::shared_ptr<const Block>& block, const std::string& except);
