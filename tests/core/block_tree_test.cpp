@@ -78,6 +78,29 @@ TEST(BlockTree, SharedBlockIsStoredAsIsAndStillValidated) {
   EXPECT_FALSE(first.contains(forged.hash));
 }
 
+TEST(BlockTree, KnownBlocksAreRecognisedByObjectOrByHashAndOnlyNewOnesAreChecked) {
+  BlockTree tree(kParams);
+  auto a1 = std::make_shared<const Block>(child(genesis_block()));
+  Block b1 = child(genesis_block(), {}, 0.5);  // a side branch at the same height
+  ASSERT_EQ(tree.add(a1).status, AddStatus::added);
+  ASSERT_EQ(tree.add(b1).status, AddStatus::added);
+  EXPECT_EQ(tree.add(a1).status, AddStatus::already_known);  // the tip's own object
+  EXPECT_EQ(tree.add(std::make_shared<const Block>(*a1)).status, AddStatus::already_known);
+  EXPECT_EQ(tree.add(b1).status, AddStatus::already_known);  // a side block, by hash
+  // On the main chain, for a block in hand: by height, whichever object it is.
+  EXPECT_TRUE(tree.on_main_chain(*a1));
+  EXPECT_TRUE(tree.on_main_chain(Block(*a1)));
+  EXPECT_FALSE(tree.on_main_chain(b1));
+  EXPECT_FALSE(tree.on_main_chain(child(*a1)));  // above the tip
+  // A child of the tip is new, so it is checked in full: a forged one is refused.
+  Block forged = child(*a1);
+  forged.nonce += 1;  // the stored hash no longer matches
+  AddResult refused = tree.add(std::make_shared<const Block>(forged));
+  EXPECT_EQ(refused.status, AddStatus::invalid);
+  EXPECT_EQ(tree.size(), 3u);
+  EXPECT_EQ(tree.tip().hash, a1->hash);
+}
+
 TEST(BlockTree, FirstSeenWinsTieThenHeavierBranchReorgs) {
   BlockTree tree(kParams);
   Block a1 = child(genesis_block(), {test::make_post("a", "A1")});

@@ -1,6 +1,8 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "test_util.hpp"
 #include "yournet/block_tree.hpp"
@@ -14,6 +16,28 @@ Json signed_post(const Ed25519KeyPair& keys, const std::string& content) {
   auto post = sign_post(test::make_post("alice", content), keys.private_key_hex);
   EXPECT_TRUE(post.has_value()) << (post.has_value() ? "" : post.error());
   return post.has_value() ? *post : Json();
+}
+
+TEST(Sha256, EachThreadsReusedContextGivesTheStandardDigests) {
+  // sha256() keeps one OpenSSL context per thread; the miner's and the node's threads share it.
+  const std::string abc = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+  const std::string empty = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+  std::vector<int> failures(4, 0);
+  std::vector<std::thread> threads;
+  for (std::size_t t = 0; t < failures.size(); ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 2000; ++i) {
+        failures[t] += sha256_hex("abc") != abc;
+        failures[t] += sha256_hex("") != empty;
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  for (int count : failures) EXPECT_EQ(count, 0);
+  Sha256Stream stream;  // the streaming form, from the same fetched algorithm
+  stream.update("a");
+  stream.update("bc");
+  EXPECT_EQ(to_hex(stream.finish()), abc);
 }
 
 TEST(Signatures, KeyPairShape) {

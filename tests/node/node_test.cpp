@@ -378,3 +378,39 @@ TEST(Node, APeersUnchangedChainIsNotParsedAgain) {
 }
 
 }  // namespace
+
+TEST(Node, ABlockIsNotSentBackToItsSenderAndAnswersAreAwaitedOnlyToDropSilentPeers) {
+  class Recorder : public Transport {
+   public:
+    void send(const std::string& peer, HttpRequest, ResponseCallback done) override {
+      sent.push_back({peer, static_cast<bool>(done)});
+    }
+    std::vector<std::pair<std::string, bool>> sent;  // (peer, someone awaits the answer)
+  };
+  const std::string D = "http://127.0.0.1:8003/";
+  for (double drop_after : {0.0, 60.0}) {
+    Recorder network;
+    FixedClock clock;
+    InlineMiner miner;
+    NodeConfig config;
+    config.self_address = A;
+    config.params.difficulty = Difficulty::bits(4);
+    config.drop_peer_after = drop_after;
+    Node node(config, network, clock, miner);
+    for (const auto& peer : {B, C, D}) ASSERT_TRUE(node.add_peer(peer));
+    auto block = std::make_shared<const Block>(mine_child(genesis_block(), {}));
+    HttpResponse answer{-1, ""};
+    node.receive_block(
+        block, [&](HttpResponse r) { answer = r; }, C);
+    EXPECT_EQ(answer.status, 201);
+    ASSERT_EQ(network.sent.size(), 2u) << "to B and D, not back to C";
+    EXPECT_EQ(network.sent[0].first, B);
+    EXPECT_EQ(network.sent[1].first, D);
+    for (const auto& [peer, awaited] : network.sent) EXPECT_EQ(awaited, drop_after > 0) << peer;
+    // Known now: neither answered differently nor relayed again.
+    node.receive_block(
+        block, [&](HttpResponse r) { answer = r; }, B);
+    EXPECT_EQ(answer.status, 201);
+    EXPECT_EQ(network.sent.size(), 2u);
+  }
+}
