@@ -414,3 +414,78 @@ TEST(Node, ABlockIsNotSentBackToItsSenderAndAnswersAreAwaitedOnlyToDropSilentPee
     EXPECT_EQ(network.sent.size(), 2u);
   }
 }
+
+TEST(Node, AChainThatCannotWinIsReadNoFurtherThanItsHead) {
+  class Answer : public Transport {
+   public:
+    void send(const std::string&, HttpRequest, ResponseCallback done) override {
+      done(HttpResponse{200, body}, "");
+    }
+    std::string body;
+  } peer;
+  class Counter : public NodeObserver {
+   public:
+    void on_event(const std::string& kind, const Json&) override {
+      rejected += kind == "chain_rejected";
+    }
+    int rejected = 0;  // a body that was read: every one here is invalid past its head
+  } events;
+  FixedClock clock;
+  InlineMiner miner;
+  NodeConfig config;
+  config.self_address = A;
+  config.params.difficulty = Difficulty::bits(4);
+  Node node(config, peer, clock, miner, &events);
+  ASSERT_TRUE(node.add_peer(B));
+  const Block a1 = mine_child(genesis_block(), {});
+  ASSERT_EQ(node.accept_block(a1, "test").status, AddStatus::added);  // our chain: length 2
+  auto round = [&](const std::string& head) {
+    peer.body = head + R"("chain": "not a chain", "peers": []})";
+    node.run_consensus([] {});
+    return events.rejected;
+  };
+  EXPECT_EQ(round(R"({"length": 1, )"), 0) << "shorter than ours";
+  EXPECT_EQ(round(R"({"length":2,"tip":")" + a1.hash + R"(",)"), 0) << "as long, tip known";
+  EXPECT_EQ(round(R"({"length":2,"tip":")" + std::string(64, 'a') + R"(",)"), 1) << "unknown tip";
+  EXPECT_EQ(round(R"({"length": 2, )"), 2) << "as long, tip not declared";
+  EXPECT_EQ(round(R"({"length": 3, )"), 3) << "longer";
+  EXPECT_EQ(round(R"({"peers": [], "length": 1, )"), 4) << "length not first: read in full";
+}
+
+TEST(Node, TheChainBodyLeadsWithLengthAndTipAndFollowsReorgs) {
+  test::OfflineTransport offline;
+  FixedClock clock;
+  InlineMiner miner;
+  NodeConfig config;
+  config.self_address = A;
+  config.params.difficulty = Difficulty::bits(4);
+  Node node(config, offline, clock, miner);
+  ASSERT_TRUE(node.add_peer(B));
+  auto chain_answer = [&] {
+    HttpResponse answer{-1, ""};
+    node.handle(HttpRequest{"GET", "/chain", ""}, [&](HttpResponse r) { answer = r; });
+    EXPECT_EQ(answer.status, 200);
+    EXPECT_EQ(answer.content_type, "application/json");
+    return answer.body;
+  };
+  const Block a1 = mine_child(genesis_block(), {});
+  const Block a2 = mine_child(a1, {});
+  for (const Block* block : {&a1, &a2}) node.accept_block(*block, "test");
+  std::string body = chain_answer();
+  EXPECT_EQ(body.rfind(R"({"length":3,"tip":")" + a2.hash + R"(","chain":[)", 0), 0u) << body;
+  Json parsed = parse_json(body);
+  EXPECT_EQ(parsed["chain"], node.chain_body()["chain"]);
+  EXPECT_EQ(parsed["peers"], Json::array({B}));
+  // A heavier branch from the genesis: the text is rewritten from the fork up.
+  Block b = genesis_block();
+  for (int i = 0; i < 3; ++i) {
+    b = test::mine_child(b, {test::make_post("b", std::to_string(i))});
+    node.accept_block(b, "test");
+  }
+  ASSERT_EQ(node.tree().tip().hash, b.hash);
+  parsed = parse_json(chain_answer());
+  EXPECT_EQ(parsed["length"], 4);
+  EXPECT_EQ(parsed["tip"], b.hash);
+  EXPECT_EQ(parsed["chain"], node.chain_body()["chain"]);
+  EXPECT_EQ(parse_json(chain_answer()), parsed);  // asked again: the same answer
+}

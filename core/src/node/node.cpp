@@ -1,6 +1,8 @@
 #include "yournet/node/node.hpp"
 
 #include <algorithm>
+#include <charconv>
+#include <cstdint>
 #include <memory>
 #include <utility>
 
@@ -22,6 +24,39 @@ bool is_block_hash(const std::string& text) {
   return text.size() == 64 && std::all_of(text.begin(), text.end(), [](char c) {
            return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
          });
+}
+
+// What a GET /chain body declares before its blocks: its "length", when that is the first key (as
+// in the reference's bodies and ours), and its "tip" hash, when that follows (ours). Read without
+// parsing the chain, which is what a consensus round costs.
+struct ChainHead {
+  std::uint64_t length = 0;
+  std::optional<std::string> tip;
+};
+std::optional<ChainHead> read_chain_head(std::string_view body) {
+  auto skip_space = [&] {
+    while (!body.empty() && (body.front() == ' ' || body.front() == '\n' || body.front() == '\r' ||
+                             body.front() == '\t'))
+      body.remove_prefix(1);
+  };
+  auto take = [&](std::string_view token) {
+    skip_space();
+    if (!body.starts_with(token)) return false;
+    body.remove_prefix(token.size());
+    return true;
+  };
+  if (!take("{") || !take("\"length\"") || !take(":")) return std::nullopt;
+  skip_space();
+  ChainHead head;
+  auto [end, ec] = std::from_chars(body.data(), body.data() + body.size(), head.length);
+  if (ec != std::errc() || end == body.data()) return std::nullopt;
+  body.remove_prefix(static_cast<std::size_t>(end - body.data()));
+  constexpr std::size_t kHashSize = 64;
+  if (take(",") && take("\"tip\"") && take(":") && take("\"") && body.size() > kHashSize &&
+      body[kHashSize] == '"') {
+    head.tip = std::string(body.substr(0, kHashSize));
+  }
+  return head;
 }
 
 // The JSON object of a request body, or a 400 naming what is wrong with it.
@@ -85,6 +120,33 @@ Json Node::chain_body() const {
     chain.push_back(block_to_json(*tree_.at_height(height)));
   }
   return Json{{"length", chain.size()}, {"chain", std::move(chain)}, {"peers", *peers_}};
+}
+
+const std::string& Node::chain_text() {
+  if (chain_text_tip_ == &tree_.tip() && chain_text_peers_ == peers_) return chain_text_;
+  // The blocks' text is kept from one call to the next: only blocks new on the main chain since
+  // the last call are written (after a reorg, those above the fork).
+  std::size_t kept = std::min<std::size_t>(chain_blocks_.size(), tree_.height() + 1);
+  while (kept > 0 && tree_.at_height(kept - 1) != chain_blocks_[kept - 1]) --kept;
+  chain_blocks_.resize(kept);
+  chain_block_ends_.resize(kept);
+  chain_blocks_text_.resize(kept == 0 ? 0 : chain_block_ends_.back());
+  for (std::uint64_t height = kept; height <= tree_.height(); ++height) {
+    const Block* block = tree_.at_height(height);
+    chain_blocks_text_ += height == 0 ? '[' : ',';
+    chain_blocks_text_ += block_to_json(*block).dump();
+    chain_blocks_.push_back(block);
+    chain_block_ends_.push_back(chain_blocks_text_.size());
+  }
+  // The reference's keys ("length", "chain", "peers"), "length" first and then the tip's hash (an
+  // addition the reference ignores), so that a peer can tell a chain that brings nothing from
+  // its first bytes (see start_consensus_round).
+  chain_text_ = "{\"length\":" + std::to_string(tree_.height() + 1) + ",\"tip\":\"" +
+                tree_.tip().hash + "\",\"chain\":" + chain_blocks_text_ +
+                "],\"peers\":" + Json(*peers_).dump() + "}";
+  chain_text_tip_ = &tree_.tip();
+  chain_text_peers_ = peers_;
+  return chain_text_;
 }
 
 Json Node::status() const {
@@ -291,9 +353,11 @@ void Node::start_consensus_round(std::vector<std::function<void()>> waiters) {
                                                     const std::string& error) {
                       if (!response) {
                         emit("peer_unreachable", Json{{"peer", peer}, {"error", error}});
+                      } else if (response->status == 200 && brings_nothing(response->body)) {
+                        // The usual answer to a miner's round or a sync: not read further.
                       } else if (response->status == 200) {
                         // Taking a chain is idempotent, so the answer a peer gave last round needs
-                        // no second look; parsing a long chain is what a sync round costs.
+                        // no second look.
                         Digest digest = sha256(response->body);
                         auto [last, first] = last_chain_answer_.try_emplace(peer, digest);
                         if (first || last->second != digest) {
@@ -309,6 +373,17 @@ void Node::start_consensus_round(std::vector<std::function<void()>> waiters) {
                       if (--*remaining == 0) (*finish)();
                     });
   }
+}
+
+bool Node::brings_nothing(const std::string& body) const {
+  auto head = read_chain_head(body);
+  if (!head) return false;
+  // Shorter than ours: it cannot become our main chain, and should it ever grow past ours, its
+  // new tip's announcement brings us back for it.
+  if (head->length <= tree_.height()) return true;
+  // As long as ours and ending in a block we hold (accept_chain's own shortcut, taken before
+  // parsing).
+  return head->length == tree_.height() + 1 && head->tip && tree_.contains(*head->tip);
 }
 
 void Node::mine(std::function<void(std::string)> done) {
@@ -396,7 +471,7 @@ void Node::handle(const HttpRequest& request, Respond respond) {
     return;
   }
   if (route == "/new_transaction") return handle_new_transaction(request, respond);
-  if (route == "/chain") return respond(json_response(200, chain_body()));
+  if (route == "/chain") return respond(HttpResponse{200, chain_text(), "application/json"});
   if (route == "/pending_tx") return respond(json_response(200, Json(mempool_.posts())));
   if (route == "/status") return respond(json_response(200, status()));
   if (route == "/metrics") {
@@ -481,7 +556,7 @@ void Node::handle_register_node(const HttpRequest& request, Respond& respond) {
   auto peer = requested_peer(request);
   if (!peer) return respond(peer.error());
   if (!add_peer(*peer)) return respond(peers_full());
-  respond(json_response(200, chain_body()));
+  respond(HttpResponse{200, chain_text(), "application/json"});
 }
 
 void Node::handle_register_with(const HttpRequest& request, Respond respond) {
