@@ -122,8 +122,7 @@ Json Node::chain_body() const {
   return Json{{"length", chain.size()}, {"chain", std::move(chain)}, {"peers", *peers_}};
 }
 
-const std::string& Node::chain_text() {
-  if (chain_text_tip_ == &tree_.tip() && chain_text_peers_ == peers_) return chain_text_;
+std::string Node::chain_text() {
   // The blocks' text is kept from one call to the next: only blocks new on the main chain since
   // the last call are written (after a reorg, those above the fork).
   std::size_t kept = std::min<std::size_t>(chain_blocks_.size(), tree_.height() + 1);
@@ -141,12 +140,8 @@ const std::string& Node::chain_text() {
   // The reference's keys ("length", "chain", "peers"), "length" first and then the tip's hash (an
   // addition the reference ignores), so that a peer can tell a chain that brings nothing from
   // its first bytes (see start_consensus_round).
-  chain_text_ = "{\"length\":" + std::to_string(tree_.height() + 1) + ",\"tip\":\"" +
-                tree_.tip().hash + "\",\"chain\":" + chain_blocks_text_ +
-                "],\"peers\":" + Json(*peers_).dump() + "}";
-  chain_text_tip_ = &tree_.tip();
-  chain_text_peers_ = peers_;
-  return chain_text_;
+  return "{\"length\":" + std::to_string(tree_.height() + 1) + ",\"tip\":\"" + tree_.tip().hash +
+         "\",\"chain\":" + chain_blocks_text_ + "],\"peers\":" + Json(*peers_).dump() + "}";
 }
 
 Json Node::status() const {

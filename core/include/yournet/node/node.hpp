@@ -102,9 +102,9 @@ class Node {
 
  private:
   void emit(const char* kind, Json detail);
-  // chain_body() as sent, made again only when the main chain or the peers changed: every peer's
-  // consensus round asks for it, often several peers for the same chain.
-  const std::string& chain_text();
+  // chain_body() as sent. Every peer's consensus round asks for it, so the blocks' text is kept
+  // and only blocks new on the main chain are written.
+  std::string chain_text();
   // Keeps track of a peer's failures; drops it once it has failed for config.drop_peer_after.
   void note_peer_contact(const std::string& peer, bool answered);
   void start_consensus_round(std::vector<std::function<void()>> waiters);
@@ -138,9 +138,6 @@ class Node {
   std::map<std::string, double> failing_since_;        // peer -> time of its first failure in a row
   std::map<std::string, Digest> last_chain_answer_;    // peer -> SHA-256 of its last /chain body
   NodeMetrics metrics_;
-  std::string chain_text_;
-  const Block* chain_text_tip_ = nullptr;  // the tree keeps every block it held alive
-  std::shared_ptr<const std::vector<std::string>> chain_text_peers_;  // kept: no address reuse
   std::string chain_blocks_text_;              // "[" and the main chain's blocks, comma-separated
   std::vector<const Block*> chain_blocks_;     // the blocks written there, by height
   std::vector<std::size_t> chain_block_ends_;  // where each one's text ends
