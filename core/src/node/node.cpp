@@ -114,12 +114,8 @@ void Node::emit(const char* kind, Json detail) {
   if (observer_) observer_->on_event(kind, detail);
 }
 
-Json Node::chain_body() const {
-  Json chain = Json::array();
-  for (std::uint64_t height = 0; height <= tree_.height(); ++height) {  // no copy of the chain
-    chain.push_back(block_to_json(*tree_.at_height(height)));
-  }
-  return Json{{"length", chain.size()}, {"chain", std::move(chain)}, {"peers", *peers_}};
+Json Node::chain_body() {
+  return parse_json(chain_text());
 }
 
 std::string Node::chain_text() {

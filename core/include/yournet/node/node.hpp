@@ -73,8 +73,8 @@ class Node {
   // The GET /metrics body, Prometheus text format.
   std::string metrics_text() const;
 
-  // The GET /chain body: {"length", "chain", "peers"}.
-  Json chain_body() const;
+  // The GET /chain body, parsed: {"length", "tip", "chain", "peers"}.
+  Json chain_body();
   Json status() const;
 
   // Adds a post (stamping it with the clock if it carries no timestamp); returns its id or why not.
@@ -102,8 +102,8 @@ class Node {
 
  private:
   void emit(const char* kind, Json detail);
-  // chain_body() as sent. Every peer's consensus round asks for it, so the blocks' text is kept
-  // and only blocks new on the main chain are written.
+  // The GET /chain body as sent. Every peer's consensus round asks for it, so the blocks' text is
+  // kept and only blocks new on the main chain are written.
   std::string chain_text();
   // Keeps track of a peer's failures; drops it once it has failed for config.drop_peer_after.
   void note_peer_contact(const std::string& peer, bool answered);
