@@ -31,9 +31,11 @@ namespace {
 // request or every sync round would repeat (an accepted post, a peer that did not answer) at debug.
 class LogObserver : public NodeObserver {
  public:
-  void on_event(const std::string& kind, const Json& detail) override {
-    const bool routine = kind == "post_accepted" || kind == "peer_unreachable";
-    spdlog::log(routine ? spdlog::level::debug : spdlog::level::info, "{} {}", kind, detail.dump());
+  void on_event(const NodeEvent& event) override {
+    const bool routine = std::holds_alternative<event::PostAccepted>(event) ||
+                         std::holds_alternative<event::PeerUnreachable>(event);
+    spdlog::log(routine ? spdlog::level::debug : spdlog::level::info, "{} {}", event_name(event),
+                event_detail(event).dump());
   }
 };
 

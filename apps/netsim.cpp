@@ -14,7 +14,6 @@
 #include <iterator>
 #include <optional>
 
-#include "live_run.hpp"
 #include "sim_report.hpp"
 #include "yournet/sim/simulation.hpp"
 
@@ -159,9 +158,7 @@ int run_single(sim::Scenario scenario, const Invocation& how) {
   sim::RunResult result;
   try {
     if (how.live) {
-      sim::LiveOptions live;
-      live.time_scale = how.time_scale;
-      result = sim::run_live(scenario, live, options);
+      throw std::runtime_error("live mode is being rebuilt");
     } else {
       result = sim::run_scenario(scenario, options);
     }
@@ -380,13 +377,6 @@ int main(int argc, char** argv) {
   } catch (const std::exception& e) {
     std::cerr << "netsim: " << how.scenario_path << ": " << e.what() << "\n";
     return kExitUsage;
-  }
-  if (how.live) {
-    if (auto refusal = sim::live_refusal(scenario)) {
-      std::cerr << "netsim: " << how.scenario_path << ": cannot run over HTTP: " << *refusal
-                << "\n";
-      return kExitUsage;
-    }
   }
   if (vm.count("seed")) scenario.seed = vm["seed"].as<std::uint64_t>();
   if (how.quiet) spdlog::set_level(spdlog::level::warn);

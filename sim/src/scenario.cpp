@@ -1,77 +1,28 @@
-// Scenario files: validation with the JSON path of every bad field, and the random streams.
+// Scenario files: validation with the JSON path of every bad field.
+#include "yournet/sim/scenario.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <set>
 
-#include "yournet/sim/simulation.hpp"
+#include "yournet/overloaded.hpp"
 
 namespace yournet::sim {
 
-std::uint64_t Rng::next() {
-  std::uint64_t z = (state_ += 0x9E3779B97F4A7C15ULL);
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-  return z ^ (z >> 31);
-}
-
-double Rng::uniform() {
-  return static_cast<double>(next() >> 11) * 0x1.0p-53;
-}
-
-double Rng::exponential(double mean) {
-  return -mean * std::log(1.0 - uniform());
-}
-
-double Rng::normal() {  // Box-Muller; one of the pair is enough
-  double u1 = 1.0 - uniform();
-  double u2 = uniform();
-  return std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * 3.14159265358979323846 * u2);
-}
-
-std::uint64_t Rng::below(std::uint64_t bound) {
-  return next() % bound;  // the bias (bound / 2^64) is irrelevant here and the same everywhere
-}
-
-Rng Rng::derive(std::uint64_t seed, std::uint64_t purpose, std::uint64_t a, std::uint64_t b) {
-  Rng mixer(seed ^ (purpose * 0xD1B54A32D192ED03ULL));
-  std::uint64_t state = mixer.next() ^ (a * 0x9E3779B97F4A7C15ULL);
-  state = Rng(state).next() ^ (b * 0xC2B2AE3D27D4EB4FULL);
-  return Rng(Rng(state).next());
-}
-
-double LatencyModel::sample_ms(Rng& rng) const {
-  constexpr double kMaxMs = 3.6e6;
-  double x = a_ms;
-  switch (kind) {
-    case Kind::constant:
-      break;
-    case Kind::uniform:
-      x = a_ms + (b_ms - a_ms) * rng.uniform();
-      break;
-    case Kind::normal:
-      x = a_ms + b_ms * rng.normal();
-      break;
-    case Kind::exponential:
-      x = rng.exponential(a_ms);
-      break;
-    case Kind::pareto:
-      // Inverse of the survival function (min/x)^shape; exp and log cost a third of pow.
-      x = a_ms * std::exp(-std::log(1.0 - rng.uniform()) / b_ms);
-      break;
-  }
-  return std::clamp(x, 0.0, kMaxMs);
-}
-
-LinkModel LinkPatch::apply(LinkModel model) const {
-  if (latency) model.latency = *latency;
-  if (bandwidth_mbps) model.bandwidth_mbps = *bandwidth_mbps;
-  if (loss) model.loss = *loss;
-  if (response_loss) model.response_loss = *response_loss;
-  if (duplicate) model.duplicate = *duplicate;
-  if (reorder) model.reorder = *reorder;
-  if (reorder_ms) model.reorder_ms = *reorder_ms;
-  if (up) model.up = *up;
-  return model;
+const char* action_name(const Action& action) {
+  return std::visit(Overloaded{[](const action::Post&) { return "post"; },
+                               [](const action::Mine&) { return "mine"; },
+                               [](const action::Sync&) { return "sync"; },
+                               [](const action::AutoMine&) { return "auto_mine"; },
+                               [](const action::Partition&) { return "partition"; },
+                               [](const action::Heal&) { return "heal"; },
+                               [](const action::Isolate&) { return "isolate"; },
+                               [](const action::SetLink&) { return "set_link"; },
+                               [](const action::Crash&) { return "crash"; },
+                               [](const action::Restart&) { return "restart"; },
+                               [](const action::Join&) { return "join"; },
+                               [](const action::Leave&) { return "leave"; }},
+                    action);
 }
 
 const char* behaviour_name(Behaviour behaviour) {
@@ -211,6 +162,28 @@ Behaviour load_behaviour(const Json& json, const std::string& path) {
   bad(path, "must be \"honest\", \"tamper\", \"selfish\" or \"flooder\"");
 }
 
+ForeignCommand load_command(const Json& item, const std::string& path) {
+  constexpr std::size_t kMaxArgs = 256;
+  ForeignCommand command;
+  const Json& argv = item["command"];
+  if (!argv.is_array() || argv.empty() || argv.size() > kMaxArgs)
+    bad(path + ".command", "must be a non-empty array of strings (the program and its arguments)");
+  for (std::size_t k = 0; k < argv.size(); ++k)
+    command.argv.push_back(text(argv[k], path + ".command[" + std::to_string(k) + "]"));
+  if (item.contains("cwd")) command.cwd = text(item["cwd"], path + ".cwd");
+  if (item.contains("env")) {
+    const Json& env = item["env"];
+    if (!env.is_object()) bad(path + ".env", "must be an object of strings");
+    for (const auto& [key, value] : env.items()) {
+      if (key.empty() || key.find('=') != std::string::npos)
+        bad(path + ".env", "has a bad variable name '" + key + "'");
+      if (!value.is_string()) bad(path + ".env." + key, "must be a string");
+      command.env[key] = value.get<std::string>();
+    }
+  }
+  return command;
+}
+
 void load_nodes(const Json& json, Scenario& s) {
   if (json.is_number()) {
     int count = static_cast<int>(integer(json, "$.nodes", 1, kMaxNodes));
@@ -224,7 +197,7 @@ void load_nodes(const Json& json, Scenario& s) {
     const Json& item = json[i];
     only_keys(item, path,
               {"count", "hash_rate", "behaviour", "clock_offset_s", "online", "auto_mine",
-               "flood_posts_per_s"});
+               "flood_posts_per_s", "command", "cwd", "env"});
     NodeSpec spec;
     spec.hash_rate = s.hash_rate;
     if (item.contains("hash_rate"))
@@ -243,6 +216,13 @@ void load_nodes(const Json& json, Scenario& s) {
     }
     if (spec.behaviour == Behaviour::flooder && spec.flood_posts_per_s <= 0) {
       bad(path + ".flood_posts_per_s", "must be above 0 for a flooder");
+    }
+    if (item.contains("command")) {
+      spec.command = load_command(item, path);
+      if (spec.behaviour != Behaviour::honest)
+        bad(path + ".behaviour", "a foreign node (\"command\") is judged as an honest node");
+    } else if (item.contains("cwd") || item.contains("env")) {
+      bad(path + (item.contains("cwd") ? ".cwd" : ".env"), "applies only with \"command\"");
     }
     auto count = item.contains("count") ? integer(item["count"], path + ".count", 1, kMaxNodes) : 1;
     if (static_cast<std::int64_t>(s.nodes.size()) + count > kMaxNodes) {
@@ -316,32 +296,37 @@ void load_mining(const Json& json, Scenario& s) {
   }
 }
 
-Scenario::Action load_action(const Json& item, const std::string& path, const Scenario& s) {
+TimedAction load_action(const Json& item, const std::string& path, const Scenario& s) {
   only_keys(item, path,
             {"at_s", "do", "node", "author", "content", "groups", "from", "to", "one_way",
              "keep_state", "on", "latency_ms", "bandwidth_mbps", "loss", "response_loss",
              "duplicate", "reorder", "reorder_ms", "up"});
-  Scenario::Action action;
-  action.at_us = seconds_to_us(need(item, "at_s", path), path + ".at_s");
-  action.kind = text(need(item, "do", path), path + ".do");
+  TimedAction timed;
+  timed.at_us = seconds_to_us(need(item, "at_s", path), path + ".at_s");
+  const std::string kind = text(need(item, "do", path), path + ".do");
   auto node_of = [&](const char* key) {
     return static_cast<int>(integer(need(item, key, path), path + "." + key, 0, s.node_count - 1));
   };
+  auto every_or_one = [&] { return item.contains("node") ? node_of("node") : -1; };
   std::set<std::string> used = {"at_s", "do"};
-  const std::string& kind = action.kind;
   if (kind == "post") {
-    action.node = node_of("node");
-    action.author = text(need(item, "author", path), path + ".author");
-    action.content = text(need(item, "content", path), path + ".content");
+    action::Post post;
+    post.node = node_of("node");
+    post.author = text(need(item, "author", path), path + ".author");
+    post.content = text(need(item, "content", path), path + ".content");
+    timed.what = std::move(post);
     used.insert({"node", "author", "content"});
-  } else if (kind == "mine" || kind == "sync") {
-    if (item.contains("node")) action.node = node_of("node");
+  } else if (kind == "mine") {
+    timed.what = action::Mine{every_or_one()};
+    used.insert("node");
+  } else if (kind == "sync") {
+    timed.what = action::Sync{every_or_one()};
     used.insert("node");
   } else if (kind == "auto_mine") {
-    if (item.contains("node")) action.node = node_of("node");
-    action.on = boolean(need(item, "on", path), path + ".on");
+    timed.what = action::AutoMine{every_or_one(), boolean(need(item, "on", path), path + ".on")};
     used.insert({"node", "on"});
   } else if (kind == "partition") {
+    action::Partition partition;
     const Json& groups = need(item, "groups", path);
     if (!groups.is_array() || groups.size() < 2)
       bad(path + ".groups", "must be an array of at least two groups");
@@ -358,24 +343,38 @@ Scenario::Action load_action(const Json& item, const std::string& path, const Sc
           bad(node_path, "node " + std::to_string(node) + " is in two groups");
         group.push_back(node);
       }
-      action.groups.push_back(std::move(group));
+      partition.groups.push_back(std::move(group));
     }
+    timed.what = std::move(partition);
     used.insert("groups");
   } else if (kind == "heal") {
-  } else if (kind == "isolate" || kind == "crash" || kind == "join" || kind == "leave") {
-    action.node = node_of("node");
+    timed.what = action::Heal{};
+  } else if (kind == "isolate") {
+    timed.what = action::Isolate{node_of("node")};
+    used.insert("node");
+  } else if (kind == "crash") {
+    timed.what = action::Crash{node_of("node")};
+    used.insert("node");
+  } else if (kind == "join") {
+    timed.what = action::Join{node_of("node")};
+    used.insert("node");
+  } else if (kind == "leave") {
+    timed.what = action::Leave{node_of("node")};
     used.insert("node");
   } else if (kind == "restart") {
-    action.node = node_of("node");
+    action::Restart restart{node_of("node"), true};
     if (item.contains("keep_state"))
-      action.keep_state = boolean(item["keep_state"], path + ".keep_state");
+      restart.keep_state = boolean(item["keep_state"], path + ".keep_state");
+    timed.what = restart;
     used.insert({"node", "keep_state"});
   } else if (kind == "set_link") {
-    action.from = node_of("from");
-    action.to = node_of("to");
-    if (action.from == action.to) bad(path + ".to", "must differ from \"from\"");
-    if (item.contains("one_way")) action.one_way = boolean(item["one_way"], path + ".one_way");
-    action.link = load_link_patch(item, path);
+    action::SetLink link;
+    link.from = node_of("from");
+    link.to = node_of("to");
+    if (link.from == link.to) bad(path + ".to", "must differ from \"from\"");
+    if (item.contains("one_way")) link.one_way = boolean(item["one_way"], path + ".one_way");
+    link.link = load_link_patch(item, path);
+    timed.what = std::move(link);
     used.insert({"from", "to", "one_way"});
     used.insert(kLinkFields.begin(), kLinkFields.end());
   } else {
@@ -386,7 +385,7 @@ Scenario::Action load_action(const Json& item, const std::string& path, const Sc
   for (const auto& [key, value] : item.items()) {
     if (!used.count(key)) bad(path + "." + key, "does not apply to \"" + kind + "\"");
   }
-  return action;
+  return timed;
 }
 
 void load_expectations(const Json& e, Scenario& s) {
@@ -497,37 +496,6 @@ Scenario load_scenario(const Json& json) {
   if (!honest)
     bad("$.nodes", "needs at least one honest node (expectations are about honest nodes)");
   return s;
-}
-
-std::vector<std::string> simulator_only_features(const Scenario& s) {
-  std::vector<std::string> features;
-  auto add = [&](const std::string& name) {
-    if (std::find(features.begin(), features.end(), name) == features.end())
-      features.push_back(name);
-  };
-  const LinkModel& l = s.link;
-  const LinkModel plain;  // the default latency stands for "whatever the loopback gives"
-  if (l.latency.kind != plain.latency.kind || l.latency.a_ms != plain.latency.a_ms)
-    add("link.latency_ms");
-  if (l.bandwidth_mbps > 0) add("link.bandwidth_mbps");
-  if (l.loss > 0) add("link.loss");
-  if (l.response_loss > 0) add("link.response_loss");
-  if (l.duplicate > 0) add("link.duplicate");
-  if (l.reorder > 0) add("link.reorder");
-  if (!s.links.empty()) add("links");
-  if (s.topology.kind != Topology::Kind::full_mesh) add("topology");
-  if (s.mining == MiningMode::modeled) add("mining.mode");
-  for (const NodeSpec& n : s.nodes) {
-    if (n.behaviour != Behaviour::honest) add("nodes[].behaviour");
-    if (n.clock_offset_s != 0) add("nodes[].clock_offset_s");
-  }
-  for (const auto& action : s.timeline) {
-    if (action.kind == "partition" || action.kind == "heal" || action.kind == "isolate" ||
-        action.kind == "set_link" || action.kind == "crash" || action.kind == "restart") {
-      add("timeline: " + action.kind);
-    }
-  }
-  return features;
 }
 
 }  // namespace yournet::sim

@@ -6,37 +6,6 @@
 
 namespace yournet::sim {
 
-bool trace_keeps(TraceDetail level, std::string_view kind) {
-  if (level == TraceDetail::full) return true;
-  for (std::string_view message_level :
-       {"send", "deliver", "drop", "peer_added", "peer_unreachable"}) {
-    if (kind == message_level) return false;
-  }
-  if (level == TraceDetail::blocks) return true;
-  for (std::string_view node_level : {"block_accepted", "tip", "block_orphaned", "post_accepted",
-                                      "mine_done", "request_rejected", "chain_rejected"}) {
-    if (kind == node_level) return false;
-  }
-  return true;
-}
-
-void TraceWriter::write(std::int64_t t_us, int node, std::string_view kind, Json detail) {
-  if (!keeps(kind)) return;
-  Json line = Json::object();
-  line["t_us"] = t_us;
-  line["node"] = node;
-  line["event"] = kind;
-  if (!detail.is_null()) line["detail"] = std::move(detail);
-  std::string text = canonical(line);
-  text += '\n';
-  hash_.update(text);
-  if (options_.trace_sink) {
-    options_.trace_sink(std::string_view(text).substr(0, text.size() - 1));
-  } else {
-    text_ += text;
-  }
-}
-
 namespace {
 
 Json main_chain_hashes(const BlockTree& tree) {
@@ -58,10 +27,7 @@ Json summarize_run(const Scenario& scenario, const RunFigures& figures, const Fi
       }
     }
   }
-  std::unordered_set<std::string> pending_posts;
-  for (const Mempool* pool : state.pools) {
-    for (const auto& post : pool->posts()) pending_posts.insert(post_id(post));
-  }
+  const std::unordered_set<std::string>& pending_posts = state.pending;
   std::uint64_t posts_in_chain = 0, posts_lost = 0, posts_wiped = 0;
   for (const auto& id : state.accepted_posts) {
     bool in_chain = reference.main_chain_post_height(id).has_value();

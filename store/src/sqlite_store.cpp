@@ -133,7 +133,8 @@ void SqliteStore::write(const char* sql, std::initializer_list<std::string> text
   if (sqlite3_step(raw) != SQLITE_DONE) fail("writing");
 }
 
-void SqliteStore::save_block(const Block& block) {
+void SqliteStore::save_block(const std::shared_ptr<const Block>& shared) {
+  const Block& block = *shared;
   write("INSERT OR IGNORE INTO blocks(seq, hash, height, body) VALUES (?, ?, ?, ?)",
         {block.hash, std::to_string(block.index), block_to_json(block).dump()}, next_sequence_++);
 }
@@ -168,7 +169,7 @@ StoredState SqliteStore::load() const {
         state.records.push_back(StoredRecord{
             sqlite3_column_int(row, 0) == 0 ? StoredRecord::Kind::block : StoredRecord::Kind::post,
             static_cast<std::uint64_t>(sqlite3_column_int64(row, 1)), column_text(row, 2),
-            column_text(row, 3)});
+            column_text(row, 3), nullptr});
       });
   query("SELECT address FROM peers ORDER BY rowid",
         [&](sqlite3_stmt* row) { state.peers.push_back(column_text(row, 0)); });

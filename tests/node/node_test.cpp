@@ -358,8 +358,8 @@ TEST(Node, APeersUnchangedChainIsNotParsedAgain) {
   } peer;
   class Counter : public NodeObserver {
    public:
-    void on_event(const std::string& kind, const Json&) override {
-      rejected += kind == "chain_rejected";
+    void on_event(const NodeEvent& event) override {
+      rejected += std::holds_alternative<event::ChainRejected>(event);
     }
     int rejected = 0;
   } events;
@@ -425,8 +425,8 @@ TEST(Node, AChainThatCannotWinIsReadNoFurtherThanItsHead) {
   } peer;
   class Counter : public NodeObserver {
    public:
-    void on_event(const std::string& kind, const Json&) override {
-      rejected += kind == "chain_rejected";
+    void on_event(const NodeEvent& event) override {
+      rejected += std::holds_alternative<event::ChainRejected>(event);
     }
     int rejected = 0;  // a body that was read: every one here is invalid past its head
   } events;

@@ -1,5 +1,6 @@
 // The one summary both the simulator and live mode report, from hand-made final states.
 #include "yournet/sim/summary.hpp"
+#include "yournet/sim/trace.hpp"
 
 #include <gtest/gtest.h>
 
@@ -46,7 +47,9 @@ class Summary : public ::testing::Test {
   }
 
   Json summarize(const sim::RunFigures& figures) const {
-    sim::FinalState state{reference, {&reference, &other}, {&pool}, accepted, wiped, miner_of};
+    std::unordered_set<std::string> pending;
+    for (const auto& post : pool.posts()) pending.insert(post_id(post));
+    sim::FinalState state{reference, {&reference, &other}, pending, accepted, wiped, miner_of};
     return sim::summarize_run(scenario, figures, state);
   }
 

@@ -219,7 +219,7 @@ TEST(SqliteStore, RefusesAnotherSchemaOtherParamsNonDatabaseAndASecondOpener) {
 // A disk that refuses every write.
 class FailingStore : public NodeStore {
  public:
-  void save_block(const Block&) override { throw StoreError("disk full"); }
+  void save_block(const std::shared_ptr<const Block>&) override { throw StoreError("disk full"); }
   void save_post(const std::string&, const Json&) override { throw StoreError("disk full"); }
   void save_peer(const std::string&) override { throw StoreError("disk full"); }
   void remove_peer(const std::string&) override { throw StoreError("disk full"); }

@@ -93,11 +93,6 @@ std::optional<std::string> normalize_peer_address(const std::string& address) {
   return scheme + host + ":" + port + "/";
 }
 
-void NodeObserver::on_block_accepted(const Block& block, const std::string& from, bool main) {
-  on_event("block_accepted",
-           Json{{"hash", block.hash}, {"index", block.index}, {"from", from}, {"main", main}});
-}
-
 Node::Node(NodeConfig config, Transport& transport, Clock& clock, MiningService& miner,
            NodeObserver* observer, NodeStore* store)
     : config_(std::move(config)),
@@ -110,8 +105,8 @@ Node::Node(NodeConfig config, Transport& transport, Clock& clock, MiningService&
       mempool_(config_.mempool),
       peers_(std::make_shared<const std::vector<std::string>>()) {}
 
-void Node::emit(const char* kind, Json detail) {
-  if (observer_) observer_->on_event(kind, detail);
+void Node::emit(const NodeEvent& event) {
+  if (observer_) observer_->on_event(event);
 }
 
 Json Node::chain_body() {
@@ -161,7 +156,7 @@ bool Node::add_peer(const std::string& address) {
   auto grown = std::make_shared<std::vector<std::string>>(*peers_);
   grown->push_back(*normalized);
   peers_ = std::move(grown);
-  emit("peer_added", Json{{"peer", *normalized}});
+  emit(event::PeerAdded{*normalized});
   return true;
 }
 
@@ -175,7 +170,7 @@ bool Node::remove_peer(const std::string& address, const std::string& reason) {
   failing_since_.erase(address);
   last_chain_answer_.erase(address);
   ++metrics_.peers_dropped;
-  emit("peer_dropped", Json{{"peer", address}, {"reason", reason}});
+  emit(event::PeerDropped{address, reason});
   return true;
 }
 
@@ -210,7 +205,7 @@ Expected<std::string, std::string> Node::submit_post(Json post) {
   if (added) {
     if (store_) store_->save_post(id, post);
     ++metrics_.posts_accepted;
-    emit("post_accepted", Json{{"id", id}});
+    emit(event::PostAccepted{id});
   }
   return added;
 }
@@ -228,28 +223,26 @@ AddResult Node::accept_block(const std::shared_ptr<const Block>& shared, const s
       // Durable before anything is acknowledged; orphans this block connected count as accepted
       // too.
       if (store_) {
-        for (const auto& hash : result.stored) store_->save_block(*tree_.find(hash));
+        for (const auto& hash : result.stored) store_->save_block(tree_.find_shared(hash));
       }
       metrics_.blocks_accepted += result.stored.size();
       if (result.tip_changed) {
         mempool_.apply(tree_, result);
         if (result.is_reorg()) {
           ++metrics_.reorgs;
-          emit("reorg", Json{{"depth", result.disconnected.size()},
-                             {"left", result.disconnected},
-                             {"joined", result.connected}});
+          emit(event::Reorg{result.disconnected, result.connected});
         }
       }
-      if (observer_) observer_->on_block_accepted(block, from, tree_.on_main_chain(block));
+      if (observer_)
+        observer_->on_event(event::BlockAccepted{&block, &from, tree_.on_main_chain(block)});
       break;
     case AddStatus::invalid:
       ++metrics_.blocks_rejected;
-      emit("block_rejected",
-           Json{{"hash", block.hash}, {"from", from}, {"error", result.error->message()}});
+      emit(event::BlockRejected{block.hash, from, result.error->message()});
       break;
     case AddStatus::orphan:
       ++metrics_.blocks_orphaned;
-      emit("block_orphaned", Json{{"hash", block.hash}, {"from", from}});
+      emit(event::BlockOrphaned{block.hash, from});
       break;
     case AddStatus::already_known:
       break;
@@ -272,7 +265,7 @@ std::optional<ValidationError> Node::accept_chain(const Json& body, const std::s
   }
   auto chain = validate_chain(body, config_.params);
   if (!chain) {
-    emit("chain_rejected", Json{{"from", from}, {"error", chain.error().message()}});
+    emit(event::ChainRejected{from, chain.error().message()});
     return chain.error();
   }
   const std::string tip_before = tree_.tip().hash;
@@ -343,7 +336,7 @@ void Node::start_consensus_round(std::vector<std::function<void()>> waiters) {
                     [this, peer, remaining, finish](const std::optional<HttpResponse>& response,
                                                     const std::string& error) {
                       if (!response) {
-                        emit("peer_unreachable", Json{{"peer", peer}, {"error", error}});
+                        emit(event::PeerUnreachable{peer, error});
                       } else if (response->status == 200 && brings_nothing(response->body)) {
                         // The usual answer to a miner's round or a sync: not read further.
                       } else if (response->status == 200) {
@@ -356,7 +349,7 @@ void Node::start_consensus_round(std::vector<std::function<void()>> waiters) {
                           try {
                             accept_chain(parse_json(response->body), peer);
                           } catch (const JsonError& e) {
-                            emit("chain_rejected", Json{{"from", peer}, {"error", e.what()}});
+                            emit(event::ChainRejected{peer, e.what()});
                           }
                         }
                       }
@@ -407,10 +400,7 @@ void Node::mine(std::function<void(std::string)> done) {
     }
     const auto mined = std::make_shared<const Block>(std::move(result.block));
     ++metrics_.blocks_mined;
-    emit("mined", Json{{"hash", mined->hash},
-                       {"index", mined->index},
-                       {"previous_hash", mined->previous_hash},
-                       {"attempts", result.attempts}});
+    emit(event::Mined{mined->hash, mined->previous_hash, mined->index, result.attempts});
     accept_block(mined, config_.self_address);
     // As the reference: run consensus, then announce our block if it is still on the main chain.
     run_consensus([this, mined, done] {
@@ -423,9 +413,7 @@ void Node::mine(std::function<void(std::string)> done) {
 void Node::count_request(const std::string& route, const HttpResponse& response) {
   ++metrics_.requests[{route, response.status}];
   if (response.status >= 400) {
-    emit("request_rejected", Json{{"route", route},
-                                  {"status", response.status},
-                                  {"error", response.body.substr(0, 300)}});
+    emit(event::RequestRejected{route, response.status, response.body.substr(0, 300)});
   }
 }
 

@@ -8,6 +8,26 @@
 
 namespace yournet {
 
+std::optional<std::string> Node::load_block(const Block& block, const StoredRecord& record,
+                                            const std::string& where) {
+  if (block.hash != record.key) {
+    return where + ": recorded as " + record.key + " but its body says " + block.hash;
+  }
+  AddResult result = tree_.add(block);
+  switch (result.status) {
+    case AddStatus::invalid:
+      return where + ": " + result.error->message();
+    case AddStatus::orphan:
+      return where + ": its parent " + block.previous_hash + " is not among the earlier records";
+    case AddStatus::already_known:
+      return where + ": block " + block.hash + " is recorded twice";
+    case AddStatus::added:
+      break;
+  }
+  if (result.tip_changed) mempool_.apply(tree_, result);
+  return std::nullopt;
+}
+
 std::optional<std::string> Node::load(const StoredState& state) {
   if (tree_.size() != 1 || mempool_.size() != 0 || !peers_->empty()) {
     return std::string("a node loads its store only when fresh");
@@ -17,6 +37,11 @@ std::optional<std::string> Node::load(const StoredState& state) {
     const bool is_block = record.kind == StoredRecord::Kind::block;
     const std::string where =
         std::string(is_block ? "block" : "post") + " record #" + std::to_string(record.sequence);
+    if (is_block && record.block) {  // kept in memory: no text to parse, the rules all the same
+      if (auto error = load_block(*record.block, record, where)) return error;
+      ++blocks;
+      continue;
+    }
     Json body;
     try {
       body = parse_json(record.body);
@@ -26,22 +51,7 @@ std::optional<std::string> Node::load(const StoredState& state) {
     if (is_block) {
       auto block = block_from_json(body);
       if (!block) return where + ": " + block.error().message();
-      if (block->hash != record.key) {
-        return where + ": recorded as " + record.key + " but its body says " + block->hash;
-      }
-      AddResult result = tree_.add(*block);
-      switch (result.status) {
-        case AddStatus::invalid:
-          return where + ": " + result.error->message();
-        case AddStatus::orphan:
-          return where + ": its parent " + block->previous_hash +
-                 " is not among the earlier records";
-        case AddStatus::already_known:
-          return where + ": block " + block->hash + " is recorded twice";
-        case AddStatus::added:
-          break;
-      }
-      if (result.tip_changed) mempool_.apply(tree_, result);
+      if (auto error = load_block(*block, record, where)) return error;
       ++blocks;
     } else {
       if (auto verdict = check_post(body, config_.params)) return where + ": " + verdict->message();
@@ -63,11 +73,7 @@ std::optional<std::string> Node::load(const StoredState& state) {
     if (std::find(peers->begin(), peers->end(), address) == peers->end()) peers->push_back(address);
   }
   peers_ = std::move(peers);
-  emit("loaded", Json{{"blocks", blocks},
-                      {"posts", posts},
-                      {"height", tree_.height()},
-                      {"pending", mempool_.size()},
-                      {"peers", peers_->size()}});
+  emit(event::Loaded{blocks, posts, tree_.height(), mempool_.size(), peers_->size()});
   return std::nullopt;
 }
 

@@ -14,6 +14,7 @@
 #include "yournet/mempool.hpp"
 #include "yournet/node/environment.hpp"
 #include "yournet/node/metrics.hpp"
+#include "yournet/node/node_event.hpp"
 #include "yournet/node/store.hpp"
 
 namespace yournet {
@@ -41,11 +42,7 @@ struct NodeConfig {
 class NodeObserver {
  public:
   virtual ~NodeObserver() = default;
-  virtual void on_event(const std::string& kind, const Json& detail) = 0;
-  // A block joined the tree (`main`: on the main chain). Reported as the event "block_accepted"
-  // unless overridden: it happens once per block per node, so the simulator takes it without
-  // building the detail.
-  virtual void on_block_accepted(const Block& block, const std::string& from, bool main);
+  virtual void on_event(const NodeEvent& event) = 0;
 };
 
 // "http://host:port" or "http://host:port/" -> "http://host:port/"; nullopt for anything else.
@@ -101,7 +98,10 @@ class Node {
   void announce(const std::shared_ptr<const Block>& block, const std::string& except);
 
  private:
-  void emit(const char* kind, Json detail);
+  void emit(const NodeEvent& event);
+  // One stored block replayed through the tree; what is wrong with it, if anything.
+  std::optional<std::string> load_block(const Block& block, const StoredRecord& record,
+                                        const std::string& where);
   // The GET /chain body as sent. Every peer's consensus round asks for it, so the blocks' text is
   // kept and only blocks new on the main chain are written.
   std::string chain_text();

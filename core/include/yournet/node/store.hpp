@@ -4,6 +4,7 @@
 // answered 201 for survives a crash. Loading does not trust the store: Node::load re-validates
 // every record through the block tree and the post rules.
 #include <cstdint>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -26,6 +27,8 @@ struct StoredRecord {
   std::uint64_t sequence = 0;  // acceptance order, shared by blocks and posts
   std::string key;             // the block hash or post id recorded next to the body
   std::string body;            // the block's wire JSON, or the post's JSON
+  // An in-memory store's block as it was saved (then `body` may be empty); still re-validated.
+  std::shared_ptr<const Block> block;
 };
 
 struct StoredState {
@@ -37,7 +40,7 @@ class NodeStore {
  public:
   virtual ~NodeStore() = default;
   // Each call returns once its record is durable, or throws StoreError.
-  virtual void save_block(const Block& block) = 0;
+  virtual void save_block(const std::shared_ptr<const Block>& block) = 0;
   virtual void save_post(const std::string& id, const Json& post) = 0;
   virtual void save_peer(const std::string& address) = 0;
   virtual void remove_peer(const std::string& address) = 0;

@@ -1,6 +1,6 @@
 #pragma once
-// What a finished run reports, computed one way for the simulator and for live mode: the summary
-// with its expectations, and which events the scenario's trace detail level keeps.
+// What a finished run reports, computed one way for every world: the summary with its
+// expectations.
 #include <cstdint>
 #include <optional>
 #include <set>
@@ -14,31 +14,9 @@
 #include "yournet/crypto.hpp"
 #include "yournet/json.hpp"
 #include "yournet/mempool.hpp"
-#include "yournet/sim/simulation.hpp"
+#include "yournet/sim/scenario.hpp"
 
 namespace yournet::sim {
-
-// Whether a trace at `level` keeps events of this kind: `blocks` leaves out the message-level
-// ones, `minimal` also the node-level ones. Counting is the caller's, traced or not.
-bool trace_keeps(TraceDetail level, std::string_view kind);
-
-// Writes trace lines one way for the simulator and live mode: canonical JSON
-// {"detail", "event", "node", "t_us"}, hashed as written, streamed to the sink or kept.
-class TraceWriter {
- public:
-  TraceWriter(TraceDetail level, const RunOptions& options) : level_(level), options_(options) {}
-  // Writes the line when the detail level keeps this kind of event.
-  void write(std::int64_t t_us, int node, std::string_view kind, Json detail);
-  bool keeps(std::string_view kind) const { return trace_keeps(level_, kind); }
-  std::string take_text() { return std::move(text_); }
-  std::string sha256_hex() { return hash_.finish_hex(); }
-
- private:
-  TraceDetail level_;
-  const RunOptions& options_;
-  std::string text_;  // the trace, when no sink takes it
-  Sha256Stream hash_;
-};
 
 // The figures counted while the run went on.
 struct RunFigures {
@@ -57,7 +35,7 @@ struct RunFigures {
 struct FinalState {
   const BlockTree& reference;                    // the chain reported: an honest running node's
   std::vector<const BlockTree*> trees;           // every node's, for the blocks known in all
-  std::vector<const Mempool*> pools;             // honest running nodes': their posts are pending
+  std::unordered_set<std::string> pending;       // ids of posts honest running nodes hold pending
   const std::set<std::string>& accepted_posts;   // ids honest nodes accepted
   const std::unordered_set<std::string>& wiped;  // posts that were only in a crashed node's pool
   const std::unordered_map<std::string, int>& miner_of;  // block hash -> node that mined it

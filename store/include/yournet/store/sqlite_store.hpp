@@ -27,7 +27,7 @@ class SqliteStore : public NodeStore {
   // Every record, in acceptance order, and the peers; not validated (Node::load does that).
   StoredState load() const;
 
-  void save_block(const Block& block) override;
+  void save_block(const std::shared_ptr<const Block>& block) override;
   void save_post(const std::string& id, const Json& post) override;
   void save_peer(const std::string& address) override;
   void remove_peer(const std::string& address) override;

@@ -1,0 +1,73 @@
+#include "yournet/node/node_event.hpp"
+
+#include "yournet/overloaded.hpp"
+
+namespace yournet {
+const char* event_name(const NodeEvent& event) {
+  return std::visit(Overloaded{[](const event::PeerAdded&) { return "peer_added"; },
+                               [](const event::PeerDropped&) { return "peer_dropped"; },
+                               [](const event::PeerUnreachable&) { return "peer_unreachable"; },
+                               [](const event::PostAccepted&) { return "post_accepted"; },
+                               [](const event::BlockAccepted&) { return "block_accepted"; },
+                               [](const event::BlockRejected&) { return "block_rejected"; },
+                               [](const event::BlockOrphaned&) { return "block_orphaned"; },
+                               [](const event::ChainRejected&) { return "chain_rejected"; },
+                               [](const event::Reorg&) { return "reorg"; },
+                               [](const event::Mined&) { return "mined"; },
+                               [](const event::RequestRejected&) { return "request_rejected"; },
+                               [](const event::Loaded&) { return "loaded"; }},
+                    event);
+}
+
+Json event_detail(const NodeEvent& event) {
+  return std::visit(
+      Overloaded{[](const event::PeerAdded& e) {
+                   return Json{{"peer", e.peer}};
+                 },
+                 [](const event::PeerDropped& e) {
+                   return Json{{"peer", e.peer}, {"reason", e.reason}};
+                 },
+                 [](const event::PeerUnreachable& e) {
+                   return Json{{"peer", e.peer}, {"error", e.error}};
+                 },
+                 [](const event::PostAccepted& e) {
+                   return Json{{"id", e.id}};
+                 },
+                 [](const event::BlockAccepted& e) {
+                   return Json{{"hash", e.block->hash},
+                               {"index", e.block->index},
+                               {"from", *e.from},
+                               {"main", e.main}};
+                 },
+                 [](const event::BlockRejected& e) {
+                   return Json{{"hash", e.hash}, {"from", e.from}, {"error", e.error}};
+                 },
+                 [](const event::BlockOrphaned& e) {
+                   return Json{{"hash", e.hash}, {"from", e.from}};
+                 },
+                 [](const event::ChainRejected& e) {
+                   return Json{{"from", e.from}, {"error", e.error}};
+                 },
+                 [](const event::Reorg& e) {
+                   return Json{{"depth", e.left.size()}, {"left", e.left}, {"joined", e.joined}};
+                 },
+                 [](const event::Mined& e) {
+                   return Json{{"hash", e.hash},
+                               {"index", e.index},
+                               {"previous_hash", e.previous_hash},
+                               {"attempts", e.attempts}};
+                 },
+                 [](const event::RequestRejected& e) {
+                   return Json{{"route", e.route}, {"status", e.status}, {"error", e.error}};
+                 },
+                 [](const event::Loaded& e) {
+                   return Json{{"blocks", e.blocks},
+                               {"posts", e.posts},
+                               {"height", e.height},
+                               {"pending", e.pending},
+                               {"peers", e.peers}};
+                 }},
+      event);
+}
+
+}  // namespace yournet

@@ -1,0 +1,68 @@
+#pragma once
+// Adversarial node behaviours behind one interface: the node runs the honest code, and its
+// adversary rewrites or holds back what it sends and reacts to what it sees. The same objects run
+// in every world: simulated, in-process over HTTP, beside chainnode processes.
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "yournet/node/node.hpp"
+#include "yournet/sim/rng.hpp"
+#include "yournet/sim/scenario.hpp"
+
+namespace yournet::sim {
+
+// What an adversary may use of the run: its own node, the trace, timers, its random stream.
+class AdversaryHost {
+ public:
+  virtual ~AdversaryHost() = default;
+  virtual Node& node() = 0;
+  virtual void trace(const char* kind, Json detail) = 0;
+  // Runs `fn` after `delay_us` unless the node crashed or left meanwhile.
+  virtual void after_us(std::int64_t delay_us, std::function<void()> fn) = 0;
+  virtual Rng& rng() = 0;
+  virtual int self() const = 0;
+  virtual Transport& transport() = 0;  // the node's own, below any adversary
+};
+
+class Adversary {
+ public:
+  virtual ~Adversary() = default;
+  // The body of a POST /add_block it is about to send: what to send instead, or nullopt to hold
+  // it back.
+  virtual std::optional<std::string> outgoing_block(const std::string& body) { return body; }
+  // Its answer to GET /chain, rewritten in place.
+  virtual void rewrite_chain_answer(HttpResponse& /*response*/) {}
+  virtual void on_mined(const std::string& /*hash*/, std::uint64_t /*index*/) {}
+  virtual void on_block_accepted(const Block& /*block*/, bool /*mined_here*/) {}
+  // Automatic mining stopped for good (auto_mine off, or max_blocks reached).
+  virtual void on_mining_stopped() {}
+  // The node is up (at the start, a join or a restart).
+  virtual void on_started() {}
+};
+
+// nullptr for an honest node.
+std::unique_ptr<Adversary> make_adversary(const NodeSpec& spec, const Scenario& scenario,
+                                          AdversaryHost& host);
+
+// The node's transport as its adversary sends: /add_block bodies pass through the adversary.
+class AdversaryTransport : public Transport {
+ public:
+  AdversaryTransport(Transport& inner, Adversary& adversary, AdversaryHost& host)
+      : inner_(inner), adversary_(adversary), host_(host) {}
+  void send(const std::string& peer, HttpRequest request, ResponseCallback done) override;
+  // The adversary works on bytes: the shared block is not passed as is.
+  void send_block(const std::string& peer, const OutgoingBlock& block,
+                  ResponseCallback done) override {
+    send(peer, HttpRequest{"POST", "/add_block", block.body()}, std::move(done));
+  }
+
+ private:
+  Transport& inner_;
+  Adversary& adversary_;
+  AdversaryHost& host_;
+};
+
+}  // namespace yournet::sim

@@ -1,0 +1,60 @@
+#pragma once
+// The invariants checked as a run goes, and convergence: every honest node's main chain only
+// gains work and links by hash, every block that joins it is valid; the honest running nodes'
+// tips are counted so the moment they agree is known. Written once for every world.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "yournet/block_tree.hpp"
+
+namespace yournet::sim {
+
+class Checker {
+ public:
+  Checker(std::size_t nodes, ChainParams params);
+
+  // A node's tip may have changed. `honest`: its chain is checked; `counted`: it is an honest
+  // running node, whose tip counts for convergence. Returns what broke, if anything.
+  std::optional<std::string> on_tip(int node, const BlockTree& tree, bool honest, bool counted,
+                                    std::int64_t now_us);
+  // Blocks that joined the main chain in the reorg just reported (checked at the next tip).
+  void on_reorg(int node, std::size_t joined) { nodes_[idx(node)].reorg_depth = joined; }
+  // A node's tip as it is now, without checks (a restart, a reload): the next change is judged
+  // from here.
+  void reset(int node, const BlockTree& tree);
+  // Recounts who is honest and running (after a crash, restart, join or leave).
+  void recount(const std::vector<bool>& counted, std::int64_t now_us);
+  // A heal, join or restart: convergence is timed again from now.
+  void reconnected(std::int64_t now_us);
+
+  bool converged() const;
+  std::size_t distinct_tips() const { return tip_counts_.size(); }
+  std::int64_t last_heal_us() const { return last_heal_us_; }
+  std::optional<std::int64_t> converged_at_us() const { return converged_at_us_; }
+  const std::string& tip_of(int node) const { return nodes_[idx(node)].tip; }
+
+ private:
+  struct NodeView {
+    std::string tip;
+    std::uint64_t work = 0;
+    std::size_t reorg_depth = 0;
+    bool counted = false;
+  };
+  static std::size_t idx(int node) { return static_cast<std::size_t>(node); }
+  bool valid_alone(const Block& block);
+  void note_convergence(std::int64_t now_us);
+
+  ChainParams params_;
+  std::vector<NodeView> nodes_;
+  std::unordered_map<std::string, int> tip_counts_;  // counted nodes per tip; never iterated
+  int counted_ = 0;
+  std::int64_t last_heal_us_ = 0;
+  std::optional<std::int64_t> converged_at_us_;
+  std::unordered_set<std::string> verified_;  // blocks that passed check_block_alone
+};
+
+}  // namespace yournet::sim

@@ -1,0 +1,58 @@
+#pragma once
+// The links between nodes and the faults on them: latency, bandwidth, loss, duplication,
+// reordering, one-way cuts, per-link overrides and partitions. Pure and deterministic: it says what
+// happens to a message sent now (dropped, and why, or when it arrives), drawing from each link's
+// own random stream. The simulated network and the live fault proxies ask the same object.
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "yournet/sim/scenario.hpp"
+
+namespace yournet::sim {
+
+class Network {
+ public:
+  explicit Network(const Scenario& scenario);
+
+  // Why a request from `from` to `to` sent now is dropped ("partition", "link down", "loss"), or
+  // nullptr when it goes.
+  const char* drops_request(int from, int to);
+  // Whether this request is delivered twice (draw it after drops_request said it goes).
+  bool duplicates(int from, int to);
+  // When a message of `bytes` sent now on from -> to arrives: queued behind earlier messages on a
+  // link with a bandwidth, then the link's latency, sometimes held back (reordering).
+  std::int64_t arrival_us(int from, int to, std::size_t bytes, std::int64_t now_us);
+  // An answer's trip from `server` back to `client`: dropped (`why` set) or its arrival time.
+  std::optional<std::int64_t> answer_arrival_us(int server, int client, std::size_t bytes,
+                                                std::int64_t now_us, const char*& why);
+
+  void partition(const std::vector<std::vector<int>>& groups);  // unnamed nodes each alone
+  void isolate(int node);
+  void heal();
+  void set_link(int from, int to, const LinkPatch& patch, bool one_way);
+  bool partitioned(int a, int b) const { return group_[idx(a)] != group_[idx(b)]; }
+
+  // The next step's links are fetched while the current one runs (a large run waits on memory).
+  void prefetch(int node) const { __builtin_prefetch(links_[idx(node)].data()); }
+
+ private:
+  // One direction of a link, owned by its sending node.
+  struct Link {
+    int peer;
+    std::uint32_t model;  // index into models_
+    std::int64_t busy_until_us = 0;
+    Rng rng;
+  };
+  static std::size_t idx(int node) { return static_cast<std::size_t>(node); }
+  Link& link(int from, int to);
+  void patch(int from, int to, const LinkPatch& patch);
+
+  std::uint64_t seed_;
+  std::vector<LinkModel> models_;         // [0] the default; overrides appended
+  std::vector<std::vector<Link>> links_;  // outgoing, sorted by peer
+  std::vector<int> group_;                // partition group of each node; equal groups can talk
+};
+
+}  // namespace yournet::sim

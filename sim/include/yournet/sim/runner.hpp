@@ -1,0 +1,164 @@
+#pragma once
+// The scenario runner: one for every world. It owns the timeline, the nodes' lives (start,
+// crash, restart, join, leave), mining (real or modeled), adversaries, the invariant checker,
+// the run's figures, the trace and the summary. The World it is given decides how messages
+// travel, how time passes and how nodes are hosted.
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <set>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "yournet/node/node.hpp"
+#include "yournet/sim/adversary.hpp"
+#include "yournet/sim/checker.hpp"
+#include "yournet/sim/event_queue.hpp"
+#include "yournet/sim/mining.hpp"
+#include "yournet/sim/scenario.hpp"
+#include "yournet/sim/summary.hpp"
+#include "yournet/sim/trace.hpp"
+#include "yournet/sim/world.hpp"
+
+namespace yournet::sim {
+
+struct RunResult {
+  Json summary;       // includes "trace_sha256", the SHA-256 of the whole trace text
+  std::string trace;  // JSON lines; empty when RunOptions::trace_sink took them
+  bool passed = false;
+};
+
+// A request a node was waiting on times out after this long (scenario time).
+constexpr std::int64_t kRequestTimeoutUs = 5'000'000;
+
+class Runner {
+ public:
+  Runner(const Scenario& scenario, World& world, const RunOptions& options);
+  ~Runner();
+  Runner(const Runner&) = delete;
+  Runner& operator=(const Runner&) = delete;
+
+  RunResult run();
+
+  // ---- for worlds
+  const Scenario& scenario() const { return scenario_; }
+  int node_count() const { return scenario_.node_count; }
+  std::int64_t now_us() const { return world_.live() ? world_.live_now_us() : now_us_; }
+  EventQueue& queue() { return queue_; }
+  bool up(int node) const { return slot(node).state == State::up; }
+  bool alive(int node, std::uint32_t incarnation) const {
+    const Slot& s = slot(node);
+    return s.state == State::up && s.incarnation == incarnation;
+  }
+  std::uint32_t incarnation(int node) const { return slot(node).incarnation; }
+  // The in-process node, when it is up; nullptr otherwise.
+  Node* local(int node) { return up(node) ? slot(node).node.get() : nullptr; }
+  // The node answers a request that reached it (its adversary, if any, rewrites its /chain).
+  void serve(int node, const HttpRequest& request, Node::Respond respond);
+  // Runs `fn` at `time_us` (not before now); `at_node`: unless the node crashed or left meanwhile.
+  void at(std::int64_t time_us, const char* label, int node, std::function<void()> fn);
+  void at_node(std::int64_t time_us, const char* label, int node, std::uint32_t incarnation,
+               std::function<void()> fn);
+  // What crossed the network, traced and counted the same way in every world.
+  void note_send(int from, int to, const std::string& route, std::size_t bytes);
+  void note_drop(int from, int to, const std::string& route, const char* why);
+  void note_deliver(int from, int to, const std::string& route, bool duplicate);
+  // A remote node's view changed (the world polled it).
+  void remote_view_changed(int node);
+  void fail_run(int node, const std::string& what) { fail(node, what); }
+  bool traced(std::string_view kind) const { return trace_.keeps(kind); }
+  void trace(int node, std::string_view kind, Json detail);
+  // An event that happened but is not traced at this detail level still counts.
+  void count_untraced() { ++event_count_; }
+
+ private:
+  enum class State { waiting, up, down, gone };  // not joined yet, running, crashed, left for good
+  class NodeClock;
+  class NodeMiner;
+  class NodeTracer;
+  class AdversaryLink;
+  // What every message step reads comes first.
+  struct alignas(64) Slot {
+    State state = State::waiting;
+    std::uint32_t incarnation = 0;  // bumped by crash and leave: older callbacks are discarded
+    bool auto_mine = false;
+    bool real_mining = false;  // a real-mode automatic mining loop is under way
+    bool muted = false;        // node events not traced (while wiring up or reloading state)
+    std::unique_ptr<Node> node;
+    RemoteNode* remote = nullptr;
+    NodeSpec spec;
+    std::unique_ptr<NodeClock> clock;
+    std::unique_ptr<NodeMiner> miner;
+    std::unique_ptr<NodeTracer> tracer;
+    std::unique_ptr<AdversaryLink> adversary_link;
+    std::unique_ptr<Adversary> adversary;
+    std::unique_ptr<AdversaryTransport> adversary_transport;
+    Rng rng{0};
+  };
+
+  Slot& slot(int node) { return *slots_[static_cast<std::size_t>(node)]; }
+  const Slot& slot(int node) const { return *slots_[static_cast<std::size_t>(node)]; }
+  bool honest(int node) const;
+  bool counted(int node) const;
+
+  void start_node(int node, bool keep_state);  // (re)creates an in-process node, or a remote one
+  void stop_node(int node, State to);
+  void node_event(int node, const NodeEvent& event);
+  void block_accepted(int node, const Block& block, const std::string& from, bool main);
+  void mine_with(int node, MiningRequest request, std::function<void(MiningResult)> done);
+  void note_tip(int node);
+  void recount();
+  void fail(int node, const std::string& what);
+
+  void perform(const Action& action);
+  void post(const action::Post& post);
+  void mine(int node, const char* trace_as);
+  void sync(int node);
+  void restart(int node, bool keep_state);
+  void join(int node);
+  void schedule_sync(std::int64_t interval_us);
+  void schedule_discovery();
+  void real_mining_step(int node);
+  void start_routines(int node);
+  void mining_stopped(int node);
+  void wipe_posts(int node);
+  template <typename Fn>
+  void for_nodes(int node, Fn fn);
+
+  Json summarize();
+  std::optional<std::string> find_post_id(const Json& post,
+                                          const std::vector<const BlockTree*>& trees) const;
+
+  const Scenario& scenario_;
+  World& world_;
+  const RunOptions& options_;
+  NodeConfig config_;  // shared by every node but its address
+  std::vector<std::unique_ptr<Slot>> slots_;
+  std::vector<std::vector<int>> neighbours_;  // the topology, sorted
+  EventQueue queue_;
+  ModeledMining mining_;
+  Checker checker_;
+  TraceWriter trace_;
+  std::int64_t now_us_ = 0;
+  bool stop_ = false;
+  struct CurrentEvent {
+    const char* label;
+    int node;
+    std::uint64_t sequence;
+  };
+  std::optional<CurrentEvent> current_;
+  RunFigures figures_;
+  std::uint64_t event_count_ = 0;
+  std::unordered_map<std::string, int> miner_of_;  // block hash -> node that mined it
+  std::set<std::string> accepted_posts_;           // ids honest nodes accepted
+  std::unordered_set<std::string> wiped_posts_;
+  std::vector<Json> remote_accepted_;  // posts remote honest nodes answered 201 for
+};
+
+// Runs the scenario in the simulated world: deterministic, same seed => byte-identical trace.
+RunResult run_scenario(const Scenario& scenario, const RunOptions& options = {});
+
+}  // namespace yournet::sim

@@ -1,0 +1,46 @@
+#pragma once
+// The trace: one schema for every world, its writer, and what each detail level keeps. A line is
+// canonical JSON {"detail", "event", "node", "t_us"}; the report reads the same schema.
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include "yournet/crypto.hpp"
+#include "yournet/json.hpp"
+#include "yournet/sim/scenario.hpp"
+
+namespace yournet::sim {
+
+struct RunOptions {
+  // When set, every trace line (without the newline) goes here as it happens instead of into
+  // RunResult::trace.
+  std::function<void(std::string_view line)> trace_sink;
+  // Called now and then (every few thousand events) with scenario time reached, stop time, events
+  // so far; and once at the end, with now_us == stop_us.
+  std::function<void(std::int64_t now_us, std::int64_t stop_us, std::uint64_t events)> progress;
+};
+
+// Whether a trace at `level` keeps events of this kind: `blocks` leaves out the message-level
+// ones, `minimal` also the node-level ones. Counting is the caller's, traced or not.
+bool trace_keeps(TraceDetail level, std::string_view kind);
+
+// Writes trace lines one way for the simulator and live mode: canonical JSON
+// {"detail", "event", "node", "t_us"}, hashed as written, streamed to the sink or kept.
+class TraceWriter {
+ public:
+  TraceWriter(TraceDetail level, const RunOptions& options) : level_(level), options_(options) {}
+  // Writes the line when the detail level keeps this kind of event.
+  void write(std::int64_t t_us, int node, std::string_view kind, Json detail);
+  bool keeps(std::string_view kind) const { return trace_keeps(level_, kind); }
+  std::string take_text() { return std::move(text_); }
+  std::string sha256_hex() { return hash_.finish_hex(); }
+
+ private:
+  TraceDetail level_;
+  const RunOptions& options_;
+  std::string text_;  // the trace, when no sink takes it
+  Sha256Stream hash_;
+};
+
+}  // namespace yournet::sim

@@ -1,0 +1,43 @@
+#include "yournet/sim/link_model.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace yournet::sim {
+
+double LatencyModel::sample_ms(Rng& rng) const {
+  constexpr double kMaxMs = 3.6e6;
+  double x = a_ms;
+  switch (kind) {
+    case Kind::constant:
+      break;
+    case Kind::uniform:
+      x = a_ms + (b_ms - a_ms) * rng.uniform();
+      break;
+    case Kind::normal:
+      x = a_ms + b_ms * rng.normal();
+      break;
+    case Kind::exponential:
+      x = rng.exponential(a_ms);
+      break;
+    case Kind::pareto:
+      // Inverse of the survival function (min/x)^shape; exp and log cost a third of pow.
+      x = a_ms * std::exp(-std::log(1.0 - rng.uniform()) / b_ms);
+      break;
+  }
+  return std::clamp(x, 0.0, kMaxMs);
+}
+
+LinkModel LinkPatch::apply(LinkModel model) const {
+  if (latency) model.latency = *latency;
+  if (bandwidth_mbps) model.bandwidth_mbps = *bandwidth_mbps;
+  if (loss) model.loss = *loss;
+  if (response_loss) model.response_loss = *response_loss;
+  if (duplicate) model.duplicate = *duplicate;
+  if (reorder) model.reorder = *reorder;
+  if (reorder_ms) model.reorder_ms = *reorder_ms;
+  if (up) model.up = *up;
+  return model;
+}
+
+}  // namespace yournet::sim

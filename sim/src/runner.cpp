@@ -1,0 +1,740 @@
+// The scenario runner: the one place a scenario's timeline, nodes' lives, mining, adversaries,
+// checks, trace and verdict are written, whatever world carries the messages.
+#include "yournet/sim/runner.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+#include "yournet/overloaded.hpp"
+#include "yournet/sim/sim_world.hpp"
+#include "yournet/sim/topology.hpp"
+
+namespace yournet::sim {
+namespace {
+constexpr std::uint64_t kProgressEvery = 4096;
+}  // namespace
+
+class Runner::NodeClock : public Clock {
+ public:
+  NodeClock(Runner& runner, int self, double offset_s)
+      : runner_(runner), self_(self), offset_s_(offset_s) {}
+  double now() const override { return runner_.world_.unix_seconds(runner_.now_us()) + offset_s_; }
+  void after(double delay_seconds, std::function<void()> fn) override {
+    runner_.at_node(runner_.now_us() + static_cast<std::int64_t>(std::llround(delay_seconds * 1e6)),
+                    "timer", self_, runner_.incarnation(self_), std::move(fn));
+  }
+
+ private:
+  Runner& runner_;
+  int self_;
+  double offset_s_;
+};
+
+class Runner::NodeMiner : public MiningService {
+ public:
+  NodeMiner(Runner& runner, int self) : runner_(runner), self_(self) {}
+  void mine(MiningRequest request, std::function<void(MiningResult)> done) override {
+    runner_.mine_with(self_, std::move(request), std::move(done));
+  }
+
+ private:
+  Runner& runner_;
+  int self_;
+};
+
+class Runner::NodeTracer : public NodeObserver {
+ public:
+  NodeTracer(Runner& runner, int self) : runner_(runner), self_(self) {}
+  void on_event(const NodeEvent& event) override { runner_.node_event(self_, event); }
+
+ private:
+  Runner& runner_;
+  int self_;
+};
+
+// What a node's adversary may use of the run.
+class Runner::AdversaryLink : public AdversaryHost {
+ public:
+  AdversaryLink(Runner& runner, int self) : runner_(runner), self_(self) {}
+  Node& node() override { return *runner_.slot(self_).node; }
+  void trace(const char* kind, Json detail) override {
+    runner_.trace(self_, kind, std::move(detail));
+  }
+  void after_us(std::int64_t delay_us, std::function<void()> fn) override {
+    runner_.at_node(runner_.now_us() + delay_us, "adversary", self_, runner_.incarnation(self_),
+                    std::move(fn));
+  }
+  Rng& rng() override { return runner_.slot(self_).rng; }
+  int self() const override { return self_; }
+  Transport& transport() override { return runner_.world_.transport_of(self_); }
+
+ private:
+  Runner& runner_;
+  int self_;
+};
+
+Runner::Runner(const Scenario& scenario, World& world, const RunOptions& options)
+    : scenario_(scenario),
+      world_(world),
+      options_(options),
+      mining_(scenario),
+      checker_(scenario.nodes.size(), ChainParams{scenario.difficulty}),
+      trace_(scenario.trace, options) {
+  const bool may_mine_empty =
+      scenario.mining == MiningMode::modeled ||
+      std::any_of(scenario.nodes.begin(), scenario.nodes.end(),
+                  [](const NodeSpec& n) { return n.auto_mine.value_or(false); }) ||
+      std::any_of(scenario.timeline.begin(), scenario.timeline.end(), [](const TimedAction& a) {
+        return std::holds_alternative<action::AutoMine>(a.what);
+      });
+  config_.params.difficulty = scenario.difficulty;
+  config_.max_peers = std::max<std::size_t>(64, scenario.nodes.size());
+  config_.allow_empty_blocks = may_mine_empty;
+  for (std::size_t i = 0; i < scenario.nodes.size(); ++i) {
+    slots_.push_back(std::make_unique<Slot>());
+    Slot& s = *slots_.back();
+    const int self = static_cast<int>(i);
+    s.spec = scenario.nodes[i];
+    s.rng = Rng::derive(scenario.seed, kNodeStream, i);
+    s.auto_mine = s.spec.auto_mine.value_or(scenario.mining == MiningMode::modeled);
+    s.clock = std::make_unique<NodeClock>(*this, self, s.spec.clock_offset_s);
+    s.miner = std::make_unique<NodeMiner>(*this, self);
+    s.tracer = std::make_unique<NodeTracer>(*this, self);
+  }
+  neighbours_ = topology_neighbours(scenario);
+  world_.attach(*this);
+  for (std::size_t i = 0; i < slots_.size(); ++i) {
+    Slot& s = *slots_[i];
+    s.remote = world_.remote(static_cast<int>(i));
+    if (!s.remote) start_node(static_cast<int>(i), false);  // waiting nodes exist, unreachable
+    if (s.spec.online) s.state = State::up;
+  }
+  // Operator-configured peers of the nodes up at the start (remote ones get them when started).
+  for (std::size_t i = 0; i < slots_.size(); ++i) {
+    Slot& s = *slots_[i];
+    if (s.state != State::up || s.remote) continue;
+    s.muted = true;
+    for (int peer : neighbours_[i]) {
+      if (slot(peer).state == State::up) s.node->add_peer(world_.address_of(peer));
+    }
+    s.muted = false;
+  }
+  recount();
+}
+
+Runner::~Runner() = default;
+
+bool Runner::honest(int node) const {
+  return slot(node).spec.behaviour == Behaviour::honest;
+}
+
+bool Runner::counted(int node) const {
+  return honest(node) && slot(node).state == State::up;
+}
+
+void Runner::at(std::int64_t time_us, const char* label, int node, std::function<void()> fn) {
+  queue_.push_closure(std::max(time_us, now_us()), EventBody{label, node, false, 0, std::move(fn)});
+}
+
+void Runner::at_node(std::int64_t time_us, const char* label, int node, std::uint32_t incarnation,
+                     std::function<void()> fn) {
+  queue_.push_closure(std::max(time_us, now_us()),
+                      EventBody{label, node, true, incarnation, std::move(fn)});
+}
+
+void Runner::trace(int node, std::string_view kind, Json detail) {
+  ++event_count_;
+  trace_.write(now_us(), node, kind, std::move(detail));
+}
+
+// ---- nodes ------------------------------------------------------------------------------------
+
+// A fresh in-process node over the world's transport (through its adversary, if it has one),
+// with the world's store: emptied, or kept for a restart to read.
+void Runner::start_node(int self, bool keep_state) {
+  Slot& s = slot(self);
+  NodeConfig config = config_;
+  config.self_address = world_.address_of(self);
+  s.adversary_transport.reset();
+  s.adversary.reset();
+  if (!s.adversary_link) s.adversary_link = std::make_unique<AdversaryLink>(*this, self);
+  s.adversary = make_adversary(s.spec, scenario_, *s.adversary_link);
+  Transport* transport = &world_.transport_of(self);
+  if (s.adversary) {
+    s.adversary_transport =
+        std::make_unique<AdversaryTransport>(*transport, *s.adversary, *s.adversary_link);
+    transport = s.adversary_transport.get();
+  }
+  NodeStore* store = world_.open_store(self, !keep_state);
+  // The old node, if any, goes with its pending callbacks (the incarnation discards them).
+  s.node = std::make_unique<Node>(config, *transport, *s.clock, *s.miner, s.tracer.get(), store);
+  if (keep_state && store) {
+    s.muted = true;
+    if (auto broken = s.node->load(world_.stored_state(self)))
+      fail(self, "could not restart from its store: " + *broken);
+    s.muted = false;
+  }
+}
+
+void Runner::stop_node(int self, State to) {
+  Slot& s = slot(self);
+  s.state = to;
+  ++s.incarnation;
+  s.real_mining = false;
+  if (s.remote) {
+    world_.kill_remote(self);
+  } else {
+    world_.node_down(self);
+  }
+}
+
+void Runner::serve(int node, const HttpRequest& request, Node::Respond respond) {
+  Slot& s = slot(node);
+  if (s.adversary && request.target == "/chain") {
+    Adversary* adversary = s.adversary.get();
+    return s.node->handle(request, [adversary, respond](HttpResponse response) {
+      if (response.status == 200) adversary->rewrite_chain_answer(response);
+      respond(std::move(response));
+    });
+  }
+  s.node->handle(request, std::move(respond));
+}
+
+void Runner::node_event(int self, const NodeEvent& event) {
+  Slot& s = slot(self);
+  if (s.muted) return;
+  if (const auto* accepted = std::get_if<event::BlockAccepted>(&event)) {
+    return block_accepted(self, *accepted->block, *accepted->from, accepted->main);
+  }
+  const bool is_honest = honest(self);
+  std::visit(Overloaded{[&](const event::Mined& e) {
+                          ++figures_.blocks_mined;
+                          miner_of_.emplace(e.hash, self);
+                        },
+                        [&](const event::Reorg& e) {
+                          checker_.on_reorg(self, e.joined.size());
+                          figures_.max_reorg_depth =
+                              std::max<std::uint64_t>(figures_.max_reorg_depth, e.left.size());
+                        },
+                        [&](const event::BlockRejected&) {
+                          if (is_honest) ++figures_.blocks_rejected;
+                        },
+                        [&](const event::PostAccepted& e) {
+                          if (is_honest) accepted_posts_.insert(e.id);
+                        },
+                        [](const auto&) {}},
+             event);
+  const char* kind = event_name(event);
+  if (traced(kind)) {
+    trace(self, kind, event_detail(event));
+  } else {
+    ++event_count_;
+  }
+  if (const auto* mined = std::get_if<event::Mined>(&event); mined && s.adversary) {
+    s.adversary->on_mined(mined->hash, mined->index);
+  }
+}
+
+// Once per block per node: the detail is built only when the trace keeps it.
+void Runner::block_accepted(int self, const Block& block, const std::string& from, bool main) {
+  Slot& s = slot(self);
+  if (traced("block_accepted")) {
+    trace(self, "block_accepted",
+          Json{{"hash", block.hash}, {"index", block.index}, {"from", from}, {"main", main}});
+  } else {
+    ++event_count_;
+  }
+  note_tip(self);
+  if (s.adversary) {
+    auto miner = miner_of_.find(block.hash);
+    s.adversary->on_block_accepted(block, miner != miner_of_.end() && miner->second == self);
+  }
+}
+
+void Runner::remote_view_changed(int node) {
+  if (slot(node).state == State::up) note_tip(node);
+}
+
+void Runner::note_tip(int self) {
+  Slot& s = slot(self);
+  const BlockTree& tree = s.remote ? s.remote->view() : s.node->tree();
+  if (tree.tip().hash == checker_.tip_of(self)) return;
+  if (auto broken = checker_.on_tip(self, tree, honest(self), counted(self), now_us()))
+    fail(self, *broken);
+  if (traced("tip")) {
+    trace(self, "tip", Json{{"hash", tree.tip().hash}, {"height", tree.tip().index}});
+  } else {
+    ++event_count_;
+  }
+}
+
+void Runner::recount() {
+  std::vector<bool> counts(slots_.size());
+  for (std::size_t i = 0; i < slots_.size(); ++i) counts[i] = counted(static_cast<int>(i));
+  checker_.recount(counts, now_us());
+}
+
+void Runner::fail(int node, const std::string& what) {
+  if (stop_) return;
+  stop_ = true;
+  std::string event = current_ ? std::string(current_->label) : "setup";
+  if (current_ && current_->node >= 0) event += " at node " + std::to_string(current_->node);
+  figures_.failures.push_back(
+      "invariant broken at t=" + canonical(static_cast<double>(now_us()) / 1e6) + " s, event #" +
+      std::to_string(current_ ? current_->sequence : 0) + " (" + event + "), seed " +
+      std::to_string(scenario_.seed) + ": node " + std::to_string(node) + " " + what);
+  trace(node, "invariant_broken", Json{{"what", what}});
+}
+
+// ---- what crosses the network -------------------------------------------------------------------
+
+void Runner::note_send(int from, int to, const std::string& route, std::size_t bytes) {
+  ++figures_.messages_sent;
+  if (scenario_.trace == TraceDetail::full) {
+    trace(from, "send", Json{{"to", to}, {"route", route}, {"bytes", bytes}});
+  } else {
+    ++event_count_;
+  }
+}
+
+void Runner::note_drop(int from, int to, const std::string& route, const char* why) {
+  ++figures_.messages_dropped;
+  if (scenario_.trace == TraceDetail::full) {
+    trace(from, "drop", Json{{"to", to}, {"route", route}, {"why", why}});
+  } else {
+    ++event_count_;
+  }
+}
+
+void Runner::note_deliver(int from, int to, const std::string& route, bool duplicate) {
+  ++figures_.messages_delivered;
+  if (scenario_.trace == TraceDetail::full) {
+    Json detail{{"from", from}, {"route", route}};
+    if (duplicate) detail["duplicate"] = true;
+    trace(to, "deliver", std::move(detail));
+  } else {
+    ++event_count_;
+  }
+}
+
+// ---- mining -------------------------------------------------------------------------------------
+
+// Real mode takes attempts / hash rate of scenario time; modeled mode already spent the time in
+// the Poisson process. In every world: a node's speed is the scenario's, not the machine's.
+void Runner::mine_with(int self, MiningRequest request, std::function<void(MiningResult)> done) {
+  Slot& s = slot(self);
+  MiningResult result = yournet::mine(request);
+  std::int64_t delay_us = 0;
+  if (scenario_.mining == MiningMode::real) {
+    if (s.spec.hash_rate <= 0) return;  // never finds one; the node stays busy mining
+    delay_us =
+        static_cast<std::int64_t>(static_cast<double>(result.attempts) / s.spec.hash_rate * 1e6);
+  }
+  at_node(now_us() + delay_us, "mined", self, s.incarnation, [done, result] { done(result); });
+}
+
+// A client's GET /mine. A remote node's answer names the height of its block; its hash is read
+// from the node's chain, fetched again before the answer is handed over.
+void Runner::mine(int node, const char* trace_as) {
+  Slot& s = slot(node);
+  if (s.state != State::up) return;
+  if (!s.remote) {
+    return s.node->mine([this, node, trace_as](std::string message) {
+      trace(node, trace_as, Json{{"message", message}});
+    });
+  }
+  const std::uint32_t incarnation = s.incarnation;
+  s.remote->mine([this, node, incarnation, trace_as](std::string message) {
+    if (!alive(node, incarnation)) return;
+    unsigned long long height = 0;
+    if (std::sscanf(message.c_str(), "Block #%llu is mined.", &height) == 1) {
+      const Block* block = slot(node).remote->view().at_height(height);
+      if (block && miner_of_.emplace(block->hash, node).second) {
+        ++figures_.blocks_mined;
+        trace(node, "mined", Json{{"hash", block->hash}, {"index", block->index}});
+      }
+    }
+    trace(node, trace_as, Json{{"message", message}});
+  });
+}
+
+void Runner::schedule_discovery() {
+  at(now_us() + mining_.next_interval_us(), "discovery", -1, [this] {
+    if (scenario_.max_blocks && figures_.blocks_mined >= *scenario_.max_blocks) {
+      for (std::size_t i = 0; i < slots_.size(); ++i) mining_stopped(static_cast<int>(i));
+      return;
+    }
+    const int finder = mining_.draw_finder();
+    Slot& s = slot(finder);
+    if (s.state == State::up && s.auto_mine) mine(finder, "mine_done");
+    schedule_discovery();
+  });
+}
+
+void Runner::real_mining_step(int self) {
+  Slot& s = slot(self);
+  if (scenario_.mining != MiningMode::real || s.state != State::up || !s.auto_mine ||
+      s.real_mining || s.remote)
+    return;
+  if (scenario_.max_blocks && figures_.blocks_mined >= *scenario_.max_blocks) return;
+  s.real_mining = true;
+  auto started = std::make_shared<bool>(false);
+  const std::uint32_t incarnation = s.incarnation;
+  s.node->mine([this, self, started, incarnation](std::string message) {
+    slot(self).real_mining = false;
+    trace(self, "mine_done", Json{{"message", message}});
+    // Refused at once (another mining under way): try again a second later, not in a busy loop.
+    std::int64_t delay = *started ? 0 : 1'000'000;
+    at_node(now_us() + delay, "mine", self, incarnation, [this, self] { real_mining_step(self); });
+  });
+  *started = true;
+}
+
+// Automatic mining (real mode) and the adversary's routine, from the moment a node is up.
+void Runner::start_routines(int self) {
+  real_mining_step(self);
+  if (Adversary* adversary = slot(self).adversary.get()) adversary->on_started();
+}
+
+void Runner::mining_stopped(int self) {
+  Slot& s = slot(self);
+  if (s.adversary && s.state == State::up) s.adversary->on_mining_stopped();
+}
+
+// ---- the timeline -------------------------------------------------------------------------------
+
+template <typename Fn>
+void Runner::for_nodes(int node, Fn fn) {
+  for (std::size_t i = 0; i < slots_.size(); ++i) {
+    if (node >= 0 && static_cast<int>(i) != node) continue;
+    fn(static_cast<int>(i));
+  }
+}
+
+void Runner::sync(int node) {
+  Slot& s = slot(node);
+  if (s.state != State::up) return;
+  if (!s.remote) return s.node->run_consensus([] {});
+  if (!s.remote->sync()) trace(node, "sync", Json{{"ignored", "the node has no consensus route"}});
+}
+
+void Runner::schedule_sync(std::int64_t interval_us) {
+  at(now_us() + interval_us, "sync", -1, [this, interval_us] {
+    for (std::size_t i = 0; i < slots_.size(); ++i) sync(static_cast<int>(i));
+    schedule_sync(interval_us);
+  });
+}
+
+void Runner::post(const action::Post& post) {
+  Json body{{"author", post.author}, {"content", post.content}};
+  ++figures_.posts_submitted;
+  Slot& s = slot(post.node);
+  if (s.state != State::up) {
+    trace(post.node, "post_submitted", Json{{"status", "unreachable"}});
+    return;
+  }
+  const int node = post.node;
+  if (!s.remote) {
+    return s.node->handle(HttpRequest{"POST", "/new_transaction", body.dump()},
+                          [this, node](HttpResponse response) {
+                            trace(node, "post_submitted", Json{{"status", response.status}});
+                          });
+  }
+  s.remote->post(body, [this, node, body](int status) {
+    trace(node, "post_submitted", Json{{"status", status}});
+    if (status == 201 && honest(node)) remote_accepted_.push_back(body);
+  });
+}
+
+void Runner::perform(const Action& what) {
+  std::visit(
+      Overloaded{
+          [&](const action::Post& a) { post(a); },
+          [&](const action::Mine& a) { for_nodes(a.node, [&](int i) { mine(i, "mine_done"); }); },
+          [&](const action::Sync& a) { for_nodes(a.node, [&](int i) { sync(i); }); },
+          [&](const action::AutoMine& a) {
+            trace(a.node, "auto_mine", Json{{"on", a.on}});
+            for_nodes(a.node, [&](int i) {
+              slot(i).auto_mine = a.on;
+              if (!a.on) mining_stopped(i);
+              real_mining_step(i);
+            });
+          },
+          [&](const action::Partition& a) {
+            world_.network().partition(a.groups);
+            trace(-1, "partition", Json{{"groups", a.groups}});
+          },
+          [&](const action::Isolate& a) {
+            world_.network().isolate(a.node);
+            trace(a.node, "isolate", Json());
+          },
+          [&](const action::Heal&) {
+            world_.network().heal();
+            trace(-1, "heal", Json());
+            checker_.reconnected(now_us());
+          },
+          [&](const action::SetLink& a) {
+            world_.network().set_link(a.from, a.to, a.link, a.one_way);
+            trace(-1, "set_link", Json{{"from", a.from}, {"to", a.to}, {"one_way", a.one_way}});
+          },
+          [&](const action::Crash& a) {
+            if (slot(a.node).state != State::up)
+              return trace(a.node, "crash", Json{{"ignored", "not running"}});
+            stop_node(a.node, State::down);
+            trace(a.node, "crash", Json());
+            recount();
+          },
+          [&](const action::Restart& a) { restart(a.node, a.keep_state); },
+          [&](const action::Join& a) { join(a.node); },
+          [&](const action::Leave& a) {
+            State state = slot(a.node).state;
+            if (state == State::gone || state == State::waiting)
+              return trace(a.node, "leave", Json{{"ignored", "not in the network"}});
+            wipe_posts(a.node);
+            stop_node(a.node, State::gone);
+            trace(a.node, "leave", Json());
+            recount();
+          }},
+      what);
+}
+
+// Posts only this node held, gone with its state: not counted as lost by the network.
+void Runner::wipe_posts(int node) {
+  Slot& s = slot(node);
+  if (!honest(node)) return;
+  if (s.remote) {
+    for (const auto& post : s.remote->pending()) wiped_posts_.insert(post_id(post));
+  } else {
+    for (const auto& post : s.node->mempool().posts()) wiped_posts_.insert(post_id(post));
+  }
+}
+
+void Runner::restart(int self, bool keep_state) {
+  Slot& s = slot(self);
+  if (s.state != State::down) return trace(self, "restart", Json{{"ignored", "not crashed"}});
+  if (!keep_state) wipe_posts(self);
+  std::vector<std::string> peers;
+  for (int peer : neighbours_[static_cast<std::size_t>(self)])
+    peers.push_back(world_.address_of(peer));
+  s.state = State::up;
+  if (s.remote) {
+    world_.start_remote(self, keep_state, peers);
+    trace(self, "restart", Json{{"keep_state", keep_state}, {"height", s.remote->view().height()}});
+    note_tip(self);
+  } else {
+    start_node(self, keep_state);  // as read back from its store: chain, side branches, pending
+    s.muted = true;
+    for (const auto& peer : peers) s.node->add_peer(peer);
+    s.muted = false;
+    world_.node_up(self);
+    const Block& tip = s.node->tree().tip();
+    trace(self, "restart", Json{{"keep_state", keep_state}, {"height", tip.index}});
+    if (tip.hash != checker_.tip_of(self)) {
+      trace(self, "tip", Json{{"hash", tip.hash}, {"height", tip.index}});
+    }
+    checker_.reset(self, s.node->tree());
+    s.node->run_consensus([] {});  // catch up with the peers
+  }
+  recount();
+  checker_.reconnected(now_us());
+  start_routines(self);
+}
+
+void Runner::join(int self) {
+  Slot& s = slot(self);
+  if (s.state != State::waiting) return trace(self, "join", Json{{"ignored", "already joined"}});
+  s.state = State::up;
+  if (s.remote) {
+    world_.start_remote(self, false, {});
+  } else {
+    world_.node_up(self);
+  }
+  trace(self, "join", Json{{"peers", neighbours_[static_cast<std::size_t>(self)]}});
+  recount();
+  checker_.reconnected(now_us());
+  // As an operator would: register with each configured peer (the tutorial's /register_with),
+  // which fetches that peer's chain and makes each side the other's peer.
+  for (int peer : neighbours_[static_cast<std::size_t>(self)]) {
+    auto registered = [this, self, peer](int status) {
+      trace(self, "registered", Json{{"peer", peer}, {"status", status}});
+    };
+    if (s.remote) {
+      s.remote->register_with(world_.address_of(peer), registered);
+    } else {
+      Json body{{"node_address", world_.address_of(peer)}};
+      s.node->handle(HttpRequest{"POST", "/register_with", body.dump()},
+                     [registered](HttpResponse response) { registered(response.status); });
+    }
+  }
+  start_routines(self);
+}
+
+// ---- the run ------------------------------------------------------------------------------------
+
+// The id a node gave a post it stamped itself: found by author and content among the posts of
+// every final chain and pool.
+std::optional<std::string> Runner::find_post_id(const Json& post,
+                                                const std::vector<const BlockTree*>& trees) const {
+  auto same = [&post](const Json& candidate) {
+    return candidate.is_object() && candidate.value("author", Json()) == post["author"] &&
+           candidate.value("content", Json()) == post["content"];
+  };
+  for (const auto& s : slots_) {
+    const std::vector<Json>* pending = s->remote ? &s->remote->pending() : nullptr;
+    if (pending) {
+      for (const auto& candidate : *pending) {
+        if (same(candidate)) return post_id(candidate);
+      }
+    } else {
+      for (const auto& candidate : s->node->mempool().posts()) {
+        if (same(candidate)) return post_id(candidate);
+      }
+    }
+  }
+  for (const BlockTree* tree : trees) {
+    for (std::uint64_t h = 1; h <= tree->height(); ++h) {
+      for (const auto& candidate : tree->at_height(h)->transactions) {
+        if (same(candidate)) return post_id(candidate);
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+RunResult Runner::run() {
+  Json start{
+      {"scenario", scenario_.name}, {"seed", scenario_.seed}, {"nodes", scenario_.node_count}};
+  if (world_.live()) start["transport"] = world_.transport_name();
+  trace(-1, "start", std::move(start));
+  for (const auto& timed : scenario_.timeline) {
+    at(timed.at_us, action_name(timed.what), -1, [this, &timed] { perform(timed.what); });
+  }
+  if (scenario_.sync_interval_s > 0)
+    schedule_sync(static_cast<std::int64_t>(scenario_.sync_interval_s * 1e6));
+  if (scenario_.mining == MiningMode::modeled && mining_.anyone_mines()) schedule_discovery();
+  for (std::size_t i = 0; i < slots_.size(); ++i) {
+    const int self = static_cast<int>(i);
+    if (slot(self).state != State::up) continue;
+    if (slot(self).remote) {
+      std::vector<std::string> peers;
+      for (int peer : neighbours_[i]) {
+        if (slot(peer).state == State::up) peers.push_back(world_.address_of(peer));
+      }
+      world_.start_remote(self, false, peers);
+    } else {
+      world_.node_up(self);
+    }
+  }
+  for (std::size_t i = 0; i < slots_.size(); ++i) {
+    if (slot(static_cast<int>(i)).state == State::up) start_routines(static_cast<int>(i));
+  }
+  const std::int64_t stop_at = scenario_.stop_at_us;
+  std::uint64_t processed = 0;
+  while (!stop_) {
+    const bool due = !queue_.empty() && queue_.top().time_us <= stop_at;
+    if (world_.live()) {
+      // Wall time passes: wait for the next event, serving sockets meanwhile.
+      const std::int64_t target = due ? queue_.top().time_us : stop_at;
+      if (now_us() < target) {
+        world_.wait_until(target);
+        continue;
+      }
+      if (!due) break;
+    } else if (!due) {
+      break;
+    }
+    const EventKey key = queue_.pop();
+    now_us_ = std::max(now_us_, key.time_us);
+    ++processed;
+    world_.prefetch_step(key, false);
+    if (key.kind != StepKind::closure) {
+      current_ = CurrentEvent{key.kind == StepKind::deliver || key.kind == StepKind::deliver_block
+                                  ? "deliver"
+                                  : (key.kind == StepKind::response ? "response" : "timeout"),
+                              key.node, key.sequence};
+      world_.run_step(key);
+    } else {
+      EventBody event = queue_.take(key);
+      if (event.guarded && !alive(event.node, event.incarnation)) {
+        --processed;
+        continue;
+      }
+      current_ = CurrentEvent{event.label, event.node, key.sequence};
+      event.fn();
+    }
+    current_.reset();
+    world_.prefetch_step(key, true);
+    if (options_.progress && processed % kProgressEvery == 0) {
+      options_.progress(now_us(), stop_at, event_count_);
+    }
+  }
+  // The run ends at the stop time, when nothing is left to happen, or at a broken invariant.
+  if (world_.live() || (!stop_ && !queue_.empty())) now_us_ = stop_at;
+  world_.finish();
+  trace_.write(world_.live() ? stop_at : now_us_, -1, "stop",
+               stop_ ? Json{{"why", "invariant"}} : Json());
+  ++event_count_;
+  if (options_.progress) options_.progress(stop_at, stop_at, event_count_);
+  RunResult result;
+  result.summary = summarize();
+  result.trace = trace_.take_text();
+  result.summary["trace_sha256"] = trace_.sha256_hex();
+  result.passed = result.summary["passed"].get<bool>();
+  return result;
+}
+
+Json Runner::summarize() {
+  auto tree_of = [this](int node) -> const BlockTree& {
+    return slot(node).remote ? slot(node).remote->view() : slot(node).node->tree();
+  };
+  int reference = 0;
+  for (std::size_t i = 0; i < slots_.size(); ++i) {
+    const int node = static_cast<int>(i);
+    if (!honest(node)) continue;
+    reference = node;
+    if (slot(node).state == State::up) break;
+  }
+  for (std::size_t i = 0; i < slots_.size(); ++i) {
+    if (slot(static_cast<int>(i)).remote && honest(static_cast<int>(i)))
+      figures_.blocks_rejected += slot(static_cast<int>(i)).remote->blocks_rejected();
+  }
+  RunFigures figures = figures_;
+  figures.simulated_us = world_.live() ? scenario_.stop_at_us : now_us_;
+  figures.events = event_count_;
+  figures.converged = checker_.converged();
+  figures.distinct_tips = checker_.distinct_tips();
+  figures.last_heal_us = checker_.last_heal_us();
+  figures.converged_at_us = checker_.converged_at_us();
+  std::unordered_set<std::string> pending;
+  std::vector<const BlockTree*> trees;
+  for (std::size_t i = 0; i < slots_.size(); ++i) {
+    const int node = static_cast<int>(i);
+    trees.push_back(&tree_of(node));
+    if (!honest(node) || slot(node).state == State::gone) continue;
+    if (slot(node).remote) {
+      for (const auto& post : slot(node).remote->pending()) pending.insert(post_id(post));
+    } else {
+      for (const auto& post : slot(node).node->mempool().posts()) pending.insert(post_id(post));
+    }
+  }
+  // A remote node does not say the ids of the posts it accepted (it stamps them itself): each is
+  // found by author and content in the final chains and pools, or counted lost.
+  std::set<std::string> accepted = accepted_posts_;
+  for (const Json& post : remote_accepted_) {
+    std::optional<std::string> id = find_post_id(post, trees);
+    accepted.insert(id ? *id : "lost: " + post.dump());
+  }
+  FinalState state{tree_of(reference), trees, pending, accepted, wiped_posts_, miner_of_};
+  Json summary = summarize_run(scenario_, figures, state);
+  summary["transport"] = world_.transport_name();
+  return summary;
+}
+
+RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
+  SimWorld world(scenario);
+  Runner runner(scenario, world, options);
+  return runner.run();
+}
+
+}  // namespace yournet::sim
