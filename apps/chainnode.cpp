@@ -88,6 +88,9 @@ int main(int argc, char** argv) {
       "port-file", po::value(&port_file)->value_name("FILE"),
       "write the port listened on to this file (handy with --port 0)")(
       "mine-threads", po::value(&mine_threads)->default_value(1), "threads searching nonces")(
+      "mine-empty", po::bool_switch(),
+      "GET /mine mines a block even with no pending post (netsim's modeled mining; the "
+      "reference answers \"No transactions to mine\")")(
       "max-chain-mib", po::value(&max_chain_mib)->default_value(16)->value_name("MIB"),
       "largest answer taken from a peer (its whole chain, as /chain); raise it to join a "
       "network whose chain is longer")("sync-interval", po::value(&sync_interval)->default_value(0),
@@ -138,6 +141,7 @@ int main(int argc, char** argv) {
     ChainParams params;
     params.difficulty = Difficulty::hex_digits(difficulty);
     params.require_signatures = vars["require-signatures"].as<bool>();
+    const bool mine_empty = vars["mine-empty"].as<bool>();
     // The store first: a refused database stops the node before it listens.
     std::unique_ptr<store::SqliteStore> store;
     StoredState stored;
@@ -185,6 +189,7 @@ int main(int argc, char** argv) {
     config.params = params;
     config.mining_threads = mine_threads;
     config.drop_peer_after = drop_peer_after;
+    config.allow_empty_blocks = mine_empty;
     Node node(config, transport, clock, miner, &observer, store.get());
     node_ptr = &node;
     if (store) {
