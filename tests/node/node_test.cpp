@@ -377,121 +377,29 @@ TEST(Node, APeersUnchangedChainIsNotParsedAgain) {
   EXPECT_EQ(events.rejected, 2);
 }
 
+TEST(Node, SyncRunsOneConsensusRoundAndAnswersHeightAndTipOnceItIsDone) {
+  TestNetwork net;
+  Node& a = net.add(A);
+  net.add(B);
+  HttpResponse alone = net.call(A, "POST", "/sync");
+  EXPECT_EQ(alone.status, 200);
+  EXPECT_EQ(alone.content_type, "application/json");
+  EXPECT_EQ(parse_json(alone.body), (Json{{"height", 0}, {"tip", genesis_block().hash}}));
+
+  // B mines a block A does not hear of; A's sync fetches it.
+  net.call(B, "POST", "/new_transaction", R"({"author": "b", "content": "on B"})");
+  ASSERT_EQ(net.call(B, "GET", "/mine").body, "Block #1 is mined.");
+  ASSERT_TRUE(a.add_peer(B));
+  ASSERT_EQ(a.tree().height(), 0u);
+  HttpResponse answer{-1, ""};
+  a.handle(HttpRequest{"POST", "/sync", ""}, [&](HttpResponse r) { answer = r; });
+  EXPECT_EQ(answer.status, -1);  // not before the round is done
+  net.drain();
+  EXPECT_EQ(answer.status, 200);
+  EXPECT_EQ(parse_json(answer.body),
+            (Json{{"height", 1}, {"tip", net.nodes[B]->tree().tip().hash}}));
+  EXPECT_EQ(net.sent["/chain"], 1);
+  EXPECT_EQ(net.call(A, "GET", "/sync").status, 405);
+}
+
 }  // namespace
-
-TEST(Node, ABlockIsNotSentBackToItsSenderAndAnswersAreAwaitedOnlyToDropSilentPeers) {
-  class Recorder : public Transport {
-   public:
-    void send(const std::string& peer, HttpRequest, ResponseCallback done) override {
-      sent.push_back({peer, static_cast<bool>(done)});
-    }
-    std::vector<std::pair<std::string, bool>> sent;  // (peer, someone awaits the answer)
-  };
-  const std::string D = "http://127.0.0.1:8003/";
-  for (double drop_after : {0.0, 60.0}) {
-    Recorder network;
-    FixedClock clock;
-    InlineMiner miner;
-    NodeConfig config;
-    config.self_address = A;
-    config.params.difficulty = Difficulty::bits(4);
-    config.drop_peer_after = drop_after;
-    Node node(config, network, clock, miner);
-    for (const auto& peer : {B, C, D}) ASSERT_TRUE(node.add_peer(peer));
-    auto block = std::make_shared<const Block>(mine_child(genesis_block(), {}));
-    HttpResponse answer{-1, ""};
-    node.receive_block(
-        block, [&](HttpResponse r) { answer = r; }, C);
-    EXPECT_EQ(answer.status, 201);
-    ASSERT_EQ(network.sent.size(), 2u) << "to B and D, not back to C";
-    EXPECT_EQ(network.sent[0].first, B);
-    EXPECT_EQ(network.sent[1].first, D);
-    for (const auto& [peer, awaited] : network.sent) EXPECT_EQ(awaited, drop_after > 0) << peer;
-    // Known now: neither answered differently nor relayed again.
-    node.receive_block(
-        block, [&](HttpResponse r) { answer = r; }, B);
-    EXPECT_EQ(answer.status, 201);
-    EXPECT_EQ(network.sent.size(), 2u);
-  }
-}
-
-TEST(Node, AChainThatCannotWinIsReadNoFurtherThanItsHead) {
-  class Answer : public Transport {
-   public:
-    void send(const std::string&, HttpRequest, ResponseCallback done) override {
-      done(HttpResponse{200, body}, "");
-    }
-    std::string body;
-  } peer;
-  class Counter : public NodeObserver {
-   public:
-    void on_event(const std::string& kind, const Json&) override {
-      rejected += kind == "chain_rejected";
-    }
-    int rejected = 0;  // a body that was read: every one here is invalid past its head
-  } events;
-  FixedClock clock;
-  InlineMiner miner;
-  NodeConfig config;
-  config.self_address = A;
-  config.params.difficulty = Difficulty::bits(4);
-  Node node(config, peer, clock, miner, &events);
-  ASSERT_TRUE(node.add_peer(B));
-  const Block a1 = mine_child(genesis_block(), {});
-  ASSERT_EQ(node.accept_block(a1, "test").status, AddStatus::added);  // our chain: length 2
-  auto round = [&](const std::string& head) {
-    peer.body = head + R"("chain": "not a chain", "peers": []})";
-    node.run_consensus([] {});
-    return events.rejected;
-  };
-  EXPECT_EQ(round(R"({"length": 1, )"), 0) << "shorter than ours";
-  EXPECT_EQ(round(R"({"length":2,"tip":")" + a1.hash + R"(",)"), 0) << "as long, tip known";
-  EXPECT_EQ(round(R"({"length":2,"tip":")" + std::string(64, 'a') + R"(",)"), 1) << "unknown tip";
-  EXPECT_EQ(round(R"({"length": 2, )"), 2) << "as long, tip not declared";
-  EXPECT_EQ(round(R"({"length": 3, )"), 3) << "longer";
-  EXPECT_EQ(round(R"({"peers": [], "length": 1, )"), 4) << "length not first: read in full";
-}
-
-TEST(Node, TheChainBodyLeadsWithLengthAndTipAndFollowsReorgs) {
-  test::OfflineTransport offline;
-  FixedClock clock;
-  InlineMiner miner;
-  NodeConfig config;
-  config.self_address = A;
-  config.params.difficulty = Difficulty::bits(4);
-  Node node(config, offline, clock, miner);
-  ASSERT_TRUE(node.add_peer(B));
-  // The main chain block by block, as the tree holds it.
-  auto main_chain = [&] {
-    Json chain = Json::array();
-    for (const Block& block : node.tree().main_chain()) chain.push_back(block_to_json(block));
-    return chain;
-  };
-  auto chain_answer = [&] {
-    HttpResponse answer{-1, ""};
-    node.handle(HttpRequest{"GET", "/chain", ""}, [&](HttpResponse r) { answer = r; });
-    EXPECT_EQ(answer.status, 200);
-    EXPECT_EQ(answer.content_type, "application/json");
-    return answer.body;
-  };
-  const Block a1 = mine_child(genesis_block(), {});
-  const Block a2 = mine_child(a1, {});
-  for (const Block* block : {&a1, &a2}) node.accept_block(*block, "test");
-  std::string body = chain_answer();
-  EXPECT_EQ(body.rfind(R"({"length":3,"tip":")" + a2.hash + R"(","chain":[)", 0), 0u) << body;
-  Json parsed = parse_json(body);
-  EXPECT_EQ(parsed["chain"], main_chain());
-  EXPECT_EQ(parsed["peers"], Json::array({B}));
-  // A heavier branch from the genesis: the text is rewritten from the fork up.
-  Block b = genesis_block();
-  for (int i = 0; i < 3; ++i) {
-    b = test::mine_child(b, {test::make_post("b", std::to_string(i))});
-    node.accept_block(b, "test");
-  }
-  ASSERT_EQ(node.tree().tip().hash, b.hash);
-  parsed = parse_json(chain_answer());
-  EXPECT_EQ(parsed["length"], 4);
-  EXPECT_EQ(parsed["tip"], b.hash);
-  EXPECT_EQ(parsed["chain"], main_chain());
-  EXPECT_EQ(parse_json(chain_answer()), parsed);  // asked again: the same answer
-}
