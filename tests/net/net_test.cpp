@@ -16,11 +16,11 @@
 #include <future>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <thread>
 #include <vector>
 
 #include "blocking_call.hpp"
+#include "recording_proxy.hpp"
 #include "yournet/net/asio_clock.hpp"
 #include "yournet/net/http_server.hpp"
 #include "yournet/net/http_transport.hpp"
@@ -370,41 +370,7 @@ TEST(PeerUrl, ParsesHostPortAndBasePath) {
   EXPECT_FALSE(net::parse_peer_url("http://x:abc/"));
 }
 
-// A forward proxy built on HttpServer, as netsim's: records each request's target as it arrived
-// and passes the request on to the host that target names.
-class RecordingProxy {
- public:
-  explicit RecordingProxy(asio::io_context& io)
-      : forward_(io, net::HttpTransportOptions{5s, 16u * 1024u * 1024u}),
-        server_(io, net::HttpServerOptions{"127.0.0.1", 0},
-                [this](HttpRequest request, std::function<void(HttpResponse)> respond) {
-                  {
-                    std::lock_guard lock(mutex_);
-                    targets_.push_back(request.target);
-                  }
-                  auto url = net::parse_peer_url(request.target);
-                  if (!url) return respond(HttpResponse{400, "not absolute: " + request.target});
-                  request.target = url->base_path;
-                  forward_.send("http://" + url->host + ":" + url->port + "/", request,
-                                [respond](const std::optional<HttpResponse>& answer,
-                                          const std::string& error) {
-                                  respond(answer ? *answer : HttpResponse{502, error});
-                                });
-                }) {
-    server_.start();
-  }
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(server_.port()); }
-  std::vector<std::string> targets() const {
-    std::lock_guard lock(mutex_);
-    return targets_;
-  }
-
- private:
-  net::HttpTransport forward_;
-  net::HttpServer server_;
-  mutable std::mutex mutex_;
-  std::vector<std::string> targets_;
-};
+using test_support::RecordingProxy;
 
 TEST(HttpTransport, SendsThroughAProxyInAbsoluteFormAndHttpServerHandsTheTargetThrough) {
   Cluster cluster;
