@@ -391,6 +391,7 @@ TEST(HttpTransport, SendsThroughAProxyInAbsoluteFormAndHttpServerHandsTheTargetT
   EXPECT_EQ(posted.status, 201) << posted.body;
   EXPECT_EQ(proxy.targets(), (std::vector<std::string>{a + "chain", a + "new_transaction"}));
   EXPECT_NE(cluster.call(a, "GET", "/pending_tx").body.find("via proxy"), std::string::npos);
+  cluster.stop();  // before `proxy` and `via_proxy` go, as the io thread uses them
 }
 
 TEST(HttpTransport, WritesTheRequestLineAndHostHeaderAsCurlDoesThroughAProxy) {
@@ -446,6 +447,7 @@ TEST(HttpTransport, GoesDirectlyToAHostNoProxyNames) {
   EXPECT_NE(refused.body.find("via proxy 127.0.0.1:" + std::to_string(closed_port)),
             std::string::npos)
       << refused.body;
+  cluster.stop();  // before the transports go, as the io thread uses them
 }
 
 net::EnvironmentLookup environment(std::map<std::string, std::string> variables) {
