@@ -5,6 +5,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/program_options.hpp>
+#include <cmath>
 #include <csignal>
 #include <filesystem>
 #include <fstream>
@@ -17,6 +18,7 @@
 #include "yournet/net/asio_clock.hpp"
 #include "yournet/net/http_server.hpp"
 #include "yournet/net/http_transport.hpp"
+#include "yournet/net/offset_clock.hpp"
 #include "yournet/net/thread_mining_service.hpp"
 #include "yournet/node/node.hpp"
 #include "yournet/store/sqlite_store.hpp"
@@ -72,6 +74,8 @@ int main(int argc, char** argv) {
   std::string port_file;
   double drop_peer_after = 600;
   unsigned max_chain_mib = 16;
+  std::string http_proxy;
+  double clock_offset = 0;
   options.add_options()("help,h", "show this help")("port", po::value(&port)->default_value(8000),
                                                     "port to listen on (0: any free port)")(
       "host", po::value(&host)->default_value("127.0.0.1"), "address to listen on")(
@@ -93,8 +97,15 @@ int main(int argc, char** argv) {
       "reference answers \"No transactions to mine\")")(
       "max-chain-mib", po::value(&max_chain_mib)->default_value(16)->value_name("MIB"),
       "largest answer taken from a peer (its whole chain, as /chain); raise it to join a "
-      "network whose chain is longer")("sync-interval", po::value(&sync_interval)->default_value(0),
-                                       "seconds between consensus rounds with the peers (0: off)")(
+      "network whose chain is longer")(
+      "http-proxy", po::value(&http_proxy)->value_name("URL"),
+      "send every request to peers through this HTTP forward proxy, http://host:port (\"\": "
+      "none); default: the http_proxy (or HTTP_PROXY) environment variable, bypassed for the "
+      "hosts listed in no_proxy (or NO_PROXY), as curl does")(
+      "clock-offset-s", po::value(&clock_offset)->default_value(0)->value_name("SECONDS"),
+      "seconds added to this node's clock, which stamps its posts and blocks (a skewed clock)")(
+      "sync-interval", po::value(&sync_interval)->default_value(0),
+      "seconds between consensus rounds with the peers (0: off)")(
       "log-level", po::value(&log_level)->default_value("info"),
       "trace, debug, info, warn, error, critical or off");
   po::variables_map vars;
@@ -130,6 +141,30 @@ int main(int argc, char** argv) {
     std::cerr << "chainnode: --drop-peer-after must not be negative\n";
     return 2;
   }
+  // An explicit --http-proxy takes every request; the environment's comes with its no_proxy list.
+  net::HttpTransportOptions transport_options;
+  transport_options.body_limit = std::uint64_t{max_chain_mib} << 20;
+  if (vars.count("http-proxy")) {
+    if (!http_proxy.empty()) {
+      transport_options.proxy = net::parse_proxy_url(http_proxy);
+      if (!transport_options.proxy) {
+        std::cerr << "chainnode: --http-proxy must be http://host:port, not " << http_proxy << "\n";
+        return 2;
+      }
+    }
+  } else {
+    auto from_environment = net::proxy_from_environment();
+    if (!from_environment) {
+      std::cerr << "chainnode: " << from_environment.error() << " (or set --http-proxy)\n";
+      return 2;
+    }
+    transport_options.proxy = from_environment->proxy;
+    transport_options.no_proxy = from_environment->no_proxy;
+  }
+  if (!std::isfinite(clock_offset)) {
+    std::cerr << "chainnode: --clock-offset-s must be a finite number of seconds\n";
+    return 2;
+  }
   auto level = spdlog::level::from_str(log_level);
   if (level == spdlog::level::off && log_level != "off") {
     std::cerr << "chainnode: unknown --log-level " << log_level << "\n";
@@ -158,9 +193,8 @@ int main(int argc, char** argv) {
     }
 
     asio::io_context io;
-    net::AsioClock clock(io);
-    net::HttpTransportOptions transport_options;
-    transport_options.body_limit = std::uint64_t{max_chain_mib} << 20;
+    net::AsioClock system_clock(io);
+    net::OffsetClock clock(system_clock, clock_offset);
     net::HttpTransport transport(io, transport_options);
     net::ThreadMiningService miner(io);
     LogObserver observer;
@@ -218,6 +252,14 @@ int main(int argc, char** argv) {
     if (sync_interval > 0) schedule_sync(node, clock, sync_interval);
     spdlog::info("listening on {} (difficulty {}, {} peer(s))", config.self_address,
                  config.params.difficulty.describe(), node.peers().size());
+    if (transport_options.proxy) {
+      spdlog::info("peers reached through the proxy http://{}:{}/{}", transport_options.proxy->host,
+                   transport_options.proxy->port,
+                   transport_options.no_proxy.empty()
+                       ? std::string()
+                       : " except " + Json(transport_options.no_proxy).dump());
+    }
+    if (clock_offset != 0) spdlog::info("clock offset {} s", clock_offset);
     io.run();
     if (store_failure) throw StoreError(*store_failure);
     spdlog::info("stopped");

@@ -5,6 +5,8 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <cctype>
+#include <cstdlib>
 #include <memory>
 
 namespace yournet::net {
@@ -40,22 +42,110 @@ std::optional<PeerUrl> parse_peer_url(const std::string& url) {
   return out;
 }
 
+std::optional<PeerUrl> parse_proxy_url(const std::string& url) {
+  // Credentials are not supported: refused rather than sent to the proxy as a host name.
+  if (url.find('@') != std::string::npos) return std::nullopt;
+  return parse_peer_url(url.find("://") == std::string::npos ? "http://" + url : url);
+}
+
+namespace {
+
+std::string lowercase(std::string text) {
+  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return text;
+}
+
+std::string trimmed(const std::string& text) {
+  const auto first = text.find_first_not_of(" \t");
+  if (first == std::string::npos) return "";
+  return text.substr(first, text.find_last_not_of(" \t") - first + 1);
+}
+
+}  // namespace
+
+bool proxy_bypassed(const std::string& host, const std::string& port,
+                    const std::vector<std::string>& no_proxy) {
+  const std::string name = lowercase(host);
+  for (const std::string& raw : no_proxy) {
+    std::string entry = lowercase(trimmed(raw));
+    if (entry == "*") return true;
+    std::string candidate = name;
+    if (auto colon = entry.rfind(':'); colon != std::string::npos) {
+      candidate += ":" + port;  // the entry names a port: compare host and port together
+    }
+    while (!entry.empty() && entry.front() == '.') entry.erase(0, 1);
+    if (entry.empty()) continue;
+    if (candidate == entry) return true;
+    if (candidate.size() > entry.size() &&
+        candidate.compare(candidate.size() - entry.size(), entry.size(), entry) == 0 &&
+        candidate[candidate.size() - entry.size() - 1] == '.') {
+      return true;
+    }
+  }
+  return false;
+}
+
+std::optional<std::string> getenv_lookup(const std::string& name) {
+  const char* value = std::getenv(name.c_str());
+  if (!value) return std::nullopt;
+  return std::string(value);
+}
+
+Expected<ProxyEnvironment, std::string> proxy_from_environment(const EnvironmentLookup& lookup) {
+  // The lower-case name first, as curl and Python do; curl reads only that one (a CGI program
+  // gets HTTP_PROXY from a request's "Proxy:" header), Python either.
+  auto first_set = [&](const char* lower,
+                       const char* upper) -> std::optional<std::pair<std::string, std::string>> {
+    for (const char* name : {lower, upper}) {
+      if (auto value = lookup(name)) return std::make_pair(std::string(name), *value);
+    }
+    return std::nullopt;
+  };
+  ProxyEnvironment out;
+  if (auto proxy = first_set("http_proxy", "HTTP_PROXY");
+      proxy && !trimmed(proxy->second).empty()) {
+    out.proxy = parse_proxy_url(trimmed(proxy->second));
+    if (!out.proxy) {
+      return unexpected(proxy->first + " must be http://host:port or host:port, not " +
+                        proxy->second);
+    }
+  }
+  if (auto hosts = first_set("no_proxy", "NO_PROXY")) {
+    std::string::size_type start = 0;
+    while (start <= hosts->second.size()) {
+      auto comma = hosts->second.find(',', start);
+      if (comma == std::string::npos) comma = hosts->second.size();
+      std::string entry = trimmed(hosts->second.substr(start, comma - start));
+      if (!entry.empty()) out.no_proxy.push_back(entry);
+      start = comma + 1;
+    }
+  }
+  return out;
+}
+
 namespace {
 
 class ClientCall : public std::enable_shared_from_this<ClientCall> {
  public:
-  ClientCall(asio::io_context& io, HttpTransportOptions options, PeerUrl url, http::verb verb,
-             HttpRequest request, ResponseCallback done)
+  // `via`: the forward proxy to connect to instead of the peer, if any.
+  ClientCall(asio::io_context& io, const HttpTransportOptions& options, PeerUrl url,
+             std::optional<PeerUrl> via, http::verb verb, HttpRequest request,
+             ResponseCallback done)
       : options_(options),
         url_(std::move(url)),
+        via_(std::move(via)),
         resolver_(io),
         resolve_timer_(io),
         stream_(io),
         done_(std::move(done)) {
     std::string target =
         request.target.empty() || request.target[0] != '/' ? "/" + request.target : request.target;
+    target = url_.base_path + target;
+    // A proxy is told the whole URL (absolute form, RFC 9112 3.2.2); the Host header stays the
+    // peer's.
+    if (via_) target = "http://" + url_.host + ":" + url_.port + target;
     request_.method(verb);
-    request_.target(url_.base_path + target);
+    request_.target(target);
     request_.version(11);
     request_.set(http::field::host, url_.host + ":" + url_.port);
     request_.set(http::field::user_agent, "yournet-chainnode");
@@ -73,8 +163,9 @@ class ClientCall : public std::enable_shared_from_this<ClientCall> {
     resolve_timer_.async_wait([self](const beast::error_code& ec) {
       if (!ec) self->resolver_.cancel();
     });
+    const PeerUrl& server = via_ ? *via_ : url_;
     resolver_.async_resolve(
-        url_.host, url_.port,
+        server.host, server.port,
         [self](const beast::error_code& ec, tcp::resolver::results_type results) {
           self->resolve_timer_.cancel();
           self->on_resolve(ec, std::move(results));
@@ -124,7 +215,8 @@ class ClientCall : public std::enable_shared_from_this<ClientCall> {
     beast::error_code ignored;
     stream_.socket().close(ignored);
     std::string what = ec == beast::error::timeout ? std::string("timed out") : ec.message();
-    finish(std::nullopt, std::string(step) + ": " + what);
+    std::string where = via_ ? " (via proxy " + via_->host + ":" + via_->port + ")" : "";
+    finish(std::nullopt, std::string(step) + where + ": " + what);
   }
 
   void finish(std::optional<HttpResponse> response, const std::string& error) {
@@ -136,6 +228,7 @@ class ClientCall : public std::enable_shared_from_this<ClientCall> {
 
   HttpTransportOptions options_;
   PeerUrl url_;
+  std::optional<PeerUrl> via_;
   tcp::resolver resolver_;
   asio::steady_timer resolve_timer_;
   beast::tcp_stream stream_;
@@ -157,8 +250,12 @@ void HttpTransport::send(const std::string& peer, HttpRequest request, ResponseC
     });
     return;
   }
-  auto call = std::make_shared<ClientCall>(io_, options_, std::move(*url), verb, std::move(request),
-                                           std::move(done));
+  std::optional<PeerUrl> via;
+  if (options_.proxy && !proxy_bypassed(url->host, url->port, options_.no_proxy)) {
+    via = options_.proxy;
+  }
+  auto call = std::make_shared<ClientCall>(io_, options_, std::move(*url), std::move(via), verb,
+                                           std::move(request), std::move(done));
   call->start();
 }
 

@@ -14,14 +14,17 @@
 #include <boost/asio/write.hpp>
 #include <chrono>
 #include <future>
+#include <map>
 #include <memory>
 #include <thread>
 #include <vector>
 
 #include "blocking_call.hpp"
+#include "recording_proxy.hpp"
 #include "yournet/net/asio_clock.hpp"
 #include "yournet/net/http_server.hpp"
 #include "yournet/net/http_transport.hpp"
+#include "yournet/net/offset_clock.hpp"
 #include "yournet/net/thread_mining_service.hpp"
 #include "yournet/node/node.hpp"
 
@@ -365,6 +368,166 @@ TEST(PeerUrl, ParsesHostPortAndBasePath) {
   EXPECT_FALSE(net::parse_peer_url("https://x:1/"));
   EXPECT_FALSE(net::parse_peer_url("http://:1/"));
   EXPECT_FALSE(net::parse_peer_url("http://x:abc/"));
+}
+
+using test_support::RecordingProxy;
+
+TEST(HttpTransport, SendsThroughAProxyInAbsoluteFormAndHttpServerHandsTheTargetThrough) {
+  Cluster cluster;
+  const std::string a = cluster.add_node();
+  RecordingProxy proxy(cluster.io());
+  net::HttpTransportOptions options;
+  options.proxy = net::parse_proxy_url(proxy.url());
+  net::HttpTransport via_proxy(cluster.io(), options);
+  cluster.start();
+
+  HttpResponse chain = test_support::blocking_call(cluster.io(), via_proxy, a,
+                                                   HttpRequest{"GET", "/chain", ""}, kCap);
+  ASSERT_EQ(chain.status, 200) << chain.body;
+  EXPECT_EQ(parse_json(chain.body)["length"], 1);
+  HttpResponse posted = test_support::blocking_call(
+      cluster.io(), via_proxy, a,
+      HttpRequest{"POST", "/new_transaction", R"({"author": "a", "content": "via proxy"})"}, kCap);
+  EXPECT_EQ(posted.status, 201) << posted.body;
+  EXPECT_EQ(proxy.targets(), (std::vector<std::string>{a + "chain", a + "new_transaction"}));
+  EXPECT_NE(cluster.call(a, "GET", "/pending_tx").body.find("via proxy"), std::string::npos);
+  cluster.stop();  // before `proxy` and `via_proxy` go, as the io thread uses them
+}
+
+TEST(HttpTransport, WritesTheRequestLineAndHostHeaderAsCurlDoesThroughAProxy) {
+  asio::io_context io;
+  tcp::acceptor acceptor(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  std::string request;
+  std::thread proxy([&] {
+    tcp::socket socket = acceptor.accept();
+    boost::system::error_code ec;
+    asio::read_until(socket, asio::dynamic_buffer(request), "\r\n\r\n", ec);
+    asio::write(socket, asio::buffer(std::string("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")),
+                ec);
+  });
+  net::HttpTransportOptions options;
+  options.proxy =
+      net::parse_proxy_url("127.0.0.1:" + std::to_string(acceptor.local_endpoint().port()));
+  net::HttpTransport transport(io, options);
+  std::optional<HttpResponse> answer;
+  transport.send(
+      "http://peer.example:8001/api/", HttpRequest{"GET", "/chain", ""},
+      [&](const std::optional<HttpResponse>& response, const std::string&) { answer = response; });
+  io.run_for(kCap);
+  proxy.join();
+  ASSERT_TRUE(answer);
+  EXPECT_EQ(answer->body, "ok");
+  EXPECT_EQ(request.rfind("GET http://peer.example:8001/api/chain HTTP/1.1\r\n", 0), 0u) << request;
+  EXPECT_NE(request.find("\r\nHost: peer.example:8001\r\n"), std::string::npos) << request;
+}
+
+TEST(HttpTransport, GoesDirectlyToAHostNoProxyNames) {
+  Cluster cluster;
+  const std::string a = cluster.add_node();
+  unsigned short closed_port = 0;
+  {
+    tcp::acceptor probe(cluster.io(), tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+    closed_port = probe.local_endpoint().port();
+  }
+  net::HttpTransportOptions options;
+  options.timeout = 2s;
+  options.proxy = net::parse_proxy_url("http://127.0.0.1:" + std::to_string(closed_port));
+  options.no_proxy = {"localhost", "127.0.0.1"};
+  net::HttpTransport direct(cluster.io(), options);
+  options.no_proxy = {"localhost"};
+  net::HttpTransport proxied(cluster.io(), options);
+  cluster.start();
+  EXPECT_EQ(
+      test_support::blocking_call(cluster.io(), direct, a, HttpRequest{"GET", "/status", ""}, kCap)
+          .status,
+      200);
+  HttpResponse refused = test_support::blocking_call(cluster.io(), proxied, a,
+                                                     HttpRequest{"GET", "/status", ""}, kCap);
+  EXPECT_EQ(refused.status, -1);
+  EXPECT_NE(refused.body.find("via proxy 127.0.0.1:" + std::to_string(closed_port)),
+            std::string::npos)
+      << refused.body;
+  cluster.stop();  // before the transports go, as the io thread uses them
+}
+
+net::EnvironmentLookup environment(std::map<std::string, std::string> variables) {
+  return [variables](const std::string& name) -> std::optional<std::string> {
+    auto found = variables.find(name);
+    if (found == variables.end()) return std::nullopt;
+    return found->second;
+  };
+}
+
+TEST(ProxyEnvironment, ReadsHttpProxyAsCurlAndRequestsDo) {
+  auto none = net::proxy_from_environment(environment({}));
+  ASSERT_TRUE(none);
+  EXPECT_FALSE(none->proxy);
+  EXPECT_TRUE(none->no_proxy.empty());
+
+  auto lower = net::proxy_from_environment(
+      environment({{"http_proxy", "http://127.0.0.1:3128/"}, {"HTTP_PROXY", "http://other:1/"}}));
+  ASSERT_TRUE(lower && lower->proxy);
+  EXPECT_EQ(lower->proxy->host, "127.0.0.1");
+  EXPECT_EQ(lower->proxy->port, "3128");
+
+  auto upper = net::proxy_from_environment(environment({{"HTTP_PROXY", "proxy.local:8080"}}));
+  ASSERT_TRUE(upper && upper->proxy);
+  EXPECT_EQ(upper->proxy->host, "proxy.local");
+  EXPECT_EQ(upper->proxy->port, "8080");
+
+  auto default_port = net::proxy_from_environment(environment({{"http_proxy", "proxy.local"}}));
+  ASSERT_TRUE(default_port && default_port->proxy);
+  EXPECT_EQ(default_port->proxy->port, "80");
+
+  auto empty = net::proxy_from_environment(environment({{"http_proxy", ""}}));
+  ASSERT_TRUE(empty);
+  EXPECT_FALSE(empty->proxy);
+
+  for (const char* bad : {"https://proxy:443", "http://user:secret@proxy:3128", "http://:1"}) {
+    auto refused = net::proxy_from_environment(environment({{"http_proxy", bad}}));
+    ASSERT_FALSE(refused) << bad;
+    EXPECT_NE(refused.error().find("http_proxy"), std::string::npos) << refused.error();
+  }
+}
+
+TEST(ProxyEnvironment, NoProxyListsHostsReachedDirectly) {
+  auto settings = net::proxy_from_environment(
+      environment({{"http_proxy", "http://127.0.0.1:3128"},
+                   {"no_proxy", " localhost, .Example.com ,,10.0.0.1:8000"},
+                   {"NO_PROXY", "*"}}));
+  ASSERT_TRUE(settings);
+  EXPECT_EQ(settings->no_proxy,
+            (std::vector<std::string>{"localhost", ".Example.com", "10.0.0.1:8000"}));
+  const auto& hosts = settings->no_proxy;
+  EXPECT_TRUE(net::proxy_bypassed("localhost", "8000", hosts));
+  EXPECT_TRUE(net::proxy_bypassed("LOCALHOST", "1", hosts));
+  EXPECT_TRUE(net::proxy_bypassed("example.com", "80", hosts));
+  EXPECT_TRUE(net::proxy_bypassed("node.example.com", "80", hosts));
+  EXPECT_FALSE(net::proxy_bypassed("badexample.com", "80", hosts));
+  EXPECT_TRUE(net::proxy_bypassed("10.0.0.1", "8000", hosts));
+  EXPECT_FALSE(net::proxy_bypassed("10.0.0.1", "8001", hosts));
+  EXPECT_FALSE(net::proxy_bypassed("127.0.0.1", "8000", hosts));
+
+  auto all = net::proxy_from_environment(environment({{"NO_PROXY", "*"}}));
+  ASSERT_TRUE(all);
+  EXPECT_TRUE(net::proxy_bypassed("127.0.0.1", "8000", all->no_proxy));
+  EXPECT_FALSE(net::proxy_bypassed("127.0.0.1", "8000", {}));
+}
+
+TEST(OffsetClock, MovesStampsByItsOffsetAndKeepsTimers) {
+  asio::io_context io;
+  net::AsioClock system(io);
+  net::OffsetClock ahead(system, 3600.0);
+  net::OffsetClock behind(system, -90.5);
+  const double now = system.now();
+  EXPECT_NEAR(ahead.now() - now, 3600.0, 1.0);
+  EXPECT_NEAR(behind.now() - now, -90.5, 1.0);
+  bool fired = false;
+  const auto started = std::chrono::steady_clock::now();
+  ahead.after(0.05, [&] { fired = true; });
+  io.run_for(kCap);
+  EXPECT_TRUE(fired);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 5s);
 }
 
 }  // namespace

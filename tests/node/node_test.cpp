@@ -377,6 +377,31 @@ TEST(Node, APeersUnchangedChainIsNotParsedAgain) {
   EXPECT_EQ(events.rejected, 2);
 }
 
+TEST(Node, SyncRunsOneConsensusRoundAndAnswersHeightAndTipOnceItIsDone) {
+  TestNetwork net;
+  Node& a = net.add(A);
+  net.add(B);
+  HttpResponse alone = net.call(A, "POST", "/sync");
+  EXPECT_EQ(alone.status, 200);
+  EXPECT_EQ(alone.content_type, "application/json");
+  EXPECT_EQ(parse_json(alone.body), (Json{{"height", 0}, {"tip", genesis_block().hash}}));
+
+  // B mines a block A does not hear of; A's sync fetches it.
+  net.call(B, "POST", "/new_transaction", R"({"author": "b", "content": "on B"})");
+  ASSERT_EQ(net.call(B, "GET", "/mine").body, "Block #1 is mined.");
+  ASSERT_TRUE(a.add_peer(B));
+  ASSERT_EQ(a.tree().height(), 0u);
+  HttpResponse answer{-1, ""};
+  a.handle(HttpRequest{"POST", "/sync", ""}, [&](HttpResponse r) { answer = r; });
+  EXPECT_EQ(answer.status, -1);  // not before the round is done
+  net.drain();
+  EXPECT_EQ(answer.status, 200);
+  EXPECT_EQ(parse_json(answer.body),
+            (Json{{"height", 1}, {"tip", net.nodes[B]->tree().tip().hash}}));
+  EXPECT_EQ(net.sent["/chain"], 1);
+  EXPECT_EQ(net.call(A, "GET", "/sync").status, 405);
+}
+
 }  // namespace
 
 TEST(Node, ABlockIsNotSentBackToItsSenderAndAnswersAreAwaitedOnlyToDropSilentPeers) {

@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -23,6 +24,7 @@
 #include <thread>
 
 #include "blocking_call.hpp"
+#include "recording_proxy.hpp"
 #include "yournet/net/http_transport.hpp"
 #include "yournet/pow.hpp"
 
@@ -417,6 +419,88 @@ TEST(Chainnode, JoinsAChainLargerThanTheDefaultCapWhenToldTo) {
   ASSERT_TRUE(large.running()) << read_file(large.log_file());
   EXPECT_EQ(client.call(large.address(), "POST", "/register_with", body).status, 200);
   EXPECT_EQ(get_json(client, large.address(), "/status")["height"], 2);
+}
+
+// A recording forward proxy on its own thread.
+class ProxyThread {
+ public:
+  ProxyThread() : proxy_(io_), runner_([this] { io_.run(); }) {}
+  ~ProxyThread() {
+    io_.stop();
+    runner_.join();
+  }
+  std::string url() const { return proxy_.url(); }
+  std::vector<std::string> targets() const { return proxy_.targets(); }
+
+ private:
+  asio::io_context io_;
+  asio::executor_work_guard<asio::io_context::executor_type> work_{asio::make_work_guard(io_)};
+  test_support::RecordingProxy proxy_;
+  std::thread runner_;
+};
+
+TEST(Chainnode, SendsEveryPeerRequestThroughItsHttpProxy) {
+  TempDir dir_a, dir_b;
+  Client client;
+  ProxyThread proxy;
+  Chainnode b(dir_b.path(), (dir_b.path() / "data").string());
+  Chainnode a(dir_a.path(), (dir_a.path() / "data").string(), {"--http-proxy", proxy.url()});
+  ASSERT_TRUE(a.running() && b.running()) << read_file(a.log_file());
+  const std::string body = Json{{"node_address", b.address()}}.dump();
+  ASSERT_EQ(client.call(a.address(), "POST", "/register_with", body).status, 200);
+  ASSERT_EQ(client.call(a.address(), "POST", "/new_transaction", post_body("proxied")).status, 201);
+  ASSERT_EQ(client.call(a.address(), "GET", "/mine").body, "Block #1 is mined.");
+  ASSERT_EQ(client.call(a.address(), "POST", "/sync").status, 200);
+  // The block reached b through the proxy.
+  EXPECT_EQ(get_json(client, b.address(), "/status")["height"], 1);
+  // Sorted: the announcement and the next round's fetch may reach the proxy in either order.
+  std::vector<std::string> targets = proxy.targets();
+  std::sort(targets.begin(), targets.end());
+  EXPECT_EQ(targets,
+            (std::vector<std::string>{b.address() + "add_block", b.address() + "chain",
+                                      b.address() + "chain", b.address() + "register_node"}));
+}
+
+TEST(Chainnode, TakesItsProxyFromTheEnvironmentUnlessNoProxyNamesThePeer) {
+  TempDir dir_a, dir_b, dir_c;
+  Client client;
+  ProxyThread proxy;
+  Chainnode b(dir_b.path(), (dir_b.path() / "data").string());
+  ASSERT_TRUE(b.running()) << read_file(b.log_file());
+  const std::string body = Json{{"node_address", b.address()}}.dump();
+  {
+    Chainnode a(dir_a.path(), (dir_a.path() / "data").string(), {},
+                {"/usr/bin/env", "-u", "HTTP_PROXY", "-u", "no_proxy", "-u", "NO_PROXY",
+                 "http_proxy=" + proxy.url()});
+    ASSERT_TRUE(a.running()) << read_file(a.log_file());
+    ASSERT_EQ(client.call(a.address(), "POST", "/register_with", body).status, 200);
+    EXPECT_EQ(proxy.targets(), std::vector<std::string>{b.address() + "register_node"});
+  }
+  Chainnode c(dir_c.path(), (dir_c.path() / "data").string(), {},
+              {"/usr/bin/env", "-u", "HTTP_PROXY", "-u", "NO_PROXY", "http_proxy=" + proxy.url(),
+               "no_proxy=localhost,127.0.0.1"});
+  ASSERT_TRUE(c.running()) << read_file(c.log_file());
+  ASSERT_EQ(client.call(c.address(), "POST", "/register_with", body).status, 200);
+  EXPECT_EQ(proxy.targets().size(), 1u);  // c went directly
+}
+
+TEST(Chainnode, StampsPostsAndBlocksWithItsClockOffset) {
+  TempDir dir;
+  Client client;
+  constexpr double kOffset = 86400 * 10;
+  Chainnode node(dir.path(), (dir.path() / "data").string(),
+                 {"--clock-offset-s", std::to_string(kOffset)});
+  ASSERT_TRUE(node.running()) << read_file(node.log_file());
+  const double now =
+      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  ASSERT_EQ(client.call(node.address(), "POST", "/new_transaction", post_body("later")).status,
+            201);
+  const Json pending = get_json(client, node.address(), "/pending_tx");
+  ASSERT_EQ(pending.size(), 1u);
+  EXPECT_NEAR(pending[0]["timestamp"].get<double>(), now + kOffset, 30);
+  ASSERT_EQ(client.call(node.address(), "GET", "/mine").body, "Block #1 is mined.");
+  const Json chain = get_json(client, node.address(), "/chain");
+  EXPECT_NEAR(chain["chain"][1]["timestamp"].get<double>(), now + kOffset, 30);
 }
 
 }  // namespace

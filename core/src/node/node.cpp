@@ -430,7 +430,7 @@ void Node::handle(const HttpRequest& request, Respond respond) {
       {"/new_transaction", "POST"}, {"/chain", "GET"},          {"/mine", "GET"},
       {"/pending_tx", "GET"},       {"/register_node", "POST"}, {"/register_with", "POST"},
       {"/add_block", "POST"},       {"/status", "GET"},         {"/block/", "GET"},
-      {"/metrics", "GET"}};
+      {"/metrics", "GET"},          {"/sync", "POST"}};
   auto known = std::find_if(std::begin(kRoutes), std::end(kRoutes),
                             [&](const Route& r) { return route == r.path; });
   // Every answer is counted by route and status, and every refusal reported.
@@ -459,6 +459,12 @@ void Node::handle(const HttpRequest& request, Respond respond) {
   if (route == block_prefix) return handle_get_block(path.substr(block_prefix.size()), respond);
   if (route == "/mine") {
     return mine([respond](std::string message) { respond(text(200, std::move(message))); });
+  }
+  if (route == "/sync") {
+    // Ours: an orchestrator's way to make a node catch up now rather than at its next sync.
+    return run_consensus([this, respond] {
+      respond(json_response(200, Json{{"height", tree_.height()}, {"tip", tree_.tip().hash}}));
+    });
   }
   if (route == "/register_node") return handle_register_node(request, respond);
   if (route == "/register_with") return handle_register_with(request, respond);

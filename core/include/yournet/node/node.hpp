@@ -59,7 +59,8 @@ class Node {
   // that breaks a rule, returns what is wrong with it (the node is then unusable).
   std::optional<std::string> load(const StoredState& state);
 
-  // Every route of the API; `respond` is called exactly once, maybe later (mine, register_with).
+  // Every route of the API; `respond` is called exactly once, maybe later (mine, register_with,
+  // sync). POST /sync (ours) runs one consensus round, then answers {"height", "tip"}.
   void handle(const HttpRequest& request, Respond respond);
 
   const BlockTree& tree() const { return tree_; }
