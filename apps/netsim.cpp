@@ -15,6 +15,7 @@
 #include <optional>
 
 #include "sim_report.hpp"
+#include "yournet/live/live_world.hpp"
 #include "yournet/sim/simulation.hpp"
 
 namespace po = boost::program_options;
@@ -91,11 +92,6 @@ class ProgressLine {
   WallClock::time_point last_{};
 };
 
-std::string fixed(double value, int decimals) {
-  char buffer[64];
-  std::snprintf(buffer, sizeof buffer, "%.*f", decimals, value);
-  return buffer;
-}
 
 std::vector<std::string> failed_expectations(const Json& summary) {
   std::vector<std::string> failed;
@@ -113,8 +109,26 @@ struct Invocation {
   bool quiet = false;
   bool check_determinism = false;
   bool live = false;
+  live::Hosting hosting = live::Hosting::in_process;
   double time_scale = 1.0;
+  fs::path chainnode;
 };
+
+std::string fixed(double value, int decimals) {
+  char buffer[64];
+  std::snprintf(buffer, sizeof buffer, "%.*f", decimals, value);
+  return buffer;
+}
+
+std::string transport_name(const Invocation& how) {
+  if (!how.live) return "sim";
+  return how.hosting == live::Hosting::processes ? "process" : "http";
+}
+
+std::string live_flags(const Invocation& how) {
+  if (!how.live) return "";
+  return " --transport " + transport_name(how) + " --time-scale " + fixed(how.time_scale, 3);
+}
 
 std::string replay_command(const Invocation& how, std::uint64_t seed) {
   return "netsim " + shell_word(how.scenario_path) + " --seed " + std::to_string(seed);
@@ -123,9 +137,9 @@ std::string replay_command(const Invocation& how, std::uint64_t seed) {
 int run_single(sim::Scenario scenario, const Invocation& how) {
   if (!how.quiet) {
     std::cout << "netsim: " << scenario.name << " seed " << scenario.seed
-              << (how.live ? " over HTTP" : "")
+              << (how.live ? " live (" + transport_name(how) + ")" : "")
               << " (replay: " << replay_command(how, scenario.seed)
-              << (how.live ? " --transport http" : "") << ")" << std::endl;
+              << live_flags(how) << ")" << std::endl;
   }
   std::error_code ec;
   fs::create_directories(how.out, ec);
@@ -158,7 +172,13 @@ int run_single(sim::Scenario scenario, const Invocation& how) {
   sim::RunResult result;
   try {
     if (how.live) {
-      throw std::runtime_error("live mode is being rebuilt");
+      live::LiveOptions live;
+      live.hosting = how.hosting;
+      live.time_scale = how.time_scale;
+      live.run_dir = how.out / "run";
+      live.log_dir = how.out / "logs";
+      live.chainnode = how.chainnode;
+      result = live::run_live(scenario, live, options);
     } else {
       result = sim::run_scenario(scenario, options);
     }
@@ -207,8 +227,7 @@ int run_single(sim::Scenario scenario, const Invocation& how) {
     for (const auto& failure : failed_expectations(result.summary)) {
       std::cout << "  failed " << failure << "\n";
     }
-    std::cout << "  replay: " << replay_command(how, scenario.seed)
-              << (how.live ? " --transport http" : "") << "\n";
+    std::cout << "  replay: " << replay_command(how, scenario.seed) << live_flags(how) << "\n";
   }
   return result.passed ? kExitPass : kExitFail;
 }
@@ -311,9 +330,14 @@ int main(int argc, char** argv) {
       "check-determinism", "run twice and compare the trace hashes")("quiet,q",
                                                                      "print only the verdict")(
       "transport", po::value<std::string>()->default_value("sim"),
-      "sim: the deterministic simulator; http: real nodes on 127.0.0.1 over HTTP, in wall time")(
+      "sim: the deterministic simulator; http: every node in this process behind a real HTTP "
+      "server; process: every honest node a chainnode process (and \"command\" nodes foreign "
+      "programs). Live runs go over 127.0.0.1 in wall time, each node's outgoing traffic through a "
+      "fault proxy of its own that applies the scenario's links")(
       "time-scale", po::value<double>(),
-      "with --transport http: wall seconds per simulated second (default 1; 0.1 runs 10x faster)");
+      "live runs: wall seconds per scenario second (default 1; 0.1 runs 10x faster)")(
+      "chainnode", po::value<std::string>(),
+      "--transport process: the chainnode program (default: the one beside netsim)");
   po::options_description hidden;
   hidden.add_options()("scenario", po::value<std::string>());
   po::options_description all;
@@ -342,10 +366,14 @@ int main(int argc, char** argv) {
   how.quiet = vm.count("quiet") != 0;
   how.check_determinism = vm.count("check-determinism") != 0;
   const std::string transport = vm["transport"].as<std::string>();
-  if (transport != "sim" && transport != "http") {
-    return usage("--transport must be sim or http, not '" + transport + "'");
+  if (transport != "sim" && transport != "http" && transport != "process") {
+    return usage("--transport must be sim, http or process, not '" + transport + "'");
   }
-  how.live = transport == "http";
+  how.live = transport != "sim";
+  if (transport == "process") how.hosting = live::Hosting::processes;
+  how.chainnode = vm.count("chainnode")
+                      ? fs::path(vm["chainnode"].as<std::string>())
+                      : fs::canonical("/proc/self/exe").parent_path() / "chainnode";
   std::optional<std::pair<std::uint64_t, std::uint64_t>> seeds;
   if (vm.count("seeds")) {
     seeds = parse_seed_range(vm["seeds"].as<std::string>());
@@ -355,10 +383,10 @@ int main(int argc, char** argv) {
     }
     if (vm.count("seed")) return usage("--seed and --seeds exclude each other");
     if (how.live)
-      return usage("--seeds sweeps the simulator; it does not combine with --transport http");
+      return usage("--seeds sweeps the simulator; it does not combine with a live --transport");
   }
   if (vm.count("time-scale")) {
-    if (!how.live) return usage("--time-scale applies only to --transport http");
+    if (!how.live) return usage("--time-scale applies only to live runs (--transport http or process)");
     how.time_scale = vm["time-scale"].as<double>();
     if (!(how.time_scale >= 0.001 && how.time_scale <= 1000)) {
       return usage("--time-scale must be between 0.001 and 1000");
@@ -377,6 +405,17 @@ int main(int argc, char** argv) {
   } catch (const std::exception& e) {
     std::cerr << "netsim: " << how.scenario_path << ": " << e.what() << "\n";
     return kExitUsage;
+  }
+  if (how.live) {
+    live::LiveOptions live;
+    live.hosting = how.hosting;
+    if (auto refusal = live::live_refusal(scenario, live)) {
+      std::cerr << "netsim: " << how.scenario_path << ": cannot run with --transport " << transport
+                << ": " << *refusal << "\n";
+      return kExitUsage;
+    }
+    if (how.hosting == live::Hosting::processes && !fs::exists(how.chainnode))
+      return usage("no chainnode program at " + how.chainnode.string() + " (give --chainnode)");
   }
   if (vm.count("seed")) scenario.seed = vm["seed"].as<std::uint64_t>();
   if (how.quiet) spdlog::set_level(spdlog::level::warn);

@@ -11,6 +11,7 @@
 #include "yournet/live/free_port.hpp"
 #include "yournet/net/http_server.hpp"
 #include "yournet/net/http_transport.hpp"
+#include "yournet/sim/topology.hpp"
 #include "yournet/store/sqlite_store.hpp"
 
 namespace yournet::live {
@@ -226,7 +227,8 @@ class LiveWorld : public sim::World {
         process.argv.push_back("--clock-offset-s");
         process.argv.push_back(canonical(spec.clock_offset_s));
       }
-      for (int peer : sim::topology_neighbours(scenario_)[idx(node)]) {
+      const auto neighbours = sim::topology_neighbours(scenario_);
+      for (int peer : neighbours[idx(node)]) {
         process.argv.push_back("--peer");
         process.argv.push_back(address_of(peer));
       }
