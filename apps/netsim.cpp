@@ -92,7 +92,6 @@ class ProgressLine {
   WallClock::time_point last_{};
 };
 
-
 std::vector<std::string> failed_expectations(const Json& summary) {
   std::vector<std::string> failed;
   for (const auto& e : summary["expectations"]) {
@@ -138,8 +137,8 @@ int run_single(sim::Scenario scenario, const Invocation& how) {
   if (!how.quiet) {
     std::cout << "netsim: " << scenario.name << " seed " << scenario.seed
               << (how.live ? " live (" + transport_name(how) + ")" : "")
-              << " (replay: " << replay_command(how, scenario.seed)
-              << live_flags(how) << ")" << std::endl;
+              << " (replay: " << replay_command(how, scenario.seed) << live_flags(how) << ")"
+              << std::endl;
   }
   std::error_code ec;
   fs::create_directories(how.out, ec);
@@ -386,7 +385,8 @@ int main(int argc, char** argv) {
       return usage("--seeds sweeps the simulator; it does not combine with a live --transport");
   }
   if (vm.count("time-scale")) {
-    if (!how.live) return usage("--time-scale applies only to live runs (--transport http or process)");
+    if (!how.live)
+      return usage("--time-scale applies only to live runs (--transport http or process)");
     how.time_scale = vm["time-scale"].as<double>();
     if (!(how.time_scale >= 0.001 && how.time_scale <= 1000)) {
       return usage("--time-scale must be between 0.001 and 1000");
@@ -405,6 +405,20 @@ int main(int argc, char** argv) {
   } catch (const std::exception& e) {
     std::cerr << "netsim: " << how.scenario_path << ": " << e.what() << "\n";
     return kExitUsage;
+  }
+  // A foreign node's relative "cwd" is relative to the scenario file's folder.
+  for (auto& node : scenario.nodes) {
+    if (node.command && !node.command->cwd.empty() && fs::path(node.command->cwd).is_relative()) {
+      node.command->cwd =
+          (fs::absolute(how.scenario_path).parent_path() / node.command->cwd).lexically_normal();
+    }
+  }
+  for (std::size_t i = 0; i < scenario.nodes.size() && !how.live; ++i) {
+    if (scenario.nodes[i].command) {
+      std::cerr << "netsim: " << how.scenario_path << ": node " << i
+                << " is a foreign program (\"command\"): it runs only with --transport process\n";
+      return kExitUsage;
+    }
   }
   if (how.live) {
     live::LiveOptions live;

@@ -75,9 +75,8 @@ class LiveWorld : public sim::World {
   void attach(sim::Runner& runner) override {
     runner_ = &runner;
     started_ = Steady::now();
-    started_unix_ = std::chrono::duration<double>(
-                        std::chrono::system_clock::now().time_since_epoch())
-                        .count();
+    started_unix_ =
+        std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
     for (std::size_t i = 0; i < ports_.size(); ++i) {
       const int self = static_cast<int>(i);
       net::HttpServerOptions proxy_options;
@@ -101,6 +100,11 @@ class LiveWorld : public sim::World {
   }
 
   bool live() const override { return true; }
+  void start_clock() override {
+    started_ = Steady::now();
+    started_unix_ =
+        std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  }
   std::int64_t live_now_us() const override {
     const std::chrono::duration<double> wall = Steady::now() - started_;
     return static_cast<std::int64_t>(wall.count() / options_.time_scale * 1e6);
@@ -233,8 +237,7 @@ class LiveWorld : public sim::World {
         process.argv.push_back(address_of(peer));
       }
     }
-    return std::make_unique<ProcessNode>(io_, std::move(process),
-                                         ChainParams{scenario_.difficulty},
+    return std::make_unique<ProcessNode>(io_, std::move(process), ChainParams{scenario_.difficulty},
                                          [this, node] { runner_->remote_view_changed(node); });
   }
 
@@ -251,8 +254,9 @@ class LiveWorld : public sim::World {
 
   // A dropped request or answer: the sender hears a 504 when it would have timed out.
   void answer_later(int from, std::function<void(HttpResponse)> respond, const char* why) {
-    runner_->at(runner_->now_us() + sim::kRequestTimeoutUs, "timeout", from,
-                [respond, why] { respond(HttpResponse{504, why, "text/plain"}); });
+    runner_->at(runner_->now_us() + sim::kRequestTimeoutUs, "timeout", from, [respond, why] {
+      respond(HttpResponse{504, why, "text/plain"});
+    });
   }
 
   // Node `from`'s proxy: the scenario's link from `from` to the node the request is for.
@@ -304,7 +308,8 @@ class LiveWorld : public sim::World {
             return respond(HttpResponse{504, "no answer: " + error, "text/plain"});
           }
           const char* why = nullptr;
-          auto arrival = network_.answer_arrival_us(to, from, response->body.size(), r.now_us(), why);
+          auto arrival =
+              network_.answer_arrival_us(to, from, response->body.size(), r.now_us(), why);
           if (!arrival) {
             r.note_drop(to, from, "response", why);
             return answer_later(from, respond, why);

@@ -47,17 +47,20 @@ void ProcessNode::start(bool keep_state, const std::vector<std::string>& peers) 
                      [started] { return started->running(); })) {
     std::string why = started->running() ? "did not listen within 20 s" : "exited";
     child_.reset();
-    throw std::runtime_error(spec_.argv[0] + " on port " + std::to_string(spec_.port) + " " +
-                             why + " (its log: " + spec_.log_file.string() + ")");
+    throw std::runtime_error(spec_.argv[0] + " on port " + std::to_string(spec_.port) + " " + why +
+                             " (its log: " + spec_.log_file.string() + ")");
   }
   view_ = std::make_unique<BlockTree>(params_);
+  // The view starts as what it loaded from its store, before the run goes on.
+  bool fetched = false;
+  poll([&fetched] { fetched = true; });
+  while (!fetched && !io_.stopped()) io_.run_one();
   if (spec_.foreign) {
     for (const auto& peer : peers) {
       Json body{{"node_address", peer}};
       call(HttpRequest{"POST", "/register_node", body.dump()}, [](const auto&) {});
     }
   }
-  poll();
 }
 
 void ProcessNode::kill() {
@@ -70,12 +73,12 @@ void ProcessNode::kill() {
 void ProcessNode::call(HttpRequest request,
                        std::function<void(const std::optional<HttpResponse>&)> done) {
   const std::uint64_t generation = generation_;
-  client_.send(address_, std::move(request),
-               [this, generation, done](const std::optional<HttpResponse>& response,
-                                        const std::string&) {
-                 if (generation != generation_) return;  // killed meanwhile
-                 done(response);
-               });
+  client_.send(
+      address_, std::move(request),
+      [this, generation, done](const std::optional<HttpResponse>& response, const std::string&) {
+        if (generation != generation_) return;  // killed meanwhile
+        done(response);
+      });
 }
 
 void ProcessNode::take_chain(const std::string& body) {
@@ -108,28 +111,30 @@ void ProcessNode::take_chain(const std::string& body) {
 void ProcessNode::poll(std::function<void()> done) {
   if (!child_ || (polling_ && !done)) return;
   polling_ = true;
-  call(HttpRequest{"GET", "/chain", ""},
-       [this, done](const std::optional<HttpResponse>& response) {
-         polling_ = false;
-         if (response && response->status == 200) take_chain(response->body);
-         if (done) done();
-       });
+  call(HttpRequest{"GET", "/chain", ""}, [this, done](const std::optional<HttpResponse>& response) {
+    if (response && response->status == 200) take_chain(response->body);
+    // Its pending posts too: they are what a crash without state would take with it.
+    call(HttpRequest{"GET", "/pending_tx", ""},
+         [this, done](const std::optional<HttpResponse>& pending) {
+           polling_ = false;
+           if (pending && pending->status == 200) take_pending(pending->body);
+           if (done) done();
+         });
+  });
+}
+
+void ProcessNode::take_pending(const std::string& body) {
+  try {
+    Json posts = parse_json(body);
+    if (posts.is_array()) pending_.assign(posts.begin(), posts.end());
+  } catch (const JsonError&) {
+  }
 }
 
 void ProcessNode::final_fetch() {
   if (!child_) return;
-  int outstanding = 3;
+  int outstanding = 2;
   poll([&outstanding] { --outstanding; });
-  call(HttpRequest{"GET", "/pending_tx", ""},
-       [this, &outstanding](const std::optional<HttpResponse>& response) {
-         --outstanding;
-         if (!response || response->status != 200) return;
-         try {
-           Json posts = parse_json(response->body);
-           if (posts.is_array()) pending_.assign(posts.begin(), posts.end());
-         } catch (const JsonError&) {
-         }
-       });
   if (spec_.foreign) {
     --outstanding;
   } else {
@@ -155,11 +160,10 @@ void ProcessNode::post(const Json& post, std::function<void(int status)> done) {
 }
 
 void ProcessNode::mine(std::function<void(std::string message)> done) {
-  call(HttpRequest{"GET", "/mine", ""},
-       [this, done](const std::optional<HttpResponse>& response) {
-         std::string message = response ? response->body : "no answer";
-         poll([done, message] { done(message); });  // the block it names is in the view
-       });
+  call(HttpRequest{"GET", "/mine", ""}, [this, done](const std::optional<HttpResponse>& response) {
+    std::string message = response ? response->body : "no answer";
+    poll([done, message] { done(message); });  // the block it names is in the view
+  });
 }
 
 bool ProcessNode::sync() {

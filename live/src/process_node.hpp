@@ -39,7 +39,7 @@ class ProcessNode : public sim::RemoteNode {
   bool running() const { return child_ != nullptr; }
   const std::string& address() const { return address_; }
 
-  // Fetches /chain (once at a time); `done` runs after the view is updated.
+  // Fetches /chain and /pending_tx (once at a time); `done` runs after the view is updated.
   void poll(std::function<void()> done = {});
   // Fetches what the summary needs (chain, pending posts, rejected blocks); blocking.
   void final_fetch();
@@ -54,6 +54,7 @@ class ProcessNode : public sim::RemoteNode {
 
  private:
   void take_chain(const std::string& body);
+  void take_pending(const std::string& body);
   void call(HttpRequest request, std::function<void(const std::optional<HttpResponse>&)> done);
 
   boost::asio::io_context& io_;

@@ -252,8 +252,23 @@ void Runner::block_accepted(int self, const Block& block, const std::string& fro
   }
 }
 
+// A remote node reports no events: a reorg is read off its chain, as blocks that left it.
 void Runner::remote_view_changed(int node) {
-  if (slot(node).state == State::up) note_tip(node);
+  Slot& s = slot(node);
+  if (s.state != State::up) return;
+  const BlockTree& view = s.remote->view();
+  const Block* old_tip = view.find(checker_.tip_of(node));
+  if (old_tip && !view.on_main_chain(*old_tip)) {
+    std::vector<std::string> left;
+    for (const Block* b = old_tip; b && !view.on_main_chain(*b); b = view.find(b->previous_hash))
+      left.push_back(b->hash);
+    const std::uint64_t fork_height = old_tip->index - left.size();
+    std::vector<std::string> joined;
+    for (std::uint64_t h = fork_height + 1; h <= view.height(); ++h)
+      joined.push_back(view.at_height(h)->hash);
+    node_event(node, event::Reorg{left, joined});
+  }
+  note_tip(node);
 }
 
 void Runner::note_tip(int self) {
@@ -503,8 +518,11 @@ void Runner::perform(const Action& what) {
 void Runner::wipe_posts(int node) {
   Slot& s = slot(node);
   if (!honest(node)) return;
-  if (s.remote) {
-    for (const auto& post : s.remote->pending()) wiped_posts_.insert(post_id(post));
+  if (s.remote) {  // as last polled: the process is gone
+    for (const auto& post : s.remote->pending()) {
+      wiped_posts_.insert(post_id(post));
+      remote_wiped_.push_back(post);
+    }
   } else {
     for (const auto& post : s.node->mempool().posts()) wiped_posts_.insert(post_id(post));
   }
@@ -517,12 +535,17 @@ void Runner::restart(int self, bool keep_state) {
   std::vector<std::string> peers;
   for (int peer : neighbours_[static_cast<std::size_t>(self)])
     peers.push_back(world_.address_of(peer));
-  s.state = State::up;
   if (s.remote) {
-    world_.start_remote(self, keep_state, peers);
-    trace(self, "restart", Json{{"keep_state", keep_state}, {"height", s.remote->view().height()}});
-    note_tip(self);
+    world_.start_remote(self, keep_state, peers);  // judged from what it loaded, once it is up
+    s.state = State::up;
+    const Block& tip = s.remote->view().tip();
+    trace(self, "restart", Json{{"keep_state", keep_state}, {"height", tip.index}});
+    if (tip.hash != checker_.tip_of(self))
+      trace(self, "tip", Json{{"hash", tip.hash}, {"height", tip.index}});
+    checker_.reset(self, s.remote->view());
+    sync(self);  // catch up with the peers
   } else {
+    s.state = State::up;
     start_node(self, keep_state);  // as read back from its store: chain, side branches, pending
     s.muted = true;
     for (const auto& peer : peers) s.node->add_peer(peer);
@@ -572,14 +595,19 @@ void Runner::join(int self) {
 
 // ---- the run ------------------------------------------------------------------------------------
 
+namespace {
+// The same author and content: how a post a remote node stamped itself is recognised.
+bool same_post(const Json& candidate, const Json& post) {
+  return candidate.is_object() && candidate.value("author", Json()) == post["author"] &&
+         candidate.value("content", Json()) == post["content"];
+}
+}  // namespace
+
 // The id a node gave a post it stamped itself: found by author and content among the posts of
 // every final chain and pool.
 std::optional<std::string> Runner::find_post_id(const Json& post,
                                                 const std::vector<const BlockTree*>& trees) const {
-  auto same = [&post](const Json& candidate) {
-    return candidate.is_object() && candidate.value("author", Json()) == post["author"] &&
-           candidate.value("content", Json()) == post["content"];
-  };
+  auto same = [&post](const Json& candidate) { return same_post(candidate, post); };
   for (const auto& s : slots_) {
     const std::vector<Json>* pending = s->remote ? &s->remote->pending() : nullptr;
     if (pending) {
@@ -603,16 +631,6 @@ std::optional<std::string> Runner::find_post_id(const Json& post,
 }
 
 RunResult Runner::run() {
-  Json start{
-      {"scenario", scenario_.name}, {"seed", scenario_.seed}, {"nodes", scenario_.node_count}};
-  if (world_.live()) start["transport"] = world_.transport_name();
-  trace(-1, "start", std::move(start));
-  for (const auto& timed : scenario_.timeline) {
-    at(timed.at_us, action_name(timed.what), -1, [this, &timed] { perform(timed.what); });
-  }
-  if (scenario_.sync_interval_s > 0)
-    schedule_sync(static_cast<std::int64_t>(scenario_.sync_interval_s * 1e6));
-  if (scenario_.mining == MiningMode::modeled && mining_.anyone_mines()) schedule_discovery();
   for (std::size_t i = 0; i < slots_.size(); ++i) {
     const int self = static_cast<int>(i);
     if (slot(self).state != State::up) continue;
@@ -626,6 +644,18 @@ RunResult Runner::run() {
       world_.node_up(self);
     }
   }
+  // Scenario time starts once every node is listening (a process may take a while to start).
+  world_.start_clock();
+  Json start{
+      {"scenario", scenario_.name}, {"seed", scenario_.seed}, {"nodes", scenario_.node_count}};
+  if (world_.live()) start["transport"] = world_.transport_name();
+  trace(-1, "start", std::move(start));
+  for (const auto& timed : scenario_.timeline) {
+    at(timed.at_us, action_name(timed.what), -1, [this, &timed] { perform(timed.what); });
+  }
+  if (scenario_.sync_interval_s > 0)
+    schedule_sync(static_cast<std::int64_t>(scenario_.sync_interval_s * 1e6));
+  if (scenario_.mining == MiningMode::modeled && mining_.anyone_mines()) schedule_discovery();
   for (std::size_t i = 0; i < slots_.size(); ++i) {
     if (slot(static_cast<int>(i)).state == State::up) start_routines(static_cast<int>(i));
   }
@@ -723,6 +753,9 @@ Json Runner::summarize() {
   std::set<std::string> accepted = accepted_posts_;
   for (const Json& post : remote_accepted_) {
     std::optional<std::string> id = find_post_id(post, trees);
+    for (auto it = remote_wiped_.begin(); !id && it != remote_wiped_.end(); ++it) {
+      if (same_post(*it, post)) id = post_id(*it);
+    }
     accepted.insert(id ? *id : "lost: " + post.dump());
   }
   FinalState state{tree_of(reference), trees, pending, accepted, wiped_posts_, miner_of_};

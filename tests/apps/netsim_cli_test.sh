@@ -59,9 +59,9 @@ bad_usage_exits_2)
   run 2 "$src/scenarios/fork.json" --seed 1 --seeds 1..2
   has "$work/stderr" "exclude each other"
   run 2 "$src/scenarios/fork.json" --transport pigeon
-  has "$work/stderr" "--transport must be sim or http"
+  has "$work/stderr" "--transport must be sim, http or process"
   run 2 "$src/scenarios/fork.json" --time-scale 0.5
-  has "$work/stderr" "only to --transport http"
+  has "$work/stderr" "only to live runs"
   run 2 "$src/scenarios/fork.json" --no-such-option
   run 2 "$src/scenarios/fork.json" --seed minus-one
   run 2
@@ -98,27 +98,53 @@ sweep_all_pass_exits_0)
   lacks "$work/stdout" "replay:"
   has "$work/out/sweep.json" '"failed": 0'
   ;;
-live_three_nodes)
-  run 0 "$data/live_three_nodes.json" --transport http --time-scale 0.5 --out "$work/out"
-  has "$work/stdout" "^PASS live_three_nodes"
-  has "$work/out/summary.json" '"transport": "http"'
+live_fork_http|live_fork_process)
+  transport=${case_name#live_fork_}
+  run 0 "$src/scenarios/fork.json" --transport "$transport" --time-scale 0.1 --out "$work/out"
+  has "$work/stdout" "^PASS fork"
+  has "$work/out/summary.json" "\"transport\": \"$transport\""
   has "$work/out/summary.json" '"converged": true'
   has "$work/out/trace.jsonl" '"event": "deliver"'
+  has "$work/out/trace.jsonl" '"why": "partition"'
   has "$work/out/trace.jsonl" '"event": "tip"'
   file_hash=$(sha256sum "$work/out/trace.jsonl" | cut -d' ' -f1)
   [ "$file_hash" = "$(summary_field "$work/out/summary.json" trace_sha256)" ] || fail "trace.jsonl hash differs from summary"
-  has "$work/out/report.html" "transport: http"
+  has "$work/out/report.html" "transport: $transport"
+  if [ "$transport" = process ]; then
+    [ -s "$work/out/logs/node0.log" ] || fail "no log of node 0's chainnode"
+    [ -e "$work/out/run/node0/chain.db" ] || fail "node 0's chainnode kept no --data"
+    ! pgrep -f "$work/out/run" >/dev/null || fail "a chainnode outlived netsim"
+  fi
   ;;
-live_refuses_kernel_faults)
-  run 2 "$src/scenarios/fork.json" --transport http --out "$work/out"
-  has "$work/stderr" "cannot run over HTTP: it uses link.latency_ms, timeline: partition, timeline: heal, which only the simulator provides"
+live_refusals)
+  run 2 "$data/foreign_node.json" --transport http --out "$work/out"
+  has "$work/stderr" "node 1 is a foreign program"
   [ ! -e "$work/out" ] || fail "a refused run wrote outputs"
-  run 2 "$data/live_partition.json" --transport http --out "$work/out"
-  has "$work/stderr" "it uses timeline: partition, timeline: heal,"
-  run 2 "$data/coin_flip.json" --transport http --out "$work/out"
-  has "$work/stderr" "link.loss"
-  run 2 "$data/live_three_nodes.json" --transport http --check-determinism
-  run 2 "$data/live_three_nodes.json" --transport http --seeds 1..3
+  run 2 "$data/foreign_node.json" --out "$work/out"
+  has "$work/stderr" "node 1 is a foreign program"
+  run 2 "$data/odd_difficulty.json" --transport process --out "$work/out"
+  has "$work/stderr" "difficulty_bits"
+  run 2 "$src/scenarios/fork.json" --transport http --check-determinism
+  run 2 "$src/scenarios/fork.json" --transport process --seeds 1..3
+  run 2 "$src/scenarios/fork.json" --time-scale 0.5
+  ;;
+live_signal_leaves_no_process_TERM|live_signal_leaves_no_process_INT|live_signal_leaves_no_process_KILL)
+  signal=${case_name##*_}
+  "$netsim" "$src/scenarios/late_join.json" --transport process --time-scale 0.1 --quiet \
+    --out "$work/out" >"$work/stdout" 2>"$work/stderr" &
+  pid=$!
+  for _ in $(seq 100); do
+    [ "$(pgrep -f "$work/out/run" | wc -l)" -ge 6 ] && break
+    sleep 0.1
+  done
+  [ "$(pgrep -f "$work/out/run" | wc -l)" -ge 6 ] || fail "the chainnode processes did not start"
+  kill -s "$signal" "$pid"
+  wait "$pid"
+  for _ in $(seq 20); do
+    pgrep -f "$work/out/run" >/dev/null || break
+    sleep 0.1
+  done
+  ! pgrep -f "$work/out/run" >/dev/null || fail "chainnode processes outlived netsim after SIG$signal: $(pgrep -af "$work/out/run")"
   ;;
 *) echo "unknown case $case_name"; exit 99 ;;
 esac

@@ -156,6 +156,7 @@ class Runner {
   std::set<std::string> accepted_posts_;           // ids honest nodes accepted
   std::unordered_set<std::string> wiped_posts_;
   std::vector<Json> remote_accepted_;  // posts remote honest nodes answered 201 for
+  std::vector<Json> remote_wiped_;     // pending on a remote node when its state was wiped
 };
 
 // Runs the scenario in the simulated world: deterministic, same seed => byte-identical trace.

@@ -48,6 +48,8 @@ class World {
   // ---- time
   // Live worlds pass wall time: the runner waits through them and reads its clock from them.
   virtual bool live() const { return false; }
+  // Scenario time 0 is now: the nodes up at the start are listening.
+  virtual void start_clock() {}
   // Waits (serving sockets) until scenario time `until_us`, or less when something happened.
   virtual void wait_until(std::int64_t /*until_us*/) {}
   virtual std::int64_t live_now_us() const { return 0; }
