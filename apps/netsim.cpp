@@ -14,7 +14,7 @@
 #include <iterator>
 #include <optional>
 
-#include "sim_report.hpp"
+#include "yournet/report/run_report.hpp"
 #include "yournet/live/live_world.hpp"
 #include "yournet/sim/simulation.hpp"
 

@@ -8,7 +8,7 @@
 #include <limits>
 #include <thread>
 
-#include "sim_report.hpp"  // html_escape: one escaping rule for every page and plot we write
+#include "yournet/report/run_report.hpp"  // html_escape: one escaping rule for every page and plot we write
 
 namespace yournet::bench {
 using sim::html_escape;

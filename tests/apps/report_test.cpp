@@ -6,7 +6,7 @@
 #include <sstream>
 #include <string>
 
-#include "sim_report.hpp"
+#include "yournet/report/run_report.hpp"
 #include "yournet/sim/simulation.hpp"
 
 using namespace yournet;

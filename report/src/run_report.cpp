@@ -1,4 +1,4 @@
-#include "sim_report.hpp"
+#include "yournet/report/run_report.hpp"
 
 #include <algorithm>
 #include <charconv>
