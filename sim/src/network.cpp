@@ -15,6 +15,7 @@ Network::Network(const Scenario& scenario)
 }
 
 Network::Link& Network::link(int from, int to) {
+  if (from == last_from_ && to == last_to_) return *last_link_;
   auto& links = links_[idx(from)];
   auto it = std::lower_bound(links.begin(), links.end(), to,
                              [](const Link& l, int peer) { return l.peer < peer; });
@@ -23,6 +24,9 @@ Network::Link& Network::link(int from, int to) {
                                Rng::derive(seed_, kLinkStream, static_cast<std::uint64_t>(from),
                                            static_cast<std::uint64_t>(to))});
   }
+  last_from_ = from;
+  last_to_ = to;
+  last_link_ = &*it;  // an insertion, the only thing that moves links, happens just before
   return *it;
 }
 

@@ -78,6 +78,8 @@ Runner::Runner(const Scenario& scenario, World& world, const RunOptions& options
     : scenario_(scenario),
       world_(world),
       options_(options),
+      live_(world.live()),
+      slots_(scenario.nodes.size()),
       mining_(scenario),
       checker_(scenario.nodes.size(), ChainParams{scenario.difficulty}),
       trace_(scenario.trace, options) {
@@ -92,8 +94,7 @@ Runner::Runner(const Scenario& scenario, World& world, const RunOptions& options
   config_.max_peers = std::max<std::size_t>(64, scenario.nodes.size());
   config_.allow_empty_blocks = may_mine_empty;
   for (std::size_t i = 0; i < scenario.nodes.size(); ++i) {
-    slots_.push_back(std::make_unique<Slot>());
-    Slot& s = *slots_.back();
+    Slot& s = slots_[i];
     const int self = static_cast<int>(i);
     s.spec = scenario.nodes[i];
     s.rng = Rng::derive(scenario.seed, kNodeStream, i);
@@ -105,14 +106,14 @@ Runner::Runner(const Scenario& scenario, World& world, const RunOptions& options
   neighbours_ = topology_neighbours(scenario);
   world_.attach(*this);
   for (std::size_t i = 0; i < slots_.size(); ++i) {
-    Slot& s = *slots_[i];
+    Slot& s = slots_[i];
     s.remote = world_.remote(static_cast<int>(i));
     if (!s.remote) start_node(static_cast<int>(i), false);  // waiting nodes exist, unreachable
     if (s.spec.online) s.state = State::up;
   }
   // Operator-configured peers of the nodes up at the start (remote ones get them when started).
   for (std::size_t i = 0; i < slots_.size(); ++i) {
-    Slot& s = *slots_[i];
+    Slot& s = slots_[i];
     if (s.state != State::up || s.remote) continue;
     s.muted = true;
     for (int peer : neighbours_[i]) {
@@ -367,7 +368,10 @@ void Runner::mine(int node, const char* trace_as) {
       const Block* block = slot(node).remote->view().at_height(height);
       if (block && miner_of_.emplace(block->hash, node).second) {
         ++figures_.blocks_mined;
-        trace(node, "mined", Json{{"hash", block->hash}, {"index", block->index}});
+        trace(node, "mined",
+              Json{{"hash", block->hash},
+                   {"index", block->index},
+                   {"previous_hash", block->previous_hash}});
       }
     }
     trace(node, trace_as, Json{{"message", message}});
@@ -433,13 +437,13 @@ std::optional<std::string> Runner::find_post_id(const Json& post,
                                                 const std::vector<const BlockTree*>& trees) const {
   auto same = [&post](const Json& candidate) { return same_post(candidate, post); };
   for (const auto& s : slots_) {
-    const std::vector<Json>* pending = s->remote ? &s->remote->pending() : nullptr;
+    const std::vector<Json>* pending = s.remote ? &s.remote->pending() : nullptr;
     if (pending) {
       for (const auto& candidate : *pending) {
         if (same(candidate)) return post_id(candidate);
       }
     } else {
-      for (const auto& candidate : s->node->mempool().posts()) {
+      for (const auto& candidate : s.node->mempool().posts()) {
         if (same(candidate)) return post_id(candidate);
       }
     }
@@ -472,7 +476,7 @@ RunResult Runner::run() {
   world_.start_clock();
   Json start{
       {"scenario", scenario_.name}, {"seed", scenario_.seed}, {"nodes", scenario_.node_count}};
-  if (world_.live()) start["transport"] = world_.transport_name();
+  if (live_) start["transport"] = world_.transport_name();
   trace(-1, "start", std::move(start));
   for (const auto& timed : scenario_.timeline) {
     at(timed.at_us, action_name(timed.what), -1, [this, &timed] { perform(timed.what); });
@@ -487,7 +491,7 @@ RunResult Runner::run() {
   std::uint64_t processed = 0;
   while (!stop_) {
     const bool due = !queue_.empty() && queue_.top().time_us <= stop_at;
-    if (world_.live()) {
+    if (live_) {
       // Wall time passes: wait for the next event, serving sockets meanwhile.
       const std::int64_t target = due ? queue_.top().time_us : stop_at;
       if (now_us() < target) {
@@ -524,9 +528,9 @@ RunResult Runner::run() {
     }
   }
   // The run ends at the stop time, when nothing is left to happen, or at a broken invariant.
-  if (world_.live() || (!stop_ && !queue_.empty())) now_us_ = stop_at;
+  if (live_ || (!stop_ && !queue_.empty())) now_us_ = stop_at;
   world_.finish();
-  trace_.write(world_.live() ? stop_at : now_us_, -1, "stop",
+  trace_.write(live_ ? stop_at : now_us_, -1, "stop",
                stop_ ? Json{{"why", "invariant"}} : Json());
   ++event_count_;
   if (options_.progress) options_.progress(stop_at, stop_at, event_count_);
@@ -554,7 +558,7 @@ Json Runner::summarize() {
       figures_.blocks_rejected += slot(static_cast<int>(i)).remote->blocks_rejected();
   }
   RunFigures figures = figures_;
-  figures.simulated_us = world_.live() ? scenario_.stop_at_us : now_us_;
+  figures.simulated_us = live_ ? scenario_.stop_at_us : now_us_;
   figures.events = event_count_;
   figures.converged = checker_.converged();
   figures.distinct_tips = checker_.distinct_tips();

@@ -155,6 +155,8 @@ void SimWorld::prefetch_step(const EventKey&, bool second_stage) {
   if (!second_stage) {
     if (next.kind != StepKind::deliver_block) __builtin_prefetch(&messages_[next.payload]);
     if (next.kind == StepKind::response) __builtin_prefetch(&responses_[next.payload]);
+    runner_->prefetch_node(next.node);
+    network_.prefetch_list(next.node);
     return;
   }
   network_.prefetch(next.node);

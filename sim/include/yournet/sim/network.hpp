@@ -34,7 +34,9 @@ class Network {
   void set_link(int from, int to, const LinkPatch& patch, bool one_way);
   bool partitioned(int a, int b) const { return group_[idx(a)] != group_[idx(b)]; }
 
-  // The next step's links are fetched while the current one runs (a large run waits on memory).
+  // The next step's links are fetched while the current one runs (a large run waits on memory):
+  // first where the node's list is, then the list.
+  void prefetch_list(int node) const { __builtin_prefetch(&links_[idx(node)]); }
   void prefetch(int node) const { __builtin_prefetch(links_[idx(node)].data()); }
 
  private:
@@ -53,6 +55,9 @@ class Network {
   std::vector<LinkModel> models_;         // [0] the default; overrides appended
   std::vector<std::vector<Link>> links_;  // outgoing, sorted by peer
   std::vector<int> group_;                // partition group of each node; equal groups can talk
+  // The link looked up last: a message asks about its link several times in a row.
+  int last_from_ = -1, last_to_ = -1;
+  Link* last_link_ = nullptr;
 };
 
 }  // namespace yournet::sim
