@@ -129,7 +129,10 @@ void BlockTree::store_orphan(std::shared_ptr<const Block> block) {
   orphan_order_.emplace_back(block->previous_hash, block->hash);
   waiting.push_back(std::move(block));
   while (orphan_order_.size() > limits_.max_orphans) {  // evict the oldest
-    auto [parent, hash] = orphan_order_.front();
+    // Plain names, not a structured binding: the lambda below captures `hash` (Clang < 16 refuses
+    // to capture a binding).
+    const std::string parent = std::move(orphan_order_.front().first);
+    const std::string hash = std::move(orphan_order_.front().second);
     orphan_order_.pop_front();
     auto it = orphans_.find(parent);
     if (it == orphans_.end()) continue;

@@ -12,6 +12,10 @@
 
 #include "sha256_ni.hpp"
 
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#endif
+
 namespace yournet {
 
 bool has_leading_zero_bits(const std::uint8_t* digest, unsigned zero_bits) {
@@ -158,15 +162,25 @@ bool sha_ni_self_check() {
   return true;
 }
 
+#if defined(__x86_64__) || defined(__i386__)
+// What the SHA-NI code needs, read with cpuid (GCC and Clang's <cpuid.h>; Clang 14 does not know
+// the "sha" feature name of __builtin_cpu_supports). Leaf 1 ECX: bit 9 SSSE3, bit 19 SSE4.1;
+// leaf 7 subleaf 0 EBX: bit 29 SHA. __get_cpuid* fail when the CPU lacks the leaf.
+bool cpu_has_sha_ni() {
+  unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+  if (!__get_cpuid(1, &eax, &ebx, &ecx, &edx)) return false;
+  const bool ssse3 = (ecx & (1u << 9)) != 0;
+  const bool sse41 = (ecx & (1u << 19)) != 0;
+  if (!__get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx)) return false;
+  const bool sha = (ebx & (1u << 29)) != 0;
+  return ssse3 && sse41 && sha;
+}
+#endif
+
 bool use_sha_ni() {
   static const bool ok = [] {
 #if defined(__x86_64__) || defined(__i386__)
-    if (!detail::sha_ni_compiled()) return false;
-    __builtin_cpu_init();
-    if (!__builtin_cpu_supports("sha") || !__builtin_cpu_supports("sse4.1") ||
-        !__builtin_cpu_supports("ssse3")) {
-      return false;
-    }
+    if (!detail::sha_ni_compiled() || !cpu_has_sha_ni()) return false;
     return sha_ni_self_check();
 #else
     return false;

@@ -190,7 +190,7 @@ TEST(Feed, PendingFirstThenNewerBlocksWithSignatureVerdicts) {
       {"chain",
        {block_json(0, "g", Json::array()),
         block_json(1, "h1", {post("bob", "old", 10.5), signed_post("later in block 1", 11.5)}),
-        block_json(2, "h2", {tampered})}}};
+        block_json(2, "h2", Json::array({tampered}))}}};
   Json pending{post("carol", "waiting", 30.5), signed_post("newest", 31.5)};
 
   App app;
