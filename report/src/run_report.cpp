@@ -174,10 +174,13 @@ bool ReportBuilder::add_canonical_line(std::string_view line) {
   constexpr std::string_view kEventKey = "\"event\": \"";
   auto event_at = line.rfind(kEventKey);  // the last one is the top-level key: detail comes first
   if (event_at == std::string_view::npos) return false;
-  auto kind = plain_string_after(line, kEventKey, event_at, line.size());
+  auto name = plain_string_after(line, kEventKey, event_at, line.size());
+  if (!name) return false;
+  const std::optional<TraceEvent> kind = parse_trace_event(*name);
   if (!kind) return false;
-  const bool message = *kind == "send" || *kind == "deliver" || *kind == "drop";
-  if (!message && *kind != "tip" && *kind != "block_accepted") return false;
+  const bool message =
+      *kind == TraceEvent::send || *kind == TraceEvent::deliver || *kind == TraceEvent::drop;
+  if (!message && *kind != TraceEvent::tip && *kind != TraceEvent::block_accepted) return false;
   auto node = integer_after(line, "\"node\": ", event_at);
   auto t_us = integer_after(line, "\"t_us\": ", event_at);
   if (!node || !t_us || !plausible(*node, *t_us)) return false;
@@ -185,12 +188,12 @@ bool ReportBuilder::add_canonical_line(std::string_view line) {
   if (message) {
     auto route = plain_string_after(detail, "\"route\": \"", 0, detail.size());
     if (!route) return false;
-    begin_event(*kind, *node, *t_us);
+    begin_event(*name, *node, *t_us);
     count_message(*kind, *route);
-  } else if (*kind == "tip") {
+  } else if (*kind == TraceEvent::tip) {
     auto height = integer_after(detail, "\"height\": ", 0);
     if (!height || *height < 0 || *height > kMaxHeight) return false;
-    begin_event(*kind, *node, *t_us);
+    begin_event(*name, *node, *t_us);
     on_tip(static_cast<int>(*node), static_cast<std::uint64_t>(*height));
   } else {
     auto hash = plain_string_after(detail, "\"hash\": \"", 0, detail.size());
@@ -200,7 +203,7 @@ bool ReportBuilder::add_canonical_line(std::string_view line) {
         (!main && detail.find("\"main\": false") == std::string_view::npos)) {
       return false;
     }
-    begin_event(*kind, *node, *t_us);
+    begin_event(*name, *node, *t_us);
     on_block_accepted(static_cast<int>(*node), *t_us, *hash, static_cast<std::uint64_t>(*index),
                       main);
   }
@@ -215,11 +218,13 @@ void ReportBuilder::begin_event(std::string_view kind, std::int64_t node, std::i
   ++count->second;
 }
 
-void ReportBuilder::count_message(std::string_view kind, std::string_view route) {
+void ReportBuilder::count_message(TraceEvent kind, std::string_view route) {
   auto found = messages_.find(route);
   if (found == messages_.end()) found = messages_.emplace(std::string(route), Message{}).first;
   Message& message = found->second;
-  (kind == "send" ? message.sent : kind == "deliver" ? message.delivered : message.dropped)++;
+  (kind == TraceEvent::send      ? message.sent
+   : kind == TraceEvent::deliver ? message.delivered
+                                 : message.dropped)++;
 }
 
 void ReportBuilder::on_tip(int node, std::uint64_t height) {
@@ -342,28 +347,30 @@ void ReportBuilder::advance_time(std::int64_t t_us) {
 }
 
 void ReportBuilder::add_event(const Json& event) {
-  const std::string kind = event["event"].get<std::string>();
+  const std::string name = event["event"].get<std::string>();
+  const std::optional<TraceEvent> parsed = parse_trace_event(name);
   const std::int64_t t_us = int_of(event, "t_us", last_t_us_);
   const std::int64_t node_number = int_of(event, "node", -1);
   static const Json kNoDetail = Json::object();
   const Json* detail_field = field(event, "detail");
   const Json& detail = detail_field && detail_field->is_object() ? *detail_field : kNoDetail;
-  const std::int64_t height = int_of(detail, kind == "tip" ? "height" : "index", 0);
+  const std::int64_t height = int_of(detail, parsed == TraceEvent::tip ? "height" : "index", 0);
   if (!plausible(node_number, t_us) || height < 0 || height > kMaxHeight) {
     ++unreadable_;
     return;
   }
   const int node = static_cast<int>(node_number);
-  begin_event(kind, node, t_us);
-
-  if (kind == "send" || kind == "deliver" || kind == "drop") {
+  begin_event(name, node, t_us);
+  if (!parsed) return;  // a kind no writer of ours writes is counted by its name, nothing more
+  const TraceEvent kind = *parsed;
+  if (kind == TraceEvent::send || kind == TraceEvent::deliver || kind == TraceEvent::drop) {
     count_message(kind, text_of(detail, "route"));
-  } else if (kind == "start") {
+  } else if (kind == TraceEvent::start) {
     std::int64_t nodes = int_of(detail, "nodes", 0);
     if (nodes > 0 && nodes <= kMaxNodes) {
       ensure_node(static_cast<int>(nodes - 1));
     }
-  } else if (kind == "mined") {
+  } else if (kind == TraceEvent::mined) {
     std::string hash = text_of(detail, "hash");
     if (!hash.empty() && !block_index_.count(hash)) {
       MinedBlock block;
@@ -375,20 +382,21 @@ void ReportBuilder::add_event(const Json& event) {
       block_index_.emplace(hash, blocks_.size());
       blocks_.push_back(std::move(block));
     }
-  } else if (kind == "block_accepted") {
+  } else if (kind == TraceEvent::block_accepted) {
     const Json* main = field(detail, "main");
     on_block_accepted(node, t_us, text_of(detail, "hash"), static_cast<std::uint64_t>(height),
                       main && main->is_boolean() && main->get<bool>());
-  } else if (kind == "tip") {
+  } else if (kind == TraceEvent::tip) {
     on_tip(node, static_cast<std::uint64_t>(height));
-  } else if (kind == "reorg") {
+  } else if (kind == TraceEvent::reorg) {
     reorg_depths_[static_cast<std::uint64_t>(
         std::max<std::int64_t>(0, int_of(detail, "depth", 0)))]++;
   }
-  if (kind == "partition" || kind == "heal" || kind == "crash" || kind == "restart" ||
-      kind == "join" || kind == "leave" || kind == "cut" || kind == "set_link") {
+  if (kind == TraceEvent::partition || kind == TraceEvent::isolate || kind == TraceEvent::heal ||
+      kind == TraceEvent::crash || kind == TraceEvent::restart || kind == TraceEvent::join ||
+      kind == TraceEvent::leave || kind == TraceEvent::set_link) {
     if (markers_.size() < 200) {
-      markers_.push_back(Marker{t_us, kind, node});
+      markers_.push_back(Marker{t_us, name, node});
     } else {
       ++markers_dropped_;
     }

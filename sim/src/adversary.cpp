@@ -79,7 +79,7 @@ class SelfishMiner : public Adversary {
 
   void on_mined(const std::string& hash, std::uint64_t index) override {
     withheld_.insert(hash);
-    host_.trace("withheld", Json{{"hash", hash}, {"index", index}});
+    host_.trace(TraceEvent::withheld, Json{{"hash", hash}, {"index", index}});
   }
 
   void on_block_accepted(const Block& block, bool mined_here) override {
@@ -108,7 +108,7 @@ class SelfishMiner : public Adversary {
     }
     for (const Block* block : release) {
       withheld_.erase(block->hash);
-      host_.trace("released", Json{{"hash", block->hash}, {"index", block->index}});
+      host_.trace(TraceEvent::released, Json{{"hash", block->hash}, {"index", block->index}});
       node.announce(tree.find_shared(block->hash), "");
     }
   }

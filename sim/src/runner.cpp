@@ -58,7 +58,7 @@ class Runner::AdversaryLink : public AdversaryHost {
  public:
   AdversaryLink(Runner& runner, int self) : runner_(runner), self_(self) {}
   Node& node() override { return *runner_.slot(self_).node; }
-  void trace(const char* kind, Json detail) override {
+  void trace(TraceEvent kind, Json detail) override {
     runner_.trace(self_, kind, std::move(detail));
   }
   void after_us(std::int64_t delay_us, std::function<void()> fn) override {
@@ -144,7 +144,7 @@ void Runner::at_node(std::int64_t time_us, const char* label, int node, std::uin
                       EventBody{label, node, true, incarnation, std::move(fn)});
 }
 
-void Runner::trace(int node, std::string_view kind, Json detail) {
+void Runner::trace(int node, TraceEvent kind, Json detail) {
   ++event_count_;
   trace_.write(now_us(), node, kind, std::move(detail));
 }
@@ -226,7 +226,7 @@ void Runner::node_event(int self, const NodeEvent& event) {
                         },
                         [](const auto&) {}},
              event);
-  const char* kind = event_name(event);
+  const TraceEvent kind = trace_event_of(event);
   if (traced(kind)) {
     trace(self, kind, event_detail(event));
   } else {
@@ -240,8 +240,8 @@ void Runner::node_event(int self, const NodeEvent& event) {
 // Once per block per node: the detail is built only when the trace keeps it.
 void Runner::block_accepted(int self, const Block& block, const std::string& from, bool main) {
   Slot& s = slot(self);
-  if (traced("block_accepted")) {
-    trace(self, "block_accepted",
+  if (traced(TraceEvent::block_accepted)) {
+    trace(self, TraceEvent::block_accepted,
           Json{{"hash", block.hash}, {"index", block.index}, {"from", from}, {"main", main}});
   } else {
     ++event_count_;
@@ -278,8 +278,8 @@ void Runner::note_tip(int self) {
   if (tree.tip().hash == checker_.tip_of(self)) return;
   if (auto broken = checker_.on_tip(self, tree, honest(self), counted(self), now_us()))
     fail(self, *broken);
-  if (traced("tip")) {
-    trace(self, "tip", Json{{"hash", tree.tip().hash}, {"height", tree.tip().index}});
+  if (traced(TraceEvent::tip)) {
+    trace(self, TraceEvent::tip, Json{{"hash", tree.tip().hash}, {"height", tree.tip().index}});
   } else {
     ++event_count_;
   }
@@ -300,7 +300,7 @@ void Runner::fail(int node, const std::string& what) {
       "invariant broken at t=" + canonical(static_cast<double>(now_us()) / 1e6) + " s, event #" +
       std::to_string(current_ ? current_->sequence : 0) + " (" + event + "), seed " +
       std::to_string(scenario_.seed) + ": node " + std::to_string(node) + " " + what);
-  trace(node, "invariant_broken", Json{{"what", what}});
+  trace(node, TraceEvent::invariant_broken, Json{{"what", what}});
 }
 
 // ---- what crosses the network -------------------------------------------------------------------
@@ -308,7 +308,7 @@ void Runner::fail(int node, const std::string& what) {
 void Runner::note_send(int from, int to, const std::string& route, std::size_t bytes) {
   ++figures_.messages_sent;
   if (scenario_.trace == TraceDetail::full) {
-    trace(from, "send", Json{{"to", to}, {"route", route}, {"bytes", bytes}});
+    trace(from, TraceEvent::send, Json{{"to", to}, {"route", route}, {"bytes", bytes}});
   } else {
     ++event_count_;
   }
@@ -317,7 +317,7 @@ void Runner::note_send(int from, int to, const std::string& route, std::size_t b
 void Runner::note_drop(int from, int to, const std::string& route, const char* why) {
   ++figures_.messages_dropped;
   if (scenario_.trace == TraceDetail::full) {
-    trace(from, "drop", Json{{"to", to}, {"route", route}, {"why", why}});
+    trace(from, TraceEvent::drop, Json{{"to", to}, {"route", route}, {"why", why}});
   } else {
     ++event_count_;
   }
@@ -328,7 +328,7 @@ void Runner::note_deliver(int from, int to, const std::string& route, bool dupli
   if (scenario_.trace == TraceDetail::full) {
     Json detail{{"from", from}, {"route", route}};
     if (duplicate) detail["duplicate"] = true;
-    trace(to, "deliver", std::move(detail));
+    trace(to, TraceEvent::deliver, std::move(detail));
   } else {
     ++event_count_;
   }
@@ -352,7 +352,7 @@ void Runner::mine_with(int self, MiningRequest request, std::function<void(Minin
 
 // A client's GET /mine. A remote node's answer names the height of its block; its hash is read
 // from the node's chain, fetched again before the answer is handed over.
-void Runner::mine(int node, const char* trace_as) {
+void Runner::mine(int node, TraceEvent trace_as) {
   Slot& s = slot(node);
   if (s.state != State::up) return;
   if (!s.remote) {
@@ -368,7 +368,7 @@ void Runner::mine(int node, const char* trace_as) {
       const Block* block = slot(node).remote->view().at_height(height);
       if (block && miner_of_.emplace(block->hash, node).second) {
         ++figures_.blocks_mined;
-        trace(node, "mined",
+        trace(node, TraceEvent::mined,
               Json{{"hash", block->hash},
                    {"index", block->index},
                    {"previous_hash", block->previous_hash}});
@@ -386,7 +386,7 @@ void Runner::schedule_discovery() {
     }
     const int finder = mining_.draw_finder();
     Slot& s = slot(finder);
-    if (s.state == State::up && s.auto_mine) mine(finder, "mine_done");
+    if (s.state == State::up && s.auto_mine) mine(finder, TraceEvent::mine_done);
     schedule_discovery();
   });
 }
@@ -402,7 +402,7 @@ void Runner::real_mining_step(int self) {
   const std::uint32_t incarnation = s.incarnation;
   s.node->mine([this, self, started, incarnation](std::string message) {
     slot(self).real_mining = false;
-    trace(self, "mine_done", Json{{"message", message}});
+    trace(self, TraceEvent::mine_done, Json{{"message", message}});
     // Refused at once (another mining under way): try again a second later, not in a busy loop.
     std::int64_t delay = *started ? 0 : 1'000'000;
     at_node(now_us() + delay, "mine", self, incarnation, [this, self] { real_mining_step(self); });
@@ -477,7 +477,7 @@ RunResult Runner::run() {
   Json start{
       {"scenario", scenario_.name}, {"seed", scenario_.seed}, {"nodes", scenario_.node_count}};
   if (live_) start["transport"] = world_.transport_name();
-  trace(-1, "start", std::move(start));
+  trace(-1, TraceEvent::start, std::move(start));
   for (const auto& timed : scenario_.timeline) {
     at(timed.at_us, action_name(timed.what), -1, [this, &timed] { perform(timed.what); });
   }
@@ -530,7 +530,7 @@ RunResult Runner::run() {
   // The run ends at the stop time, when nothing is left to happen, or at a broken invariant.
   if (live_ || (!stop_ && !queue_.empty())) now_us_ = stop_at;
   world_.finish();
-  trace_.write(live_ ? stop_at : now_us_, -1, "stop",
+  trace_.write(live_ ? stop_at : now_us_, -1, TraceEvent::stop,
                stop_ ? Json{{"why", "invariant"}} : Json());
   ++event_count_;
   if (options_.progress) options_.progress(stop_at, stop_at, event_count_);

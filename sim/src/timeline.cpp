@@ -18,7 +18,8 @@ void Runner::sync(int node) {
   Slot& s = slot(node);
   if (s.state != State::up) return;
   if (!s.remote) return s.node->run_consensus([] {});
-  if (!s.remote->sync()) trace(node, "sync", Json{{"ignored", "the node has no consensus route"}});
+  if (!s.remote->sync())
+    trace(node, TraceEvent::sync, Json{{"ignored", "the node has no consensus route"}});
 }
 
 void Runner::schedule_sync(std::int64_t interval_us) {
@@ -33,18 +34,18 @@ void Runner::post(const action::Post& post) {
   ++figures_.posts_submitted;
   Slot& s = slot(post.node);
   if (s.state != State::up) {
-    trace(post.node, "post_submitted", Json{{"status", "unreachable"}});
+    trace(post.node, TraceEvent::post_submitted, Json{{"status", "unreachable"}});
     return;
   }
   const int node = post.node;
   if (!s.remote) {
-    return s.node->handle(HttpRequest{"POST", "/new_transaction", body.dump()},
-                          [this, node](HttpResponse response) {
-                            trace(node, "post_submitted", Json{{"status", response.status}});
-                          });
+    return s.node->handle(
+        HttpRequest{"POST", "/new_transaction", body.dump()}, [this, node](HttpResponse response) {
+          trace(node, TraceEvent::post_submitted, Json{{"status", response.status}});
+        });
   }
   s.remote->post(body, [this, node, body](int status) {
-    trace(node, "post_submitted", Json{{"status", status}});
+    trace(node, TraceEvent::post_submitted, Json{{"status", status}});
     if (status == 201 && honest(node)) remote_accepted_.push_back(body);
   });
 }
@@ -53,10 +54,12 @@ void Runner::perform(const Action& what) {
   std::visit(
       Overloaded{
           [&](const action::Post& a) { post(a); },
-          [&](const action::Mine& a) { for_nodes(a.node, [&](int i) { mine(i, "mine_done"); }); },
+          [&](const action::Mine& a) {
+            for_nodes(a.node, [&](int i) { mine(i, TraceEvent::mine_done); });
+          },
           [&](const action::Sync& a) { for_nodes(a.node, [&](int i) { sync(i); }); },
           [&](const action::AutoMine& a) {
-            trace(a.node, "auto_mine", Json{{"on", a.on}});
+            trace(a.node, TraceEvent::auto_mine, Json{{"on", a.on}});
             for_nodes(a.node, [&](int i) {
               slot(i).auto_mine = a.on;
               if (!a.on) mining_stopped(i);
@@ -65,26 +68,27 @@ void Runner::perform(const Action& what) {
           },
           [&](const action::Partition& a) {
             world_.network().partition(a.groups);
-            trace(-1, "partition", Json{{"groups", a.groups}});
+            trace(-1, TraceEvent::partition, Json{{"groups", a.groups}});
           },
           [&](const action::Isolate& a) {
             world_.network().isolate(a.node);
-            trace(a.node, "isolate", Json());
+            trace(a.node, TraceEvent::isolate, Json());
           },
           [&](const action::Heal&) {
             world_.network().heal();
-            trace(-1, "heal", Json());
+            trace(-1, TraceEvent::heal, Json());
             checker_.reconnected(now_us());
           },
           [&](const action::SetLink& a) {
             world_.network().set_link(a.from, a.to, a.link, a.one_way);
-            trace(-1, "set_link", Json{{"from", a.from}, {"to", a.to}, {"one_way", a.one_way}});
+            trace(-1, TraceEvent::set_link,
+                  Json{{"from", a.from}, {"to", a.to}, {"one_way", a.one_way}});
           },
           [&](const action::Crash& a) {
             if (slot(a.node).state != State::up)
-              return trace(a.node, "crash", Json{{"ignored", "not running"}});
+              return trace(a.node, TraceEvent::crash, Json{{"ignored", "not running"}});
             stop_node(a.node, State::down);
-            trace(a.node, "crash", Json());
+            trace(a.node, TraceEvent::crash, Json());
             recount();
           },
           [&](const action::Restart& a) { restart(a.node, a.keep_state); },
@@ -92,10 +96,10 @@ void Runner::perform(const Action& what) {
           [&](const action::Leave& a) {
             State state = slot(a.node).state;
             if (state == State::gone || state == State::waiting)
-              return trace(a.node, "leave", Json{{"ignored", "not in the network"}});
+              return trace(a.node, TraceEvent::leave, Json{{"ignored", "not in the network"}});
             wipe_posts(a.node);
             stop_node(a.node, State::gone);
-            trace(a.node, "leave", Json());
+            trace(a.node, TraceEvent::leave, Json());
             recount();
           }},
       what);
@@ -117,7 +121,8 @@ void Runner::wipe_posts(int node) {
 
 void Runner::restart(int self, bool keep_state) {
   Slot& s = slot(self);
-  if (s.state != State::down) return trace(self, "restart", Json{{"ignored", "not crashed"}});
+  if (s.state != State::down)
+    return trace(self, TraceEvent::restart, Json{{"ignored", "not crashed"}});
   if (!keep_state) wipe_posts(self);
   std::vector<std::string> peers;
   for (int peer : neighbours_[static_cast<std::size_t>(self)])
@@ -126,9 +131,9 @@ void Runner::restart(int self, bool keep_state) {
     world_.start_remote(self, keep_state, peers);  // judged from what it loaded, once it is up
     s.state = State::up;
     const Block& tip = s.remote->view().tip();
-    trace(self, "restart", Json{{"keep_state", keep_state}, {"height", tip.index}});
+    trace(self, TraceEvent::restart, Json{{"keep_state", keep_state}, {"height", tip.index}});
     if (tip.hash != checker_.tip_of(self))
-      trace(self, "tip", Json{{"hash", tip.hash}, {"height", tip.index}});
+      trace(self, TraceEvent::tip, Json{{"hash", tip.hash}, {"height", tip.index}});
     checker_.reset(self, s.remote->view());
     sync(self);  // catch up with the peers
   } else {
@@ -139,9 +144,9 @@ void Runner::restart(int self, bool keep_state) {
     s.muted = false;
     world_.node_up(self);
     const Block& tip = s.node->tree().tip();
-    trace(self, "restart", Json{{"keep_state", keep_state}, {"height", tip.index}});
+    trace(self, TraceEvent::restart, Json{{"keep_state", keep_state}, {"height", tip.index}});
     if (tip.hash != checker_.tip_of(self)) {
-      trace(self, "tip", Json{{"hash", tip.hash}, {"height", tip.index}});
+      trace(self, TraceEvent::tip, Json{{"hash", tip.hash}, {"height", tip.index}});
     }
     checker_.reset(self, s.node->tree());
     s.node->run_consensus([] {});  // catch up with the peers
@@ -153,21 +158,22 @@ void Runner::restart(int self, bool keep_state) {
 
 void Runner::join(int self) {
   Slot& s = slot(self);
-  if (s.state != State::waiting) return trace(self, "join", Json{{"ignored", "already joined"}});
+  if (s.state != State::waiting)
+    return trace(self, TraceEvent::join, Json{{"ignored", "already joined"}});
   s.state = State::up;
   if (s.remote) {
     world_.start_remote(self, false, {});
   } else {
     world_.node_up(self);
   }
-  trace(self, "join", Json{{"peers", neighbours_[static_cast<std::size_t>(self)]}});
+  trace(self, TraceEvent::join, Json{{"peers", neighbours_[static_cast<std::size_t>(self)]}});
   recount();
   checker_.reconnected(now_us());
   // As an operator would: register with each configured peer (the tutorial's /register_with),
   // which fetches that peer's chain and makes each side the other's peer.
   for (int peer : neighbours_[static_cast<std::size_t>(self)]) {
     auto registered = [this, self, peer](int status) {
-      trace(self, "registered", Json{{"peer", peer}, {"status", status}});
+      trace(self, TraceEvent::registered, Json{{"peer", peer}, {"status", status}});
     };
     if (s.remote) {
       s.remote->register_with(world_.address_of(peer), registered);

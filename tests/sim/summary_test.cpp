@@ -1,28 +1,50 @@
 // The one summary both the simulator and live mode report, from hand-made final states.
 #include "yournet/sim/summary.hpp"
-#include "yournet/sim/trace.hpp"
 
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "test_util.hpp"
+#include "yournet/sim/trace.hpp"
 
 using namespace yournet;
 
 namespace {
 
 TEST(TraceKeeps, EachLevelLeavesOutItsKinds) {
-  for (const char* kind : {"send", "deliver", "tip", "mined", "reorg"}) {
-    EXPECT_TRUE(sim::trace_keeps(sim::TraceDetail::full, kind)) << kind;
+  for (auto kind : {sim::TraceEvent::send, sim::TraceEvent::deliver, sim::TraceEvent::tip,
+                    sim::TraceEvent::mined, sim::TraceEvent::reorg}) {
+    EXPECT_TRUE(sim::trace_keeps(sim::TraceDetail::full, kind)) << sim::trace_event_name(kind);
   }
-  EXPECT_FALSE(sim::trace_keeps(sim::TraceDetail::blocks, "send"));
-  EXPECT_FALSE(sim::trace_keeps(sim::TraceDetail::blocks, "peer_unreachable"));
-  EXPECT_TRUE(sim::trace_keeps(sim::TraceDetail::blocks, "tip"));
-  EXPECT_TRUE(sim::trace_keeps(sim::TraceDetail::blocks, "mined"));
-  EXPECT_FALSE(sim::trace_keeps(sim::TraceDetail::minimal, "drop"));
-  EXPECT_FALSE(sim::trace_keeps(sim::TraceDetail::minimal, "tip"));
-  EXPECT_FALSE(sim::trace_keeps(sim::TraceDetail::minimal, "block_accepted"));
-  EXPECT_TRUE(sim::trace_keeps(sim::TraceDetail::minimal, "mined"));
-  EXPECT_TRUE(sim::trace_keeps(sim::TraceDetail::minimal, "reorg"));
+  EXPECT_FALSE(sim::trace_keeps(sim::TraceDetail::blocks, sim::TraceEvent::send));
+  EXPECT_FALSE(sim::trace_keeps(sim::TraceDetail::blocks, sim::TraceEvent::peer_unreachable));
+  EXPECT_TRUE(sim::trace_keeps(sim::TraceDetail::blocks, sim::TraceEvent::tip));
+  EXPECT_TRUE(sim::trace_keeps(sim::TraceDetail::blocks, sim::TraceEvent::mined));
+  EXPECT_FALSE(sim::trace_keeps(sim::TraceDetail::minimal, sim::TraceEvent::drop));
+  EXPECT_FALSE(sim::trace_keeps(sim::TraceDetail::minimal, sim::TraceEvent::tip));
+  EXPECT_FALSE(sim::trace_keeps(sim::TraceDetail::minimal, sim::TraceEvent::block_accepted));
+  EXPECT_TRUE(sim::trace_keeps(sim::TraceDetail::minimal, sim::TraceEvent::mined));
+  EXPECT_TRUE(sim::trace_keeps(sim::TraceDetail::minimal, sim::TraceEvent::reorg));
+}
+
+TEST(TraceEvents, EveryKindHasOneNameThatReadsBack) {
+  std::set<std::string_view> names;
+  for (std::size_t i = 0; i < sim::kTraceEventKinds; ++i) {
+    const auto kind = static_cast<sim::TraceEvent>(i);
+    const std::string_view name = sim::trace_event_name(kind);
+    EXPECT_TRUE(names.insert(name).second) << name;
+    EXPECT_EQ(sim::parse_trace_event(name), kind) << name;
+  }
+  EXPECT_EQ(sim::parse_trace_event("no_such_event"), std::nullopt);
+  // A node's events are traced under the names it gives them.
+  const Block genesis = genesis_block();
+  const std::string from = "x";
+  for (const NodeEvent& event :
+       {NodeEvent{event::Mined{}}, NodeEvent{event::Reorg{}},
+        NodeEvent{event::BlockAccepted{&genesis, &from, true}}, NodeEvent{event::Loaded{}}}) {
+    EXPECT_EQ(sim::trace_event_name(sim::trace_event_of(event)), event_name(event));
+  }
 }
 
 // Two nodes: the reference holds genesis <- a (post 1) <- b, the other genesis <- a <- c, so c is

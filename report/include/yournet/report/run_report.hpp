@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "yournet/json.hpp"
+#include "yournet/sim/trace.hpp"
 
 namespace yournet::sim {
 
@@ -79,7 +80,7 @@ class ReportBuilder {
   bool add_canonical_line(std::string_view line);
   void add_event(const Json& event);
   void begin_event(std::string_view kind, std::int64_t node, std::int64_t t_us);
-  void count_message(std::string_view kind, std::string_view route);
+  void count_message(TraceEvent kind, std::string_view route);
   void on_tip(int node, std::uint64_t height);
   void on_block_accepted(int node, std::int64_t t_us, std::string_view hash, std::uint64_t height,
                          bool main);

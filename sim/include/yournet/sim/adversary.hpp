@@ -11,6 +11,7 @@
 #include "yournet/node/node.hpp"
 #include "yournet/sim/rng.hpp"
 #include "yournet/sim/scenario.hpp"
+#include "yournet/sim/trace.hpp"
 
 namespace yournet::sim {
 
@@ -19,7 +20,7 @@ class AdversaryHost {
  public:
   virtual ~AdversaryHost() = default;
   virtual Node& node() = 0;
-  virtual void trace(const char* kind, Json detail) = 0;
+  virtual void trace(TraceEvent kind, Json detail) = 0;
   // Runs `fn` after `delay_us` unless the node crashed or left meanwhile.
   virtual void after_us(std::int64_t delay_us, std::function<void()> fn) = 0;
   virtual Rng& rng() = 0;

@@ -48,7 +48,9 @@ class Runner {
   int node_count() const { return scenario_.node_count; }
   std::int64_t now_us() const { return live_ ? world_.live_now_us() : now_us_; }
   // The next step's node record is fetched while the current one runs.
-  void prefetch_node(int node) const { __builtin_prefetch(&slots_[static_cast<std::size_t>(node)]); }
+  void prefetch_node(int node) const {
+    __builtin_prefetch(&slots_[static_cast<std::size_t>(node)]);
+  }
   EventQueue& queue() { return queue_; }
   bool up(int node) const { return slot(node).state == State::up; }
   bool alive(int node, std::uint32_t incarnation) const {
@@ -71,8 +73,8 @@ class Runner {
   // A remote node's view changed (the world polled it).
   void remote_view_changed(int node);
   void fail_run(int node, const std::string& what) { fail(node, what); }
-  bool traced(std::string_view kind) const { return trace_.keeps(kind); }
-  void trace(int node, std::string_view kind, Json detail);
+  bool traced(TraceEvent kind) const { return trace_.keeps(kind); }
+  void trace(int node, TraceEvent kind, Json detail);
   // An event that happened but is not traced at this detail level still counts.
   void count_untraced() { ++event_count_; }
 
@@ -117,7 +119,7 @@ class Runner {
 
   void perform(const Action& action);
   void post(const action::Post& post);
-  void mine(int node, const char* trace_as);
+  void mine(int node, TraceEvent trace_as);
   void sync(int node);
   void restart(int node, bool keep_state);
   void join(int node);
@@ -138,7 +140,7 @@ class Runner {
   World& world_;
   const RunOptions& options_;
   NodeConfig config_;  // shared by every node but its address
-  bool live_;  // the world passes wall time (asked once: every message reads the clock)
+  bool live_;          // the world passes wall time (asked once: every message reads the clock)
   std::vector<Slot> slots_;
   std::vector<std::vector<int>> neighbours_;  // the topology, sorted
   EventQueue queue_;

@@ -3,11 +3,13 @@
 // canonical JSON {"detail", "event", "node", "t_us"}; the report reads the same schema.
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "yournet/crypto.hpp"
 #include "yournet/json.hpp"
+#include "yournet/node/node_event.hpp"
 #include "yournet/sim/scenario.hpp"
 
 namespace yournet::sim {
@@ -21,9 +23,56 @@ struct RunOptions {
   std::function<void(std::int64_t now_us, std::int64_t stop_us, std::uint64_t events)> progress;
 };
 
+// Every kind of trace line, in one place: the names the writer writes, the levels the filter
+// keeps and what the report reads back.
+enum class TraceEvent : std::uint8_t {
+  start,
+  stop,
+  send,
+  deliver,
+  drop,
+  peer_added,
+  peer_dropped,
+  peer_unreachable,
+  loaded,
+  block_accepted,
+  tip,
+  block_orphaned,
+  block_rejected,
+  chain_rejected,
+  post_accepted,
+  request_rejected,
+  mined,
+  mine_done,
+  reorg,
+  post_submitted,
+  registered,
+  withheld,
+  released,
+  partition,
+  isolate,
+  heal,
+  set_link,
+  auto_mine,
+  crash,
+  restart,
+  join,
+  leave,
+  sync,
+  invariant_broken,
+};
+inline constexpr std::size_t kTraceEventKinds =
+    static_cast<std::size_t>(TraceEvent::invariant_broken) + 1;
+
+std::string_view trace_event_name(TraceEvent event);
+// The kind a trace line names; nullopt for a name no writer of ours writes.
+std::optional<TraceEvent> parse_trace_event(std::string_view name);
+// A node's event as a kind of trace line.
+TraceEvent trace_event_of(const NodeEvent& event);
+
 // Whether a trace at `level` keeps events of this kind: `blocks` leaves out the message-level
 // ones, `minimal` also the node-level ones. Counting is the caller's, traced or not.
-bool trace_keeps(TraceDetail level, std::string_view kind);
+bool trace_keeps(TraceDetail level, TraceEvent event);
 
 // Writes trace lines one way for the simulator and live mode: canonical JSON
 // {"detail", "event", "node", "t_us"}, hashed as written, streamed to the sink or kept.
@@ -31,8 +80,8 @@ class TraceWriter {
  public:
   TraceWriter(TraceDetail level, const RunOptions& options) : level_(level), options_(options) {}
   // Writes the line when the detail level keeps this kind of event.
-  void write(std::int64_t t_us, int node, std::string_view kind, Json detail);
-  bool keeps(std::string_view kind) const { return trace_keeps(level_, kind); }
+  void write(std::int64_t t_us, int node, TraceEvent kind, Json detail);
+  bool keeps(TraceEvent kind) const { return trace_keeps(level_, kind); }
   std::string take_text() { return std::move(text_); }
   std::string sha256_hex() { return hash_.finish_hex(); }
 
