@@ -352,7 +352,7 @@ void Runner::mine_with(int self, MiningRequest request, std::function<void(Minin
 
 // A client's GET /mine. A remote node's answer names the height of its block; its hash is read
 // from the node's chain, fetched again before the answer is handed over.
-void Runner::mine(int node, TraceEvent trace_as) {
+void Runner::mine(int node, TraceEvent trace_as, std::function<void()> then) {
   Slot& s = slot(node);
   if (s.state != State::up) return;
   if (!s.remote) {
@@ -361,7 +361,7 @@ void Runner::mine(int node, TraceEvent trace_as) {
     });
   }
   const std::uint32_t incarnation = s.incarnation;
-  s.remote->mine([this, node, incarnation, trace_as](std::string message) {
+  s.remote->mine([this, node, incarnation, trace_as, then](std::string message) {
     if (!alive(node, incarnation)) return;
     unsigned long long height = 0;
     if (std::sscanf(message.c_str(), "Block #%llu is mined.", &height) == 1) {
@@ -375,6 +375,7 @@ void Runner::mine(int node, TraceEvent trace_as) {
       }
     }
     trace(node, trace_as, Json{{"message", message}});
+    if (then) then();
   });
 }
 
@@ -393,11 +394,26 @@ void Runner::schedule_discovery() {
 
 void Runner::real_mining_step(int self) {
   Slot& s = slot(self);
-  if (scenario_.mining != MiningMode::real || s.state != State::up || !s.auto_mine ||
-      s.real_mining || s.remote)
+  if (scenario_.mining != MiningMode::real || s.state != State::up || !s.auto_mine || s.real_mining)
     return;
   if (scenario_.max_blocks && figures_.blocks_mined >= *scenario_.max_blocks) return;
   s.real_mining = true;
+  if (s.remote) {
+    // A process mines at the machine's speed: the scenario's hash rate is spent first, as the
+    // time to find a block at it (exponential, mean 2^bits / hash rate), then it mines.
+    if (s.spec.hash_rate <= 0) return;
+    const double mean_us =
+        static_cast<double>(scenario_.difficulty.work()) / s.spec.hash_rate * 1e6;
+    const std::uint32_t incarnation = s.incarnation;
+    at_node(now_us() + static_cast<std::int64_t>(s.rng.exponential(mean_us)), "mine", self,
+            incarnation, [this, self, incarnation] {
+              mine(self, TraceEvent::mine_done, [this, self, incarnation] {
+                slot(self).real_mining = false;
+                if (alive(self, incarnation)) real_mining_step(self);
+              });
+            });
+    return;
+  }
   auto started = std::make_shared<bool>(false);
   const std::uint32_t incarnation = s.incarnation;
   s.node->mine([this, self, started, incarnation](std::string message) {

@@ -119,7 +119,8 @@ class Runner {
 
   void perform(const Action& action);
   void post(const action::Post& post);
-  void mine(int node, TraceEvent trace_as);
+  // A client's GET /mine; `then` runs after a remote node's answer.
+  void mine(int node, TraceEvent trace_as, std::function<void()> then = {});
   void sync(int node);
   void restart(int node, bool keep_state);
   void join(int node);
