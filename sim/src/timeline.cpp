@@ -144,7 +144,12 @@ void Runner::restart(int self, bool keep_state) {
     s.muted = false;
     world_.node_up(self);
     const Block& tip = s.node->tree().tip();
-    trace(self, TraceEvent::restart, Json{{"keep_state", keep_state}, {"height", tip.index}});
+    // What it read back: blocks of every branch it knew and its pending posts.
+    trace(self, TraceEvent::restart,
+          Json{{"keep_state", keep_state},
+               {"height", tip.index},
+               {"blocks", s.node->tree().size() - 1},
+               {"pending", s.node->mempool().size()}});
     if (tip.hash != checker_.tip_of(self)) {
       trace(self, TraceEvent::tip, Json{{"hash", tip.hash}, {"height", tip.index}});
     }

@@ -275,6 +275,46 @@ TEST(Scenarios, TamperedBlocksAndChainsAreRejectedByHonestNodes) {
   EXPECT_EQ(result.summary["posts_lost"].get<int>(), 0);
 }
 
+// A restart reads back what the node stored (through Node::load, as chainnode does from SQLite):
+// its side branch and the post that went back to its pool when its block lost are both there.
+TEST(Faults, ARestartWithStateReadsBackSideBranchesAndPendingPosts) {
+  Json scenario = base_scenario(
+      Json{{"nodes", 3},
+           {"hash_rate", 2000},
+           {"timeline",
+            {{{"at_s", 1}, {"do", "partition"}, {"groups", {{0}, {1, 2}}}},
+             {{"at_s", 2}, {"do", "post"}, {"node", 0}, {"author", "a"}, {"content", "lonely"}},
+             {{"at_s", 3}, {"do", "mine"}, {"node", 0}},
+             {{"at_s", 2}, {"do", "post"}, {"node", 1}, {"author", "b"}, {"content", "one"}},
+             {{"at_s", 3}, {"do", "mine"}, {"node", 1}},
+             {{"at_s", 10}, {"do", "heal"}},
+             {{"at_s", 12}, {"do", "post"}, {"node", 2}, {"author", "c"}, {"content", "two"}},
+             {{"at_s", 13}, {"do", "mine"}, {"node", 2}},
+             {{"at_s", 18}, {"do", "sync"}, {"node", 0}},
+             {{"at_s", 20}, {"do", "crash"}, {"node", 0}},
+             {{"at_s", 25}, {"do", "restart"}, {"node", 0}},
+             {{"at_s", 26}, {"do", "crash"}, {"node", 1}},
+             {{"at_s", 27}, {"do", "restart"}, {"node", 1}, {"keep_state", false}}}},
+           {"stop_at_s", 40}});
+  auto result = sim::run_scenario(sim::load_scenario(scenario));
+  bool kept = false, wiped = false;
+  for (const auto& e : events_of(result.trace)) {
+    if (e["event"] != "restart") continue;
+    if (e["node"] == 0) {
+      kept = true;
+      EXPECT_EQ(e["detail"]["height"], 2) << e.dump();
+      EXPECT_EQ(e["detail"]["blocks"], 3)
+          << "the lost block is kept as a side branch: " << e.dump();
+      EXPECT_EQ(e["detail"]["pending"], 1) << "its post went back to the pool: " << e.dump();
+    } else {
+      wiped = true;
+      EXPECT_EQ(e["detail"]["blocks"], 0) << e.dump();
+    }
+  }
+  EXPECT_TRUE(kept && wiped);
+  EXPECT_EQ(result.summary["posts_lost"], 0);
+}
+
 TEST(Scenarios, CrashedNodesDropMessagesAndRestartWithOrWithoutTheirState) {
   auto result = sim::run_scenario(load("crash_restart.json"));
   auto events = events_of(result.trace);
