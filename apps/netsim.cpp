@@ -14,8 +14,8 @@
 #include <iterator>
 #include <optional>
 
-#include "yournet/report/run_report.hpp"
 #include "yournet/live/live_world.hpp"
+#include "yournet/report/run_report.hpp"
 #include "yournet/sim/simulation.hpp"
 
 namespace po = boost::program_options;
@@ -332,7 +332,8 @@ int main(int argc, char** argv) {
       "sim: the deterministic simulator; http: every node in this process behind a real HTTP "
       "server; process: every honest node a chainnode process (and \"command\" nodes foreign "
       "programs). Live runs go over 127.0.0.1 in wall time, each node's outgoing traffic through a "
-      "fault proxy of its own that applies the scenario's links")(
+      "fault proxy of its own that applies the scenario's links (at most 64 nodes; processes "
+      "and logs in OUT/run and OUT/logs)")(
       "time-scale", po::value<double>(),
       "live runs: wall seconds per scenario second (default 1; 0.1 runs 10x faster)")(
       "chainnode", po::value<std::string>(),
