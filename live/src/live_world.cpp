@@ -3,6 +3,7 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <charconv>
 #include <chrono>
 #include <map>
 
@@ -261,12 +262,18 @@ class LiveWorld : public sim::World {
 
   // Node `from`'s proxy: the scenario's link from `from` to the node the request is for.
   void proxy(int from, HttpRequest request, std::function<void(HttpResponse)> respond) {
-    auto url = net::parse_peer_url(request.target.substr(0, request.target.find('/', 7) + 1));
+    // An absolute-form target, as a client sends to a forward proxy: http://127.0.0.1:PORT/path.
     const std::size_t path_at = request.target.find('/', 7);
     int to = -1;
-    if (url && path_at != std::string::npos) {
-      auto it = node_by_port_.find(static_cast<unsigned short>(std::stoul(url->port)));
-      if (it != node_by_port_.end() && url->host == "127.0.0.1") to = it->second;
+    if (path_at != std::string::npos) {
+      auto url = net::parse_peer_url(request.target.substr(0, path_at + 1));
+      unsigned port = 0;
+      if (url && url->host == "127.0.0.1" &&
+          std::from_chars(url->port.data(), url->port.data() + url->port.size(), port).ec ==
+              std::errc()) {
+        auto it = node_by_port_.find(static_cast<unsigned short>(port));
+        if (it != node_by_port_.end()) to = it->second;
+      }
     }
     if (to < 0)
       return respond(HttpResponse{502, "not a node of this run: " + request.target, "text/plain"});
