@@ -158,8 +158,12 @@ class LiveWorld : public sim::World {
   }
 
   sim::RemoteNode* remote(int node) override { return processes_[idx(node)].get(); }
+  // Scenario time stands still while a process starts (a Python node takes a second or so, which
+  // at --time-scale 0.1 would be ten scenario seconds of a network without it).
   void start_remote(int node, bool keep_state, const std::vector<std::string>& peers) override {
+    const auto before = Steady::now();
     processes_[idx(node)]->start(keep_state, peers);
+    started_ += Steady::now() - before;
   }
   void kill_remote(int node) override { processes_[idx(node)]->kill(); }
 

@@ -173,7 +173,10 @@ bool ProcessNode::sync() {
 }
 
 void ProcessNode::register_with(const std::string& address, std::function<void(int status)> done) {
-  Json body{{"node_address", address}};
+  // The tutorial appends "/register_node" to the address it is given: give it none of its own.
+  std::string target = address;
+  if (spec_.foreign && !target.empty() && target.back() == '/') target.pop_back();
+  Json body{{"node_address", target}};
   call(HttpRequest{"POST", "/register_with", body.dump()},
        [done](const std::optional<HttpResponse>& response) {
          done(response ? response->status : 0);
