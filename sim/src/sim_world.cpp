@@ -33,8 +33,7 @@ class SimWorld::SimTransport : public Transport {
 };
 
 SimWorld::SimWorld(const Scenario& scenario)
-    : scenario_(scenario),
-      network_(scenario),
+    : network_(scenario),
       stores_(scenario.nodes.size()),
       restarts_(scenario.nodes.size(), false) {
   for (std::size_t i = 0; i < scenario.nodes.size(); ++i) {
@@ -169,9 +168,9 @@ void SimWorld::run_step(const EventKey& step) {
     case StepKind::deliver:
       return deliver(step.payload);
     case StepKind::response:
-      return finish(step.payload, nullptr);
+      return hand_back(step.payload, nullptr);
     case StepKind::timeout:
-      return finish(step.payload, "timed out");
+      return hand_back(step.payload, "timed out");
     case StepKind::closure:
       return;
   }
@@ -203,7 +202,7 @@ const std::string& SimWorld::route_of(std::uint32_t id) const {
 }
 
 // The requester gets its answer, or `error` (then no answer), unless it crashed meanwhile.
-void SimWorld::finish(std::uint32_t id, const char* error) {
+void SimWorld::hand_back(std::uint32_t id, const char* error) {
   Message message = std::move(messages_[id]);
   free_messages_.push_back(id);
   if (!runner_->alive(message.from, message.from_incarnation)) return;

@@ -58,7 +58,7 @@ class SimWorld : public World {
   void release(std::uint32_t id);
   const std::string& route_of(std::uint32_t id) const;
   void push_step(std::int64_t time_us, StepKind kind, std::uint32_t message);
-  void finish(std::uint32_t id, const char* error);
+  void hand_back(std::uint32_t id, const char* error);
   void deliver(std::uint32_t id);
   void deliver_block(const EventKey& step);
   void respond(std::uint32_t id, HttpResponse response);
@@ -67,7 +67,6 @@ class SimWorld : public World {
   const std::string& wire_body(const std::shared_ptr<const Block>& block);
   std::uint32_t sent_block(const std::shared_ptr<const Block>& block);
 
-  const Scenario& scenario_;
   Runner* runner_ = nullptr;
   Network network_;
   std::vector<std::string> addresses_;  // each node's address, as its peers know it
