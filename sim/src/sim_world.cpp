@@ -33,9 +33,7 @@ class SimWorld::SimTransport : public Transport {
 };
 
 SimWorld::SimWorld(const Scenario& scenario)
-    : network_(scenario),
-      stores_(scenario.nodes.size()),
-      restarts_(scenario.nodes.size(), false) {
+    : network_(scenario), stores_(scenario.nodes.size()), restarts_(scenario.nodes.size(), false) {
   for (std::size_t i = 0; i < scenario.nodes.size(); ++i) {
     addresses_.push_back(std::string(kAddressPrefix) + std::to_string(i) +
                          std::string(kAddressSuffix));
