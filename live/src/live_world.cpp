@@ -12,7 +12,6 @@
 #include "yournet/live/free_port.hpp"
 #include "yournet/net/http_server.hpp"
 #include "yournet/net/http_transport.hpp"
-#include "yournet/sim/topology.hpp"
 #include "yournet/store/sqlite_store.hpp"
 
 namespace yournet::live {
@@ -236,11 +235,6 @@ class LiveWorld : public sim::World {
         process.argv.push_back("--clock-offset-s");
         process.argv.push_back(canonical(spec.clock_offset_s));
       }
-      const auto neighbours = sim::topology_neighbours(scenario_);
-      for (int peer : neighbours[idx(node)]) {
-        process.argv.push_back("--peer");
-        process.argv.push_back(address_of(peer));
-      }
     }
     return std::make_unique<ProcessNode>(io_, std::move(process), ChainParams{scenario_.difficulty},
                                          [this, node] { runner_->remote_view_changed(node); });
@@ -368,6 +362,11 @@ std::optional<std::string> live_refusal(const sim::Scenario& scenario, const Liv
     if (scenario.nodes[i].command && options.hosting != Hosting::processes) {
       return "node " + std::to_string(i) +
              " is a foreign program (\"command\"): it runs only with --transport process";
+    }
+    if (scenario.nodes[i].command && scenario.nodes[i].clock_offset_s != 0) {
+      return "node " + std::to_string(i) +
+             ": a foreign program's clock cannot be shifted (clock_offset_s); run it under "
+             "faketime in its \"command\" instead";
     }
   }
   if (options.hosting == Hosting::processes && scenario.difficulty.zero_bits % 4 != 0) {

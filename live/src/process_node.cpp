@@ -38,6 +38,12 @@ void ProcessNode::start(bool keep_state, const std::vector<std::string>& peers) 
   }
   ChildSpec child;
   child.argv = spec_.argv;
+  if (!spec_.foreign) {  // the peers it is configured with, as an operator would start it
+    for (const auto& peer : peers) {
+      child.argv.push_back("--peer");
+      child.argv.push_back(peer);
+    }
+  }
   child.working_directory = spec_.cwd;
   child.env = spec_.env;
   child.log_file = spec_.log_file;

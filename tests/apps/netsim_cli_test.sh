@@ -122,6 +122,8 @@ live_refusals)
   [ ! -e "$work/out" ] || fail "a refused run wrote outputs"
   run 2 "$data/foreign_node.json" --out "$work/out"
   has "$work/stderr" "node 1 is a foreign program"
+  run 2 "$data/foreign_clock.json" --transport process --out "$work/out"
+  has "$work/stderr" "node 1: a foreign program's clock cannot be shifted"
   run 2 "$data/odd_difficulty.json" --transport process --out "$work/out"
   has "$work/stderr" "difficulty_bits"
   run 2 "$src/scenarios/fork.json" --transport http --check-determinism
