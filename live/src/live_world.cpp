@@ -74,9 +74,7 @@ class LiveWorld : public sim::World {
 
   void attach(sim::Runner& runner) override {
     runner_ = &runner;
-    started_ = Steady::now();
-    started_unix_ =
-        std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+    start_clock();  // again once every node listens
     for (std::size_t i = 0; i < ports_.size(); ++i) {
       const int self = static_cast<int>(i);
       net::HttpServerOptions proxy_options;

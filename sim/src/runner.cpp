@@ -126,6 +126,14 @@ Runner::Runner(const Scenario& scenario, World& world, const RunOptions& options
 
 Runner::~Runner() = default;
 
+const BlockTree& Runner::tree_of(const Slot& s) {
+  return s.remote ? s.remote->view() : s.node->tree();
+}
+
+std::vector<Json> Runner::pending_posts(const Slot& s) {
+  return s.remote ? s.remote->pending() : s.node->mempool().posts();
+}
+
 bool Runner::honest(int node) const {
   return slot(node).spec.behaviour == Behaviour::honest;
 }
@@ -274,7 +282,7 @@ void Runner::remote_view_changed(int node) {
 
 void Runner::note_tip(int self) {
   Slot& s = slot(self);
-  const BlockTree& tree = s.remote ? s.remote->view() : s.node->tree();
+  const BlockTree& tree = tree_of(s);
   if (tree.tip().hash == checker_.tip_of(self)) return;
   if (auto broken = checker_.on_tip(self, tree, honest(self), counted(self), now_us()))
     fail(self, *broken);
@@ -453,15 +461,8 @@ std::optional<std::string> Runner::find_post_id(const Json& post,
                                                 const std::vector<const BlockTree*>& trees) const {
   auto same = [&post](const Json& candidate) { return same_post(candidate, post); };
   for (const auto& s : slots_) {
-    const std::vector<Json>* pending = s.remote ? &s.remote->pending() : nullptr;
-    if (pending) {
-      for (const auto& candidate : *pending) {
-        if (same(candidate)) return post_id(candidate);
-      }
-    } else {
-      for (const auto& candidate : s.node->mempool().posts()) {
-        if (same(candidate)) return post_id(candidate);
-      }
+    for (const auto& candidate : pending_posts(s)) {
+      if (same(candidate)) return post_id(candidate);
     }
   }
   for (const BlockTree* tree : trees) {
@@ -559,9 +560,6 @@ RunResult Runner::run() {
 }
 
 Json Runner::summarize() {
-  auto tree_of = [this](int node) -> const BlockTree& {
-    return slot(node).remote ? slot(node).remote->view() : slot(node).node->tree();
-  };
   int reference = 0;
   for (std::size_t i = 0; i < slots_.size(); ++i) {
     const int node = static_cast<int>(i);
@@ -584,13 +582,9 @@ Json Runner::summarize() {
   std::vector<const BlockTree*> trees;
   for (std::size_t i = 0; i < slots_.size(); ++i) {
     const int node = static_cast<int>(i);
-    trees.push_back(&tree_of(node));
+    trees.push_back(&tree_of(slot(node)));
     if (!honest(node) || slot(node).state == State::gone) continue;
-    if (slot(node).remote) {
-      for (const auto& post : slot(node).remote->pending()) pending.insert(post_id(post));
-    } else {
-      for (const auto& post : slot(node).node->mempool().posts()) pending.insert(post_id(post));
-    }
+    for (const auto& post : pending_posts(slot(node))) pending.insert(post_id(post));
   }
   // A remote node does not say the ids of the posts it accepted (it stamps them itself): each is
   // found by author and content in the final chains and pools, or counted lost.
@@ -602,7 +596,7 @@ Json Runner::summarize() {
     }
     accepted.insert(id ? *id : "lost: " + post.dump());
   }
-  FinalState state{tree_of(reference), trees, pending, accepted, wiped_posts_, miner_of_};
+  FinalState state{tree_of(slot(reference)), trees, pending, accepted, wiped_posts_, miner_of_};
   Json summary = summarize_run(scenario_, figures, state);
   summary["transport"] = world_.transport_name();
   return summary;

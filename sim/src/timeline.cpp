@@ -109,13 +109,9 @@ void Runner::perform(const Action& what) {
 void Runner::wipe_posts(int node) {
   Slot& s = slot(node);
   if (!honest(node)) return;
-  if (s.remote) {  // as last polled: the process is gone
-    for (const auto& post : s.remote->pending()) {
-      wiped_posts_.insert(post_id(post));
-      remote_wiped_.push_back(post);
-    }
-  } else {
-    for (const auto& post : s.node->mempool().posts()) wiped_posts_.insert(post_id(post));
+  for (const auto& post : pending_posts(s)) {  // a remote node's as last polled: it is gone
+    wiped_posts_.insert(post_id(post));
+    if (s.remote) remote_wiped_.push_back(post);
   }
 }
 

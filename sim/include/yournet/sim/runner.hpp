@@ -106,6 +106,9 @@ class Runner {
   Slot& slot(int node) { return slots_[static_cast<std::size_t>(node)]; }
   const Slot& slot(int node) const { return slots_[static_cast<std::size_t>(node)]; }
   bool honest(int node) const;
+  // A node's chain and pending posts: its own, or a remote node's as last fetched.
+  static const BlockTree& tree_of(const Slot& s);
+  static std::vector<Json> pending_posts(const Slot& s);
   bool counted(int node) const;
 
   void start_node(int node, bool keep_state);  // (re)creates an in-process node, or a remote one
