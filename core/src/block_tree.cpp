@@ -160,7 +160,7 @@ std::optional<ValidationError> BlockTree::check_no_replayed_post(
     auto on_main = main_posts_.find(ids[i]);
     if (branch_posts.count(ids[i]) != 0 ||
         (on_main != main_posts_.end() && on_main->second <= fork_height)) {
-      return ValidationError{Rule::duplicate_post, index, i,
+      return ValidationError{Rule::duplicate_post, index, std::nullopt, i,
                              "post already mined in an ancestor block"};
     }
   }

@@ -9,7 +9,7 @@ namespace {
 
 ValidationError error(Rule rule, std::optional<std::uint64_t> index, std::string detail,
                       std::optional<std::size_t> post = std::nullopt) {
-  return ValidationError{rule, index, post, std::move(detail)};
+  return ValidationError{rule, index, std::nullopt, post, std::move(detail)};
 }
 
 bool non_empty_string(const Json& post, const char* key) {
@@ -49,7 +49,13 @@ const char* rule_name(Rule rule) {
 
 std::string ValidationError::message() const {
   std::string out;
-  if (block_index) out += "block " + std::to_string(*block_index) + ": ";
+  if (chain_position) {
+    out += "block at position " + std::to_string(*chain_position);
+    out += block_index ? " (claims index " + std::to_string(*block_index) + "): "
+                       : " (no valid index): ";
+  } else if (block_index) {
+    out += "block " + std::to_string(*block_index) + ": ";
+  }
   if (post_position) out += "post " + std::to_string(*post_position) + ": ";
   out += rule_name(rule);
   if (!detail.empty()) out += ": " + detail;
@@ -202,7 +208,8 @@ Verdict check_block_link(const Block& block, const Block& parent) {
   }
   if (block.index != parent.index + 1) {
     return error(Rule::wrong_index, block.index,
-                 "index follows block " + std::to_string(parent.index));
+                 "its parent has index " + std::to_string(parent.index) + ", so it must be " +
+                     std::to_string(parent.index + 1));
   }
   return std::nullopt;
 }
@@ -231,27 +238,27 @@ Expected<std::vector<Block>, ValidationError> validate_chain(const Json& body,
   chain.reserve(blocks->size());
   std::set<std::string> posts_seen;
   for (std::size_t position = 0; position < blocks->size(); ++position) {
+    auto at_position = [position](ValidationError failure) {
+      failure.chain_position = position;
+      return unexpected(std::move(failure));
+    };
     auto parsed = block_from_json((*blocks)[position]);
-    if (!parsed) {
-      auto failure = parsed.error();
-      if (!failure.block_index) failure.block_index = position;
-      return unexpected(failure);
-    }
+    if (!parsed) return at_position(parsed.error());
     Block& block = *parsed;
     if (position == 0) {
       if (block.index != 0 || block.hash != kGenesisHash ||
           compute_block_hash(block) != kGenesisHash) {
-        return unexpected(
+        return at_position(
             error(Rule::foreign_genesis, block.index,
                   "the first block is not the shared genesis " + std::string(kGenesisHash)));
       }
     } else if (auto verdict = check_block_link(block, chain.back())) {
-      return unexpected(*verdict);
+      return at_position(*verdict);
     }
-    if (auto verdict = check_block_alone(block, params)) return unexpected(*verdict);
+    if (auto verdict = check_block_alone(block, params)) return at_position(*verdict);
     for (std::size_t i = 0; i < block.transactions.size(); ++i) {
       if (!posts_seen.insert(post_id(block.transactions[i])).second) {
-        return unexpected(
+        return at_position(
             error(Rule::duplicate_post, block.index, "post already mined in an earlier block", i));
       }
     }

@@ -48,6 +48,8 @@ void expect_rejected(const char* file, std::uint64_t index, Rule rule) {
   EXPECT_EQ(chain.error().rule, rule) << chain.error().message();
   ASSERT_TRUE(chain.error().block_index.has_value());
   EXPECT_EQ(*chain.error().block_index, index);
+  // The reference chain's blocks sit at the place their index names.
+  EXPECT_EQ(chain.error().chain_position, std::optional<std::size_t>(index));
   EXPECT_NE(chain.error().message().find(rule_name(rule)), std::string::npos);
 }
 
@@ -82,6 +84,24 @@ TEST(ValidateChain, WrongIndex) {
   auto chain = validate_chain(body, ChainParams{});
   ASSERT_FALSE(chain.has_value());
   EXPECT_EQ(chain.error().rule, Rule::wrong_index) << chain.error().message();
+  // Named by its place and by the index it claims: the chain has another block 7 elsewhere or not.
+  EXPECT_EQ(chain.error().chain_position, std::optional<std::size_t>(2));
+  EXPECT_EQ(chain.error().block_index, std::optional<std::uint64_t>(7));
+  EXPECT_EQ(chain.error().message().rfind("block at position 2 (claims index 7): wrong_index", 0),
+            0u)
+      << chain.error().message();
+}
+
+TEST(ValidateChain, MalformedBlockNamesItsPosition) {
+  Json body = test::read_json("reference_chain.json");
+  body["chain"][3].erase("index");
+  auto chain = validate_chain(body, ChainParams{});
+  ASSERT_FALSE(chain.has_value());
+  EXPECT_EQ(chain.error().rule, Rule::malformed_block);
+  EXPECT_EQ(chain.error().chain_position, std::optional<std::size_t>(3));
+  EXPECT_FALSE(chain.error().block_index.has_value());
+  EXPECT_NE(chain.error().message().find("position 3 (no valid index)"), std::string::npos)
+      << chain.error().message();
 }
 
 TEST(ValidateChain, LengthMismatch) {
