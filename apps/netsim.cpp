@@ -293,7 +293,7 @@ void print_failures(const Json& sweep, const fs::path& file) {
 
 int run_sweep(const Json& file, const std::string& name, const Invocation& how,
               const sim::SeedPlan& plan, unsigned jobs) {
-  const std::size_t runs = sim::seeds_of(plan).size();
+  const std::uint64_t runs = sim::seed_count(plan);
   if (!how.quiet) {
     std::cout << "netsim: " << name << " sweeping seeds " << plan.from << ".." << plan.to;
     if (plan.sharded) std::cout << " shard " << plan.shard << "/" << plan.shard_count;
@@ -571,7 +571,8 @@ int main(int argc, char** argv) {
   options.add_options()("help,h", "show this help")("seed", po::value<std::uint64_t>(),
                                                     "override the scenario's seed")(
       "seeds", po::value<std::string>(),
-      "sweep seeds A..B (inclusive): list the failing ones with a replay command")(
+      "sweep seeds A..B (inclusive, at most 10,000,000 a run): list the failing ones with a "
+      "replay command")(
       "shard", po::value<std::string>(),
       "with --seeds: run only shard I of N (0 <= I < N <= 100000): the seeds s with "
       "(s - A) mod N = I; combine the shards with netsim merge")(
@@ -648,6 +649,10 @@ int main(int argc, char** argv) {
     plan->shard = shard->first;
     plan->shard_count = shard->second;
     plan->sharded = true;
+  }
+  if (plan && sim::seed_count(*plan) > sim::kMaxSweepRuns) {
+    return usage("a sweep runs at most " + std::to_string(sim::kMaxSweepRuns) +
+                 " seeds; split the range with --shard I/N");
   }
   const unsigned jobs = vm["jobs"].as<unsigned>();
   if (jobs < 1 || jobs > sim::kMaxSweepJobs) {

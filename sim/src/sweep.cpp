@@ -15,12 +15,16 @@
 
 namespace yournet::sim {
 
+std::uint64_t seed_count(const SeedPlan& plan) {
+  const std::uint64_t span = plan.to - plan.from;  // seeds - 1, so from = 0, to = 2^64 - 1 fits
+  if (plan.shard > span) return 0;
+  return (span - plan.shard) / plan.shard_count + 1;
+}
+
 std::vector<std::uint64_t> seeds_of(const SeedPlan& plan) {
-  std::vector<std::uint64_t> seeds;
-  for (std::uint64_t seed = plan.from;; ++seed) {
-    if ((seed - plan.from) % plan.shard_count == plan.shard) seeds.push_back(seed);
-    if (seed == plan.to) break;
-  }
+  std::vector<std::uint64_t> seeds(seed_count(plan));
+  for (std::size_t i = 0; i < seeds.size(); ++i)
+    seeds[i] = plan.from + plan.shard + i * plan.shard_count;
   return seeds;
 }
 

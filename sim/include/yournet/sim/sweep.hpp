@@ -13,6 +13,9 @@ namespace yournet::sim {
 
 // At most this many worker threads (--jobs).
 constexpr unsigned kMaxSweepJobs = 256;
+// At most this many seeds in one sweep or shard (each keeps its verdict until the end): split a
+// longer range with --shard.
+constexpr std::uint64_t kMaxSweepRuns = 10'000'000;
 
 // Which seeds a sweep runs: seed s of from..to belongs to shard (s - from) mod count.
 struct SeedPlan {
@@ -20,7 +23,8 @@ struct SeedPlan {
   unsigned shard = 0, shard_count = 1;  // shard_count 1: the whole range
   bool sharded = false;                 // --shard given: sweep.json names its shard
 };
-std::vector<std::uint64_t> seeds_of(const SeedPlan& plan);
+std::uint64_t seed_count(const SeedPlan& plan);
+std::vector<std::uint64_t> seeds_of(const SeedPlan& plan);  // seed_count(plan) <= kMaxSweepRuns
 
 struct SweepOptions {
   unsigned jobs = 1;
