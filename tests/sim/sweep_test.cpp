@@ -98,3 +98,10 @@ TEST(Sweep, ASwarmSweepRecordsEachFailingSeedsDraw) {
     EXPECT_LE(loss, 0.7);
   }
 }
+
+// Threads on the swarm scenario too: modeled mining, a selfish miner, a crash and a split per run.
+TEST(Sweep, ThreadsGiveTheSameBytesOnASwarmOfFaults) {
+  std::ifstream in(std::string(YOURNET_SCENARIO_DIR) + "/swarm_faults.json");
+  const Json file = parse_json(std::string(std::istreambuf_iterator<char>(in), {}));
+  EXPECT_EQ(sweep(file, {1, 8}, 4).dump(2), sweep(file, {1, 8}, 1).dump(2));
+}
