@@ -12,20 +12,39 @@ cmake --build build --target netsim >/dev/null
 work=$(mktemp -d /tmp/yournet-jobs.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 
-# wall JOBS: the sweep's wall seconds (from timing.json); keeps its sweep.json as sweep-JOBS.json
+# wall JOBS: "wall_s cpu_s" of the sweep; keeps its sweep.json as sweep-JOBS.json
 wall() {
-  "$netsim" scenarios/sweep_16.json --seeds "$seeds" --jobs "$1" --quiet --out "$work/out" >/dev/null
+  /usr/bin/time -f "%e %U %S" -o "$work/time" \
+    "$netsim" scenarios/sweep_16.json --seeds "$seeds" --jobs "$1" --quiet --out "$work/out" >/dev/null
   cp "$work/out/sweep.json" "$work/sweep-$1.json"
-  python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['wall_seconds'])" "$work/out/timing.json"
+  awk '{printf "%s %.2f\n", $1, $2 + $3}' "$work/time"
 }
-declare -a one two
+# split: the same seeds as two --jobs 1 processes at once, each half the range: the parallelism
+# the machine gives right now, without threads (wall s of the slower one)
+split() {
+  local from=${seeds%..*} to=${seeds#*..}
+  local mid=$(((from + to) / 2))
+  /usr/bin/time -f "%e" -o "$work/time-a" "$netsim" scenarios/sweep_16.json --seeds "$from..$mid" \
+    --jobs 1 --quiet --out "$work/a" >/dev/null &
+  /usr/bin/time -f "%e" -o "$work/time-b" "$netsim" scenarios/sweep_16.json --seeds "$((mid + 1))..$to" \
+    --jobs 1 --quiet --out "$work/b" >/dev/null
+  wait
+  sort -g "$work/time-a" "$work/time-b" | tail -1
+}
+declare -a one two procs
+load_before=$(cut -d' ' -f1 /proc/loadavg)
 for _ in $(seq "$runs"); do
   one+=("$(wall 1)")
   two+=("$(wall "$cores")")
+  procs+=("$(split)")
 done
+load_after=$(cut -d' ' -f1 /proc/loadavg)
 cmp "$work/sweep-1.json" "$work/sweep-$cores.json"
-best1=$(printf '%s\n' "${one[@]}" | sort -g | head -1)
-best2=$(printf '%s\n' "${two[@]}" | sort -g | head -1)
+best1=$(printf '%s\n' "${one[@]}" | sort -g | head -1 | cut -d' ' -f1)
+best2=$(printf '%s\n' "${two[@]}" | sort -g | head -1 | cut -d' ' -f1)
+bestp=$(printf '%s\n' "${procs[@]}" | sort -g | head -1)
+cpu1=$(printf '%s\n' "${one[@]}" | sort -g | head -1 | cut -d' ' -f2)
+cpu2=$(printf '%s\n' "${two[@]}" | sort -g | head -1 | cut -d' ' -f2)
 mkdir -p reports/bench
 {
   echo "# netsim --jobs: sweep speed-up"
@@ -37,6 +56,13 @@ mkdir -p reports/bench
   echo "| | --jobs 1 | --jobs $cores | speed-up |"
   echo "|---|---|---|---|"
   echo "| wall s (best of $runs) | $best1 | $best2 | $(python3 -c "print(f'{$best1/$best2:.2f}x')") |"
+  echo "| CPU s of that run | $cpu1 | $cpu2 | $(python3 -c "print(f'{$cpu1/$cpu2:.2f}x')") |"
+  echo "| two --jobs 1 processes at once, half the seeds each: wall s | | $bestp | $(python3 -c "print(f'{$best1/$bestp:.2f}x')") |"
   echo
-  echo "Every run (s): --jobs 1: ${one[*]}; --jobs $cores: ${two[*]}."
+  echo "Load average (1 min) $load_before before, $load_after after: on a machine shared with other"
+  echo "builds the wall ratio is bounded by the cores left to us; equal CPU seconds show the threads"
+  echo "do the same work as one, without contention; two processes at once show what parallelism the"
+  echo "machine had to give."
+  echo
+  echo "Every run (wall s, CPU s): --jobs 1: $(printf '%s; ' "${one[@]}")--jobs $cores: $(printf '%s; ' "${two[@]}")two processes: ${procs[*]}."
 } | tee reports/bench/sweep_jobs.md
