@@ -31,6 +31,8 @@ const char* check_name(Check check) {
       return "no_post_lost";
     case Check::run_stopped:
       return "run";
+    case Check::determinism:
+      return "determinism";
   }
   return "run";
 }

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "yournet/crypto.hpp"
+#include "yournet/sim/failed_check.hpp"
 #include "yournet/sim/runner.hpp"
 #include "yournet/sim/swarm.hpp"
 
@@ -46,8 +47,8 @@ Json run_seed(const Json& file, std::uint64_t seed, bool check_determinism, Json
     if (check_determinism) {
       RunResult again = run_scenario(scenario.scenario, options);
       if (again.summary["trace_sha256"] != result.summary["trace_sha256"]) {
-        failed.push_back(
-            Json{{"name", "determinism"}, {"detail", "two runs gave different trace hashes"}});
+        failed.push_back(Json{{"name", check_name(Check::determinism)},
+                              {"detail", "two runs gave different trace hashes"}});
       }
     }
   } catch (const std::exception& e) {

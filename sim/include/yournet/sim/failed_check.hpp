@@ -20,6 +20,7 @@ enum class Check {
   min_blocks_rejected,
   no_post_lost,
   run_stopped,  // the run threw: not a verdict of the scenario, a fault of the program
+  determinism,  // --check-determinism: two runs of one seed gave different traces
 };
 
 // The name a summary's "expectations" entry carries ("invariants", "min_height"...).
