@@ -1,35 +1,23 @@
-// netsim: runs a scenario file on a simulated network of real Nodes and writes a report.
+// netsim: runs a scenario file on a simulated network of real Nodes and writes a report; sweeps
+// seeds; `netsim shrink` and `netsim merge` are in netsim_shrink.cpp and netsim_merge.cpp.
 // Exit 0 when every expectation holds, 1 when one fails or an invariant breaks, 2 for a bad
 // scenario or usage.
 #include <spdlog/spdlog.h>
-#include <unistd.h>
 
 #include <boost/program_options.hpp>
 #include <charconv>
-#include <chrono>
-#include <cstdio>
-#include <filesystem>
-#include <fstream>
 #include <iostream>
-#include <iterator>
 #include <optional>
+#include <thread>
 
-#include "yournet/live/live_world.hpp"
-#include "yournet/report/run_report.hpp"
-#include "yournet/sim/simulation.hpp"
+#include "netsim_cli.hpp"
+#include "yournet/sim/sweep.hpp"
 
 namespace po = boost::program_options;
-namespace fs = std::filesystem;
 using namespace yournet;
+using namespace yournet::netsim;
 
 namespace {
-
-constexpr int kExitPass = 0, kExitFail = 1, kExitUsage = 2;
-
-using WallClock = std::chrono::steady_clock;
-double seconds_since(WallClock::time_point start) {
-  return std::chrono::duration<double>(WallClock::now() - start).count();
-}
 
 // "A..B" with A <= B, both unsigned 64-bit; nullopt for anything else.
 std::optional<std::pair<std::uint64_t, std::uint64_t>> parse_seed_range(const std::string& text) {
@@ -47,284 +35,88 @@ std::optional<std::pair<std::uint64_t, std::uint64_t>> parse_seed_range(const st
   return std::make_pair(*from, *to);
 }
 
-// The path as a shell word, so a printed replay command can be pasted as is.
-std::string shell_word(const std::string& text) {
-  bool plain = !text.empty();
-  for (char c : text) {
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '/' || c == '.' || c == '_' ||
-          c == '-' || c == '+' || c == ':' || c == '=' || c == ',')) {
-      plain = false;
-    }
+// "I/N" with I < N <= kMaxShards; nullopt for anything else.
+constexpr unsigned kMaxShards = 100'000;
+std::optional<std::pair<unsigned, unsigned>> parse_shard(const std::string& text) {
+  auto slash = text.find('/');
+  if (slash == std::string::npos) return std::nullopt;
+  unsigned index = 0, count = 0;
+  const char* begin = text.data();
+  const char* end = text.data() + text.size();
+  auto [index_end, e1] = std::from_chars(begin, begin + slash, index);
+  auto [count_end, e2] = std::from_chars(begin + slash + 1, end, count);
+  if (e1 != std::errc() || e2 != std::errc() || index_end != begin + slash || count_end != end ||
+      slash == 0 || count == 0 || count > kMaxShards || index >= count) {
+    return std::nullopt;
   }
-  if (plain) return text;
-  std::string quoted = "'";
-  for (char c : text) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return quoted + "'";
+  return std::make_pair(index, count);
 }
 
-// One progress line on stderr, rewritten in place; only when stderr is a terminal.
-class ProgressLine {
- public:
-  explicit ProgressLine(bool enabled) : enabled_(enabled && isatty(STDERR_FILENO) != 0) {}
-  ~ProgressLine() { clear(); }
-  bool enabled() const { return enabled_; }
-  void show(const std::string& text) {
-    if (!enabled_) return;
-    auto now = WallClock::now();
-    if (now - created_ < std::chrono::milliseconds(500)) return;  // short runs: no flicker
-    if (shown_ && now - last_ < std::chrono::milliseconds(200)) return;
-    last_ = now;
-    shown_ = true;
-    std::fprintf(stderr, "\r\033[K%s", text.c_str());
-    std::fflush(stderr);
-  }
-  void clear() {
-    if (!enabled_ || !shown_) return;
-    std::fprintf(stderr, "\r\033[K");
-    std::fflush(stderr);
-    shown_ = false;
-  }
-
- private:
-  bool enabled_;
-  bool shown_ = false;
-  WallClock::time_point created_ = WallClock::now();
-  WallClock::time_point last_{};
-};
-
-std::vector<std::string> failed_expectations(const Json& summary) {
-  std::vector<std::string> failed;
-  for (const auto& e : summary["expectations"]) {
-    if (!e["passed"].get<bool>()) {
-      failed.push_back(e["name"].get<std::string>() + ": " + e["detail"].get<std::string>());
-    }
-  }
-  return failed;
-}
-
-struct Invocation {
-  std::string scenario_path;
-  fs::path out;
-  bool quiet = false;
-  bool check_determinism = false;
-  bool live = false;
-  live::Hosting hosting = live::Hosting::in_process;
-  double time_scale = 1.0;
-  fs::path chainnode;
-};
-
-std::string fixed(double value, int decimals) {
-  char buffer[64];
-  std::snprintf(buffer, sizeof buffer, "%.*f", decimals, value);
-  return buffer;
-}
-
-std::string transport_name(const Invocation& how) {
-  if (!how.live) return "sim";
-  return how.hosting == live::Hosting::processes ? "process" : "http";
-}
-
-std::string live_flags(const Invocation& how) {
-  if (!how.live) return "";
-  return " --transport " + transport_name(how) + " --time-scale " + fixed(how.time_scale, 3);
-}
-
-std::string replay_command(const Invocation& how, std::uint64_t seed) {
-  return "netsim " + shell_word(how.scenario_path) + " --seed " + std::to_string(seed);
-}
-
-int run_single(sim::Scenario scenario, const Invocation& how) {
+int run_sweep(const Json& file, const std::string& name, const Invocation& how,
+              const sim::SeedPlan& plan, unsigned jobs) {
+  const std::uint64_t runs = sim::seed_count(plan);
   if (!how.quiet) {
-    std::cout << "netsim: " << scenario.name << " seed " << scenario.seed
-              << (how.live ? " live (" + transport_name(how) + ")" : "")
-              << " (replay: " << replay_command(how, scenario.seed) << live_flags(how) << ")"
+    std::cout << "netsim: " << name << " sweeping seeds " << plan.from << ".." << plan.to;
+    if (plan.sharded) std::cout << " shard " << plan.shard << "/" << plan.shard_count;
+    std::cout << " (" << runs << " runs, " << jobs << (jobs == 1 ? " job" : " jobs") << ")"
               << std::endl;
   }
-  std::error_code ec;
-  fs::create_directories(how.out, ec);
-  std::ofstream trace_file(how.out / "trace.jsonl", std::ios::binary);
-  if (!trace_file) {
-    std::cerr << "netsim: cannot write to " << how.out.string() << "\n";
-    return kExitUsage;
-  }
-  sim::ReportBuilder report;
   ProgressLine progress(!how.quiet);
   const auto started = WallClock::now();
-  sim::RunOptions options;
-  // Each line goes to the file and the report's aggregates, never into one big string.
-  options.trace_sink = [&](std::string_view line) {
-    trace_file << line << '\n';
-    report.add_line(line);
-  };
-  if (progress.enabled()) {
-    options.progress = [&](std::int64_t now_us, std::int64_t stop_us, std::uint64_t events) {
-      double elapsed = std::max(seconds_since(started), 1e-9);
-      progress.show(fixed(stop_us > 0
-                              ? 100.0 * static_cast<double>(now_us) / static_cast<double>(stop_us)
-                              : 100.0,
-                          1) +
-                    "% of " + fixed(static_cast<double>(stop_us) / 1e6, 1) + " s simulated, " +
-                    std::to_string(events) + " events, " +
-                    fixed(static_cast<double>(events) / elapsed, 0) + " events/s");
-    };
-  }
-  sim::RunResult result;
-  try {
-    if (how.live) {
-      live::LiveOptions live;
-      live.hosting = how.hosting;
-      live.time_scale = how.time_scale;
-      live.run_dir = how.out / "run";
-      live.log_dir = how.out / "logs";
-      live.chainnode = how.chainnode;
-      result = live::run_live(scenario, live, options);
-    } else {
-      result = sim::run_scenario(scenario, options);
-    }
-  } catch (const std::exception& e) {
-    progress.clear();
-    std::cerr << "netsim: seed " << scenario.seed << ": the run stopped: " << e.what() << "\n";
-    return kExitFail;
-  }
-  progress.clear();
-  const double wall_seconds = seconds_since(started);
-  trace_file.close();
-  if (!trace_file) {
-    std::cerr << "netsim: cannot write " << (how.out / "trace.jsonl").string() << "\n";
-    return kExitUsage;
-  }
-  if (how.check_determinism) {
-    sim::RunOptions discard;
-    discard.trace_sink = [](std::string_view) {};
-    sim::RunResult again = sim::run_scenario(scenario, discard);
-    if (again.summary["trace_sha256"] != result.summary["trace_sha256"]) {
-      std::cerr << "netsim: NOT deterministic: trace hashes differ for seed " << scenario.seed
-                << " (" << result.summary["trace_sha256"].get<std::string>() << " then "
-                << again.summary["trace_sha256"].get<std::string>() << ")\n";
-      return kExitFail;
-    }
-    spdlog::info("deterministic: two runs gave trace {}",
-                 result.summary["trace_sha256"].get<std::string>());
-  }
-  std::ofstream(how.out / "summary.json") << result.summary.dump(2) << "\n";
-  std::ofstream(how.out / "report.html") << report.html(result.summary);
-  if (!std::ofstream(how.out / "report.html", std::ios::app)) {
-    std::cerr << "netsim: cannot write to " << how.out.string() << "\n";
-    return kExitUsage;
-  }
-  for (const auto& expectation : result.summary["expectations"]) {
-    spdlog::info("{} {}: {}", expectation["passed"].get<bool>() ? "PASS" : "FAIL",
-                 expectation["name"].get<std::string>(), expectation["detail"].get<std::string>());
-  }
-  spdlog::info("{} events in {:.3f} s wall", result.summary["events"].get<std::uint64_t>(),
-               wall_seconds);
-  std::cout << (result.passed ? "PASS " : "FAIL ") << scenario.name << " seed " << scenario.seed
-            << ": height " << result.summary["final_height"] << ", "
-            << result.summary["blocks_mined"] << " blocks mined, " << result.summary["forks"]
-            << " stale, report in " << how.out.string() << "\n";
-  if (!result.passed) {
-    for (const auto& failure : failed_expectations(result.summary)) {
-      std::cout << "  failed " << failure << "\n";
-    }
-    std::cout << "  replay: " << replay_command(how, scenario.seed) << live_flags(how) << "\n";
-  }
-  return result.passed ? kExitPass : kExitFail;
-}
-
-int run_sweep(sim::Scenario scenario, const Invocation& how, std::uint64_t from, std::uint64_t to) {
-  const std::uint64_t runs = to - from + 1;
-  if (!how.quiet) {
-    std::cout << "netsim: " << scenario.name << " sweeping seeds " << from << ".." << to << " ("
-              << runs << " runs)" << std::endl;
-  }
-  ProgressLine progress(!how.quiet);
-  Json failures = Json::array();
-  const auto started = WallClock::now();
-  std::uint64_t done = 0;
-  for (std::uint64_t seed = from;; ++seed) {
-    scenario.seed = seed;
-    sim::RunOptions options;
-    options.trace_sink = [](std::string_view) {};  // only the hash is needed: keep memory flat
-    Json failed = Json::array();
-    try {
-      sim::RunResult result = sim::run_scenario(scenario, options);
-      for (const auto& e : result.summary["expectations"]) {
-        if (!e["passed"].get<bool>())
-          failed.push_back(Json{{"name", e["name"]}, {"detail", e["detail"]}});
-      }
-      if (how.check_determinism) {
-        sim::RunResult again = sim::run_scenario(scenario, options);
-        if (again.summary["trace_sha256"] != result.summary["trace_sha256"]) {
-          failed.push_back(
-              Json{{"name", "determinism"}, {"detail", "two runs gave different trace hashes"}});
-        }
-      }
-    } catch (const std::exception& e) {
-      failed.push_back(
-          Json{{"name", "run"}, {"detail", std::string("the run stopped: ") + e.what()}});
-    }
-    if (!failed.empty()) {
-      failures.push_back(
-          Json{{"seed", seed}, {"failed", failed}, {"replay", replay_command(how, seed)}});
-    }
-    ++done;
-    progress.show("seed " + std::to_string(seed) + " (" + std::to_string(done) + "/" +
-                  std::to_string(runs) + "), " + std::to_string(failures.size()) + " failed, " +
+  sim::SweepOptions options;
+  options.jobs = jobs;
+  options.check_determinism = how.check_determinism;
+  options.replay_prefix = "netsim " + shell_word(how.scenario_path);
+  options.progress = [&](std::size_t done, std::size_t failed) {
+    progress.show(std::to_string(done) + "/" + std::to_string(runs) + " seeds done, " +
+                  std::to_string(failed) + " failed, " +
                   fixed(static_cast<double>(done) / std::max(seconds_since(started), 1e-9), 1) +
                   " runs/s");
-    if (seed == to) break;
-  }
+  };
+  const Json sweep = sim::run_sweep(file, plan, options);
   progress.clear();
   const double wall = seconds_since(started);
   const double rate = static_cast<double>(runs) / std::max(wall, 1e-9);
-  Json sweep{{"scenario", scenario.name},
-             {"seeds", Json{{"from", from}, {"to", to}}},
-             {"runs", runs},
-             {"passed", runs - failures.size()},
-             {"failed", failures.size()},
-             {"wall_seconds", wall},
-             {"runs_per_second", rate},
-             {"check_determinism", how.check_determinism},
-             {"failures", failures}};
-  std::error_code ec;
-  fs::create_directories(how.out, ec);
-  std::ofstream(how.out / "sweep.json") << sweep.dump(2) << "\n";
-  if (!std::ofstream(how.out / "sweep.json", std::ios::app)) {
-    std::cerr << "netsim: cannot write to " << how.out.string() << "\n";
+  // Timings apart from sweep.json, which is the same bytes for any --jobs.
+  if (!write_json(how.out, "sweep.json", sweep) ||
+      !write_json(how.out, "timing.json",
+                  Json{{"wall_seconds", wall}, {"runs_per_second", rate}, {"jobs", jobs}})) {
     return kExitUsage;
   }
-  std::cout << (failures.empty() ? "PASS " : "FAIL ") << scenario.name << " seeds " << from << ".."
-            << to << ": " << runs - failures.size() << " passed, " << failures.size()
-            << " failed in " << fixed(wall, 2) << " s (" << fixed(rate, 1)
-            << " runs/s), summary in " << (how.out / "sweep.json").string() << "\n";
-  constexpr std::size_t kListed = 20;  // the rest are in sweep.json
-  for (std::size_t i = 0; i < failures.size(); ++i) {
-    if (i == kListed) {
-      std::cout << "  ... and " << failures.size() - kListed << " more failing seeds in "
-                << (how.out / "sweep.json").string() << "\n";
-      break;
-    }
-    const Json& failure = failures[i];
-    std::cout << "  seed " << failure["seed"] << ": ";
-    bool first = true;
-    for (const auto& f : failure["failed"]) {
-      std::cout << (first ? "" : "; ") << f["name"].get<std::string>() << ": "
-                << f["detail"].get<std::string>();
-      first = false;
-    }
-    std::cout << "\n    replay: " << failure["replay"].get<std::string>() << "\n";
-  }
-  return failures.empty() ? kExitPass : kExitFail;
+  const auto failed = sweep["failed"].get<std::uint64_t>();
+  std::cout << (failed == 0 ? "PASS " : "FAIL ") << name << " seeds " << plan.from << ".."
+            << plan.to
+            << (plan.sharded ? " shard " + std::to_string(plan.shard) + "/" +
+                                   std::to_string(plan.shard_count)
+                             : "")
+            << ": " << sweep["passed"] << " passed, " << failed << " failed in " << fixed(wall, 2)
+            << " s (" << fixed(rate, 1) << " runs/s), summary in "
+            << (how.out / "sweep.json").string() << "\n";
+  print_failures(sweep, how.out / "sweep.json");
+  return failed == 0 ? kExitPass : kExitFail;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  po::options_description options("usage: netsim SCENARIO [options]\n\noptions");
+  if (argc >= 2 && std::string_view(argv[1]) == "shrink") return shrink_main(argc - 1, argv + 1);
+  if (argc >= 2 && std::string_view(argv[1]) == "merge") return merge_main(argc - 1, argv + 1);
+  const unsigned cores = std::max(1U, std::thread::hardware_concurrency());
+  po::options_description options(
+      "usage: netsim SCENARIO [options]\n"
+      "       netsim shrink SCENARIO [--seed N] [--out DIR] [--max-runs N]  (see netsim shrink "
+      "-h)\n"
+      "       netsim merge --out DIR SWEEP.json...  (see netsim merge -h)\n\noptions");
   options.add_options()("help,h", "show this help")("seed", po::value<std::uint64_t>(),
                                                     "override the scenario's seed")(
       "seeds", po::value<std::string>(),
-      "sweep seeds A..B (inclusive): list the failing ones with a replay command")(
+      "sweep seeds A..B (inclusive, at most 10,000,000 a run): list the failing ones with a "
+      "replay command")(
+      "shard", po::value<std::string>(),
+      "with --seeds: run only shard I of N (0 <= I < N <= 100000): the seeds s with "
+      "(s - A) mod N = I; combine the shards with netsim merge")(
+      "jobs,j", po::value<unsigned>()->default_value(cores),
+      "sweeps: run this many seeds at once (1..256; default: all cores); sweep.json is the same")(
       "out", po::value<std::string>(), "report folder (default reports/<scenario name>/)")(
       "check-determinism", "run twice and compare the trace hashes")("quiet,q",
                                                                      "print only the verdict")(
@@ -374,9 +166,9 @@ int main(int argc, char** argv) {
   how.chainnode = vm.count("chainnode")
                       ? fs::path(vm["chainnode"].as<std::string>())
                       : fs::canonical("/proc/self/exe").parent_path() / "chainnode";
-  std::optional<std::pair<std::uint64_t, std::uint64_t>> seeds;
+  std::optional<sim::SeedPlan> plan;
   if (vm.count("seeds")) {
-    seeds = parse_seed_range(vm["seeds"].as<std::string>());
+    auto seeds = parse_seed_range(vm["seeds"].as<std::string>());
     if (!seeds) {
       return usage("--seeds wants A..B with whole numbers A <= B (e.g. 1..100), not '" +
                    vm["seeds"].as<std::string>() + "'");
@@ -384,6 +176,26 @@ int main(int argc, char** argv) {
     if (vm.count("seed")) return usage("--seed and --seeds exclude each other");
     if (how.live)
       return usage("--seeds sweeps the simulator; it does not combine with a live --transport");
+    plan = sim::SeedPlan{seeds->first, seeds->second};
+  }
+  if (vm.count("shard")) {
+    if (!plan) return usage("--shard splits a sweep: give --seeds A..B too");
+    auto shard = parse_shard(vm["shard"].as<std::string>());
+    if (!shard) {
+      return usage("--shard wants I/N with 0 <= I < N <= " + std::to_string(kMaxShards) +
+                   " (e.g. 0/3), not '" + vm["shard"].as<std::string>() + "'");
+    }
+    plan->shard = shard->first;
+    plan->shard_count = shard->second;
+    plan->sharded = true;
+  }
+  if (plan && sim::seed_count(*plan) > sim::kMaxSweepRuns) {
+    return usage("a sweep runs at most " + std::to_string(sim::kMaxSweepRuns) +
+                 " seeds; split the range with --shard I/N");
+  }
+  const unsigned jobs = vm["jobs"].as<unsigned>();
+  if (jobs < 1 || jobs > sim::kMaxSweepJobs) {
+    return usage("--jobs must be between 1 and " + std::to_string(sim::kMaxSweepJobs));
   }
   if (vm.count("time-scale")) {
     if (!how.live)
@@ -397,16 +209,13 @@ int main(int argc, char** argv) {
     return usage("--check-determinism needs the simulator: live runs depend on real timing");
   }
 
-  sim::Scenario scenario;
-  try {
-    std::ifstream file(how.scenario_path);
-    if (!file) throw sim::ScenarioError("cannot read " + how.scenario_path);
-    scenario =
-        sim::load_scenario(parse_json(std::string(std::istreambuf_iterator<char>(file), {})));
-  } catch (const std::exception& e) {
-    std::cerr << "netsim: " << how.scenario_path << ": " << e.what() << "\n";
-    return kExitUsage;
-  }
+  auto file = read_json_file(how.scenario_path);
+  if (!file) return kExitUsage;
+  std::optional<std::uint64_t> seed;
+  if (vm.count("seed")) seed = vm["seed"].as<std::uint64_t>();
+  auto loaded = load_file_for_seed(how.scenario_path, *file, seed);
+  if (!loaded) return kExitUsage;
+  sim::Scenario& scenario = loaded->scenario;
   // A foreign node's relative "cwd" is relative to the scenario file's folder.
   for (auto& node : scenario.nodes) {
     if (node.command && !node.command->cwd.empty() && fs::path(node.command->cwd).is_relative()) {
@@ -414,13 +223,7 @@ int main(int argc, char** argv) {
           (fs::absolute(how.scenario_path).parent_path() / node.command->cwd).lexically_normal();
     }
   }
-  for (std::size_t i = 0; i < scenario.nodes.size() && !how.live; ++i) {
-    if (scenario.nodes[i].command) {
-      std::cerr << "netsim: " << how.scenario_path << ": node " << i
-                << " is a foreign program (\"command\"): it runs only with --transport process\n";
-      return kExitUsage;
-    }
-  }
+  if (!how.live && refuse_foreign_nodes(scenario, how.scenario_path)) return kExitUsage;
   if (how.live) {
     live::LiveOptions live;
     live.hosting = how.hosting;
@@ -432,10 +235,9 @@ int main(int argc, char** argv) {
     if (how.hosting == live::Hosting::processes && !fs::exists(how.chainnode))
       return usage("no chainnode program at " + how.chainnode.string() + " (give --chainnode)");
   }
-  if (vm.count("seed")) scenario.seed = vm["seed"].as<std::uint64_t>();
   if (how.quiet) spdlog::set_level(spdlog::level::warn);
   how.out =
       vm.count("out") ? fs::path(vm["out"].as<std::string>()) : fs::path("reports") / scenario.name;
-  if (seeds) return run_sweep(scenario, how, seeds->first, seeds->second);
-  return run_single(scenario, how);
+  if (plan) return run_sweep(*file, scenario.name, how, *plan, jobs);
+  return run_single(scenario, loaded->drawn, how);
 }

@@ -25,16 +25,19 @@ scale_run() {
 }
 sweep_rate() {
   local out; out=$(mktemp -d)
-  "$1" "$2/sweep_16.json" --seeds 1..600 --quiet --out "$out" >/dev/null
-  python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['runs_per_second'])" "$out/sweep.json"
+  "$1" "$2/sweep_16.json" --seeds 1..600 --quiet --out "$out" $3 >/dev/null
+  # Since --jobs, the timings are in timing.json (sweep.json is the same bytes for any --jobs).
+  if [ -f "$out/timing.json" ]; then timing=$out/timing.json; else timing=$out/sweep.json; fi
+  python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['runs_per_second'])" "$timing"
   rm -rf "$out"
 }
 declare -a base_scale new_scale base_sweep new_sweep
 for _ in $(seq "$runs"); do
   base_scale+=("$(scale_run "$base/build/apps/netsim" "$base/scenarios")")
   new_scale+=("$(scale_run build/apps/netsim scenarios)")
-  base_sweep+=("$(sweep_rate "$base/build/apps/netsim" "$base/scenarios")")
-  new_sweep+=("$(sweep_rate build/apps/netsim scenarios)")
+  base_sweep+=("$(sweep_rate "$base/build/apps/netsim" "$base/scenarios" "")")
+  # One core, as the base (which may predate --jobs) sweeps.
+  new_sweep+=("$(sweep_rate build/apps/netsim scenarios "--jobs 1")")
 done
 b_s=$(printf '%s\n' "${base_scale[@]}" | awk '{print $1}' | best)
 n_s=$(printf '%s\n' "${new_scale[@]}" | awk '{print $1}' | best)

@@ -429,8 +429,10 @@ Scenario load_scenario(const Json& json) {
   } else {
     s.name = "scenario";
   }
-  if (json.contains("description") && !json["description"].is_string())
-    bad("$.description", "must be a string");
+  if (json.contains("description")) {
+    if (!json["description"].is_string()) bad("$.description", "must be a string");
+    s.description = json["description"].get<std::string>();
+  }
   if (json.contains("seed"))
     s.seed = static_cast<std::uint64_t>(integer(json["seed"], "$.seed", 0, INT64_MAX));
   if (json.contains("hash_rate"))

@@ -3,6 +3,7 @@
 #include <map>
 
 #include "yournet/block.hpp"
+#include "yournet/sim/failed_check.hpp"
 
 namespace yournet::sim {
 
@@ -56,10 +57,11 @@ Json summarize_run(const Scenario& scenario, const RunFigures& figures, const Fi
     expectations.push_back(Json{{"name", name}, {"passed", ok}, {"detail", detail}});
     passed = passed && ok;
   };
-  for (const auto& failure : figures.failures) expect("invariants", false, failure);
+  for (const auto& failure : figures.failures)
+    expect(check_name(Check::invariants), false, failure);
   const Scenario::Expectations& e = scenario.expect;
   if (e.converged) {
-    expect("converged", converged == *e.converged,
+    expect(check_name(Check::converged), converged == *e.converged,
            converged ? "all honest running nodes share tip " + reference.tip().hash.substr(0, 16)
                      : std::to_string(figures.distinct_tips) +
                            " different tips among honest running nodes");
@@ -68,7 +70,7 @@ Json summarize_run(const Scenario& scenario, const RunFigures& figures, const Fi
     const double limit_us = *e.converged_within_s * 1e6;
     const bool ok =
         converged_at_us && static_cast<double>(*converged_at_us - last_heal_us) <= limit_us;
-    expect("converged_within_s", ok,
+    expect(check_name(Check::converged_within_s), ok,
            converged_at_us
                ? "converged " +
                      canonical(static_cast<double>(*converged_at_us - last_heal_us) / 1e6) +
@@ -80,27 +82,28 @@ Json summarize_run(const Scenario& scenario, const RunFigures& figures, const Fi
   }
   if (e.min_forks) {
     expect(
-        "min_forks", forks >= *e.min_forks,
+        check_name(Check::min_forks), forks >= *e.min_forks,
         std::to_string(forks) + " stale blocks, wanted at least " + std::to_string(*e.min_forks));
   }
   if (e.min_height) {
-    expect("min_height", reference.height() >= *e.min_height,
+    expect(check_name(Check::min_height), reference.height() >= *e.min_height,
            "height " + std::to_string(reference.height()) + ", wanted at least " +
                std::to_string(*e.min_height));
   }
   if (e.max_reorg_depth) {
-    expect("max_reorg_depth", figures.max_reorg_depth <= *e.max_reorg_depth,
+    expect(check_name(Check::max_reorg_depth), figures.max_reorg_depth <= *e.max_reorg_depth,
            "deepest reorg " + std::to_string(figures.max_reorg_depth) + ", allowed " +
                std::to_string(*e.max_reorg_depth));
   }
   if (e.min_blocks_rejected) {
-    expect("min_blocks_rejected", figures.blocks_rejected >= *e.min_blocks_rejected,
+    expect(check_name(Check::min_blocks_rejected),
+           figures.blocks_rejected >= *e.min_blocks_rejected,
            std::to_string(figures.blocks_rejected) +
                " blocks rejected by honest nodes, wanted at least " +
                std::to_string(*e.min_blocks_rejected));
   }
   if (e.no_post_lost) {
-    expect("no_post_lost", posts_lost == 0,
+    expect(check_name(Check::no_post_lost), posts_lost == 0,
            std::to_string(posts_lost) + " accepted posts neither in the final chain nor pending");
   }
   return Json{

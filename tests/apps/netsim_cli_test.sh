@@ -81,7 +81,8 @@ sweep_lists_failing_seeds)
   [ "$(echo "$failing" | wc -l)" -lt 12 ] || fail "every seed failed: the sweep shows nothing"
   [ "$(grep -c "replay: netsim .*coin_flip.json --seed " "$work/stdout")" -eq "$(echo "$failing" | wc -l)" ] || fail "a failing seed without its replay command"
   has "$work/out/sweep.json" '"runs": 12'
-  has "$work/out/sweep.json" '"runs_per_second"'
+  has "$work/out/timing.json" '"runs_per_second"'
+  lacks "$work/out/sweep.json" '"runs_per_second"'
   # Each listed seed fails again on its own, and each unlisted one passes: the listing replays.
   for seed in $(seq 1 12); do
     if echo "$failing" | grep -qx "$seed"; then want=1; else want=0; fi
@@ -91,6 +92,89 @@ sweep_lists_failing_seeds)
   run 1 "$data/coin_flip.json" --seeds 1..80 --quiet --out "$work/out80"
   [ "$(grep -c '^  seed ' "$work/stdout")" -eq 20 ] || fail "listing not capped at 20"
   has "$work/stdout" "^  \.\.\. and [0-9]* more failing seeds in .*sweep.json"
+  ;;
+shrink_writes_a_smaller_failing_scenario)
+  run 0 shrink "$src/tests/sim/data/split_never_heals.json" --out "$work/out"
+  has "$work/stdout" "^  drop nodes: dropped nodes "
+  has "$work/stdout" "^  drop actions: dropped actions "
+  has "$work/stdout" "^SHRUNK split_never_heals seed 3: 10 nodes, 36 actions -> .* still failing converged"
+  for f in shrunk.json shrink.json summary.json trace.jsonl report.html; do [ -s "$work/out/$f" ] || fail "no $f"; done
+  has "$work/out/shrink.json" '"fails": "converged"'
+  # The shrunk file replays with plain netsim and fails the same expectation.
+  run 1 "$work/out/shrunk.json" --out "$work/replay"
+  has "$work/stdout" "^  failed converged: "
+  nodes=$(sed -n 's/^  "nodes": \([0-9]*\),$/\1/p' "$work/out/shrunk.json")
+  [ -n "$nodes" ] && [ "$nodes" -le 3 ] || fail "shrunk.json has more than 3 nodes ($nodes)"
+  [ "$(grep -c '"do":' "$work/out/shrunk.json")" -le 12 ] || fail "shrunk.json has more than 12 actions"
+  ;;
+shrink_exit_codes)
+  run 1 shrink "$src/scenarios/fork.json" --out "$work/pass"
+  has "$work/stdout" "does not fail, nothing to shrink"
+  run 2 shrink "$src/tests/sim/data/malformed.json" --out "$work/bad"
+  run 2 shrink "$src/tests/sim/data/split_never_heals.json" --max-runs 0
+  has "$work/stderr" "max-runs"
+  run 2 shrink
+  run 0 shrink --help
+  has "$work/stdout" "max-runs"
+  # A small budget still gives a failing (if larger) scenario.
+  run 0 shrink "$src/tests/sim/data/split_never_heals.json" --max-runs 3 --quiet --out "$work/small"
+  has "$work/stdout" "--max-runs reached"
+  run 1 "$work/small/shrunk.json" --quiet --out "$work/small_replay"
+  ;;
+swarm_replay_draws_the_same)
+  run 0 "$src/scenarios/swarm_faults.json" --seed 7 --out "$work/a"
+  has "$work/stdout" '^  drawn: {"$.link.bandwidth_mbps":'
+  run 0 "$src/scenarios/swarm_faults.json" --seed 7 --quiet --out "$work/b"
+  sed -n '/"drawn"/,/}/p' "$work/a/summary.json" >"$work/drawn_a"
+  sed -n '/"drawn"/,/}/p' "$work/b/summary.json" >"$work/drawn_b"
+  [ -s "$work/drawn_a" ] || fail "summary.json records no draw"
+  cmp -s "$work/drawn_a" "$work/drawn_b" || fail "the replay drew another configuration"
+  cmp -s "$work/a/trace.jsonl" "$work/b/trace.jsonl" || fail "the replay's trace differs"
+  run 0 "$src/scenarios/swarm_faults.json" --seed 8 --quiet --out "$work/c"
+  sed -n '/"drawn"/,/}/p' "$work/c/summary.json" >"$work/drawn_c"
+  ! cmp -s "$work/drawn_a" "$work/drawn_c" || fail "seeds 7 and 8 drew the same configuration"
+  # Shrinking works on the seed's draw: the shrunk scenario is concrete.
+  sed 's/"loss": {"range": \[0, 0.1\]}/"loss": {"range": [0.5, 0.6]}/; s/"expect": {/"expect": {"min_height": 1000, /' \
+    "$src/scenarios/swarm_faults.json" >"$work/failing_swarm.json"
+  run 0 shrink "$work/failing_swarm.json" --seed 4 --max-runs 40 --quiet --out "$work/shrunk"
+  lacks "$work/shrunk/shrunk.json" '"range"'
+  run 1 "$work/shrunk/shrunk.json" --quiet --out "$work/shrunk_replay"
+  ;;
+swarm_bad_range_exits_2)
+  sed 's/"loss": {"range": \[0, 0.1\]}/"loss": {"range": [0.1, 0]}/' "$src/scenarios/swarm_faults.json" >"$work/bad.json"
+  run 2 "$work/bad.json" --out "$work/out"
+  has "$work/stderr" '\$.link.loss.range: the low end must not be above the high end'
+  sed 's/"difficulty_bits": 8/"difficulty_bits": {"range": [4, 8]}/' "$src/scenarios/swarm_faults.json" >"$work/bad2.json"
+  run 2 "$work/bad2.json" --seeds 1..3 --out "$work/out"
+  has "$work/stderr" '\$.difficulty_bits.range: only '
+  ;;
+shard_merge_equals_unsplit)
+  run 1 "$data/coin_flip.json" --seeds 1..120 --quiet --out "$work/whole"
+  for i in 0 1 2; do
+    run 1 "$data/coin_flip.json" --seeds 1..120 --shard $i/3 --quiet --out "$work/shard$i"
+    has "$work/stdout" "shard $i/3: "
+  done
+  run 1 merge --out "$work/merged" "$work/shard2/sweep.json" "$work/shard0/sweep.json" "$work/shard1/sweep.json"
+  has "$work/stdout" "(3 shards merged): "
+  cmp "$work/whole/sweep.json" "$work/merged/sweep.json" || fail "merged sweep.json differs from the unsplit one"
+  run 2 merge --out "$work/bad" "$work/shard0/sweep.json" "$work/shard1/sweep.json"
+  has "$work/stderr" "shard 2 of 3 is missing"
+  run 2 merge --out "$work/bad" "$work/shard0/sweep.json" "$work/shard0/sweep.json" "$work/shard1/sweep.json"
+  has "$work/stderr" "is shard 0 again"
+  run 2 merge --out "$work/bad" "$work/whole/sweep.json"
+  has "$work/stderr" "is not the sweep.json of a --shard run"
+  run 2 "$data/coin_flip.json" --seeds 1..120 --shard 3/3
+  has "$work/stderr" "--shard wants I/N"
+  run 2 "$data/coin_flip.json" --shard 0/3
+  has "$work/stderr" "give --seeds"
+  ;;
+jobs_give_the_same_sweep)
+  run 1 "$data/coin_flip.json" --seeds 1..60 --jobs 1 --quiet --out "$work/one"
+  run 1 "$data/coin_flip.json" --seeds 1..60 --jobs 3 --quiet --out "$work/three"
+  cmp "$work/one/sweep.json" "$work/three/sweep.json" || fail "--jobs 3 wrote another sweep.json"
+  has "$work/three/timing.json" '"jobs": 3'
+  run 2 "$data/coin_flip.json" --seeds 1..60 --jobs 0
+  has "$work/stderr" "--jobs must be between 1 and 256"
   ;;
 sweep_all_pass_exits_0)
   run 0 "$src/scenarios/fork.json" --seeds 42..42 --check-determinism --out "$work/out"

@@ -12,6 +12,7 @@ struct LatencyModel {
   double a_ms = 50;  // constant value, uniform min, normal mean, exponential mean, Pareto minimum
   double b_ms = 50;  // uniform max, normal standard deviation, Pareto shape (alpha)
   double sample_ms(Rng& rng) const;  // never negative, at most an hour
+  bool operator==(const LatencyModel&) const = default;
 };
 
 struct LinkModel {
@@ -23,6 +24,7 @@ struct LinkModel {
   double reorder = 0;        // probability that a message is held back by up to reorder_ms
   double reorder_ms = 1000;
   bool up = true;  // false: this direction of the link drops everything (a one-way cut)
+  bool operator==(const LinkModel&) const = default;
 };
 
 // Fields of a link override or set_link action; unset fields keep their value.
@@ -31,6 +33,7 @@ struct LinkPatch {
   std::optional<double> bandwidth_mbps, loss, response_loss, duplicate, reorder, reorder_ms;
   std::optional<bool> up;
   LinkModel apply(LinkModel model) const;
+  bool operator==(const LinkPatch&) const = default;
 };
 
 }  // namespace yournet::sim

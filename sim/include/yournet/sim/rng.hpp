@@ -25,6 +25,12 @@ class Rng {
 };
 
 // Purposes of the derived random streams (Rng::derive).
-enum Stream : std::uint64_t { kLinkStream = 1, kNodeStream, kTopologyStream, kMiningStream };
+enum Stream : std::uint64_t {
+  kLinkStream = 1,
+  kNodeStream,
+  kTopologyStream,
+  kMiningStream,
+  kSwarmStream,  // a swarm scenario's draw of its ranges
+};
 
 }  // namespace yournet::sim

@@ -30,6 +30,7 @@ struct ForeignCommand {
   std::vector<std::string> argv;
   std::string cwd;                         // empty: netsim's own
   std::map<std::string, std::string> env;  // added to netsim's environment
+  bool operator==(const ForeignCommand&) const = default;
 };
 
 struct NodeSpec {
@@ -40,12 +41,14 @@ struct NodeSpec {
   std::optional<bool> auto_mine;  // default: on in modeled mining, off in real mining
   double flood_posts_per_s = 0;
   std::optional<ForeignCommand> command;  // set: a foreign node (--transport process only)
+  bool operator==(const NodeSpec&) const = default;
 };
 
 struct Topology {
   enum class Kind { full_mesh, ring, random, edges } kind = Kind::full_mesh;
   int degree = 8;  // random: each node dials this many distinct random others
   std::vector<std::pair<int, int>> edges;
+  bool operator==(const Topology&) const = default;
 };
 
 enum class MiningMode {
@@ -62,41 +65,54 @@ namespace action {
 struct Post {
   int node = 0;
   std::string author, content;
+  bool operator==(const Post&) const = default;
 };
 struct Mine {
   int node = -1;
+  bool operator==(const Mine&) const = default;
 };
 struct Sync {
   int node = -1;
+  bool operator==(const Sync&) const = default;
 };
 struct AutoMine {
   int node = -1;
   bool on = true;
+  bool operator==(const AutoMine&) const = default;
 };
 struct Partition {
   std::vector<std::vector<int>> groups;  // nodes named in no group are each alone
+  bool operator==(const Partition&) const = default;
 };
-struct Heal {};
+struct Heal {
+  bool operator==(const Heal&) const = default;
+};
 struct Isolate {
   int node = 0;
+  bool operator==(const Isolate&) const = default;
 };
 struct SetLink {
   int from = 0, to = 0;
   bool one_way = false;
   LinkPatch link;
+  bool operator==(const SetLink&) const = default;
 };
 struct Crash {
   int node = 0;
+  bool operator==(const Crash&) const = default;
 };
 struct Restart {
   int node = 0;
   bool keep_state = true;  // with its stored state (side branches and pending posts) or empty
+  bool operator==(const Restart&) const = default;
 };
 struct Join {
   int node = 0;
+  bool operator==(const Join&) const = default;
 };
 struct Leave {
   int node = 0;
+  bool operator==(const Leave&) const = default;
 };
 }  // namespace action
 
@@ -109,6 +125,7 @@ const char* action_name(const Action& action);
 struct TimedAction {
   std::int64_t at_us = 0;
   Action what;
+  bool operator==(const TimedAction&) const = default;
 };
 
 struct Scenario {
@@ -116,6 +133,7 @@ struct Scenario {
     int from = -1, to = -1;
     bool one_way = false;
     LinkPatch patch;
+    bool operator==(const LinkOverride&) const = default;
   };
   struct Expectations {
     std::optional<bool> converged;
@@ -125,8 +143,10 @@ struct Scenario {
     std::optional<double> converged_within_s;  // of the last heal, join or restart (or the start)
     std::optional<std::uint64_t> min_blocks_rejected;
     bool no_post_lost = true;
+    bool operator==(const Expectations&) const = default;
   };
   std::string name;
+  std::string description;
   std::uint64_t seed = 1;
   int node_count = 2;
   std::vector<NodeSpec> nodes;  // node_count entries
@@ -143,6 +163,7 @@ struct Scenario {
   TraceDetail trace = TraceDetail::full;
   std::vector<TimedAction> timeline;
   Expectations expect;
+  bool operator==(const Scenario&) const = default;
 };
 
 class ScenarioError : public std::runtime_error {
