@@ -29,9 +29,9 @@ const char* rule_name(Rule rule);
 
 struct ValidationError {
   Rule rule;
-  std::optional<std::uint64_t> block_index;     // the index the block at fault claims, when one is
-  std::optional<std::size_t> chain_position;   // its place in the chain checked (0 = genesis)
-  std::optional<std::size_t> post_position;    // the post at fault within the block, when one is
+  std::optional<std::uint64_t> block_index;   // the index the block at fault claims, when one is
+  std::optional<std::size_t> chain_position;  // its place in the chain checked (0 = genesis)
+  std::optional<std::size_t> post_position;   // the post at fault within the block, when one is
   std::string detail;
   // "block at position 6 (claims index 7): wrong_index: ..." or, for a block checked on its own,
   // "block 3: bad_hash: ..." — one line naming block, rule and detail.
