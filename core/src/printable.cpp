@@ -30,6 +30,15 @@ std::size_t utf8_char_length(std::string_view bytes) {
   return length;
 }
 
+bool is_utf8(std::string_view bytes) {
+  while (!bytes.empty()) {
+    const std::size_t length = utf8_char_length(bytes);
+    if (length == 0) return false;
+    bytes.remove_prefix(length);
+  }
+  return true;
+}
+
 std::string printable(std::string_view bytes, std::size_t max_bytes) {
   constexpr char kHex[] = "0123456789abcdef";
   std::string out;

@@ -8,6 +8,9 @@
 #include <boost/beast/http.hpp>
 #include <list>
 #include <optional>
+#include <string_view>
+
+#include "yournet/printable.hpp"
 
 namespace yournet::net {
 
@@ -111,6 +114,13 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     if (ec) return close();  // end of stream between requests, eviction, or a socket error
     auto& message = parser_->get();
+    for (const auto& field : message) {
+      // Nothing here reads headers, but a value that is not UTF-8 is hostile input all the same.
+      if (!is_utf8(std::string_view(field.value().data(), field.value().size()))) {
+        return refuse(400, "Malformed HTTP request: header " + std::string(field.name_string()) +
+                               " is not valid UTF-8");
+      }
+    }
     HttpRequest request{std::string(message.method_string()), std::string(message.target()),
                         std::move(message.body())};
     version_ = message.version();

@@ -16,4 +16,7 @@ std::string printable(std::string_view bytes, std::size_t max_bytes = 200);
 // at most U+10FFFF); 0 if there is none.
 std::size_t utf8_char_length(std::string_view bytes);
 
+// Whether `bytes` is valid UTF-8 throughout.
+bool is_utf8(std::string_view bytes);
+
 }  // namespace yournet
