@@ -27,7 +27,7 @@ for fuzzer in "$build"/fuzz/fuzz_*; do
       "fuzz/regressions/$target/ with the fix)"
     status=1
   else
-    grep -E '^#[0-9]+ +DONE' "$build/fuzz-artifacts/$target.log" || true
+    grep -E '^#[0-9]+[[:space:]]+DONE' "$build/fuzz-artifacts/$target.log" || true
   fi
 done
 exit $status
