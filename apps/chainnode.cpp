@@ -76,6 +76,7 @@ int main(int argc, char** argv) {
   unsigned max_chain_mib = 16;
   std::string http_proxy;
   double clock_offset = 0;
+  unsigned read_timeout = 30;
   options.add_options()("help,h", "show this help")("port", po::value(&port)->default_value(8000),
                                                     "port to listen on (0: any free port)")(
       "host", po::value(&host)->default_value("127.0.0.1"), "address to listen on")(
@@ -95,6 +96,10 @@ int main(int argc, char** argv) {
       "mine-empty", po::bool_switch(),
       "GET /mine mines a block even with no pending post (netsim's modeled mining; the "
       "reference answers \"No transactions to mine\")")(
+      "read-timeout", po::value(&read_timeout)->default_value(30)->value_name("SECONDS"),
+      "a request not complete this long after the connection was opened or last answered gets 408 "
+      "(an idle connection is closed); requests are refused past 8 KiB of request line and "
+      "headers (431) and 1 MiB of body (413)")(
       "max-chain-mib", po::value(&max_chain_mib)->default_value(16)->value_name("MIB"),
       "largest answer taken from a peer (its whole chain, as /chain); raise it to join a "
       "network whose chain is longer")(
@@ -204,6 +209,7 @@ int main(int argc, char** argv) {
     net::HttpServerOptions server_options;
     server_options.host = host;
     server_options.port = static_cast<unsigned short>(port);
+    server_options.idle_timeout = std::chrono::seconds(read_timeout);
     net::HttpServer server(io, server_options, [&](HttpRequest request, Node::Respond respond) {
       spdlog::debug("{} {}", request.method, request.target);
       try {

@@ -4,69 +4,101 @@
 #include <charconv>
 #include <cmath>
 #include <system_error>
+#include <vector>
+
+#include "yournet/printable.hpp"
 
 namespace yournet {
 namespace {
 
-// Builds the DOM like nlohmann's own parser, but sees each number's source text, so an integer
-// literal too large for 64 bits is refused instead of being turned into a double.
+// Builds the DOM as nlohmann's own parser does, but sees each number's source text, so an integer
+// literal too large for 64 bits is refused instead of being turned into a double, and sees each
+// key as it is inserted, so a duplicate key is refused rather than silently overwriting.
 class CheckedDomBuilder {
  public:
-  using Dom = nlohmann::detail::json_sax_dom_parser<Json>;
-  CheckedDomBuilder(Json& result, const JsonLimits& limits) : dom_(result, true), limits_(limits) {}
+  CheckedDomBuilder(Json& result, const JsonLimits& limits) : root_(result), limits_(limits) {}
 
-  bool null() { return dom_.null(); }
-  bool boolean(bool value) { return dom_.boolean(value); }
-  bool number_integer(Json::number_integer_t value) { return dom_.number_integer(value); }
-  bool number_unsigned(Json::number_unsigned_t value) { return dom_.number_unsigned(value); }
+  bool null() { return add(nullptr); }
+  bool boolean(bool value) { return add(value); }
+  bool number_integer(Json::number_integer_t value) { return add(value); }
+  bool number_unsigned(Json::number_unsigned_t value) { return add(value); }
   bool number_float(Json::number_float_t value, const std::string& text) {
     if (text.find_first_of(".eE") == std::string::npos) {
-      throw JsonError("integer " + shorten(text) +
+      throw JsonError("integer " + printable(text, 40) +
                       " does not fit in 64 bits and cannot be kept exactly");
     }
-    if (!std::isfinite(value)) throw JsonError("number " + shorten(text) + " is out of range");
-    return dom_.number_float(value, text);
+    if (!std::isfinite(value))
+      throw JsonError("number " + printable(text, 40) + " is out of range");
+    return add(value);
   }
-  bool string(std::string& value) { return dom_.string(value); }
-  bool binary(Json::binary_t& value) { return dom_.binary(value); }
-  bool start_object(std::size_t size) {
-    enter();
-    return dom_.start_object(size);
+  bool string(std::string& value) { return add(std::move(value)); }
+  bool binary(Json::binary_t&) { throw JsonError("binary values have no JSON form"); }
+  bool start_object(std::size_t) {
+    enter(Json::object());
+    return true;
   }
-  bool key(std::string& value) { return dom_.key(value); }
+  bool key(std::string& value) {
+    auto& object = open_.back()->get_ref<Json::object_t&>();
+    auto [slot, inserted] = object.emplace(value, nullptr);
+    if (!inserted) throw JsonError("duplicate key \"" + printable(value, 40) + "\" in an object");
+    slot_ = &slot->second;
+    return true;
+  }
   bool end_object() {
-    --depth_;
-    return dom_.end_object();
+    open_.pop_back();
+    return true;
   }
-  bool start_array(std::size_t size) {
-    enter();
-    return dom_.start_array(size);
+  bool start_array(std::size_t) {
+    enter(Json::array());
+    return true;
   }
   bool end_array() {
-    --depth_;
-    return dom_.end_array();
+    open_.pop_back();
+    return true;
   }
   bool parse_error(std::size_t position, const std::string&,
                    const nlohmann::detail::exception& ex) {
     std::string what = ex.what();
     // nlohmann prefixes "[json.exception.parse_error.101] parse error at line 1, column 2: ..."
+    // and quotes the bytes it last read, which may be anything: printable() keeps the message
+    // valid UTF-8.
     if (auto colon = what.find("parse error"); colon != std::string::npos)
       what = what.substr(colon);
-    throw JsonError("malformed JSON at byte " + std::to_string(position) + ": " + what);
+    throw JsonError("malformed JSON at byte " + std::to_string(position) + ": " +
+                    printable(what, 300));
   }
 
  private:
-  void enter() {
-    if (++depth_ > limits_.max_depth) {
+  // Places a value where the text is: the root, the next element of the open array, or the
+  // value of the key just read.
+  Json* place(Json value) {
+    if (open_.empty()) {
+      root_ = std::move(value);
+      return &root_;
+    }
+    Json& parent = *open_.back();
+    if (parent.is_array()) {
+      parent.get_ref<Json::array_t&>().push_back(std::move(value));
+      return &parent.get_ref<Json::array_t&>().back();
+    }
+    *slot_ = std::move(value);
+    return slot_;
+  }
+  bool add(Json value) {
+    place(std::move(value));
+    return true;
+  }
+  void enter(Json container) {
+    if (open_.size() + 1 > limits_.max_depth) {
       throw JsonError("JSON nesting deeper than " + std::to_string(limits_.max_depth) + " levels");
     }
+    open_.push_back(place(std::move(container)));
   }
-  static std::string shorten(const std::string& text) {
-    return text.size() <= 40 ? text : text.substr(0, 37) + "...";
-  }
-  Dom dom_;
+
+  Json& root_;
   const JsonLimits& limits_;
-  std::size_t depth_ = 0;
+  std::vector<Json*> open_;  // the arrays and objects being read, innermost last
+  Json* slot_ = nullptr;     // the value of the key just read
 };
 
 constexpr char kHexDigits[] = "0123456789abcdef";
@@ -89,7 +121,7 @@ Json parse_json(std::string_view text, const JsonLimits& limits) {
   } catch (const JsonError&) {
     throw;
   } catch (const nlohmann::json::exception& ex) {
-    throw JsonError(std::string("malformed JSON: ") + ex.what());
+    throw JsonError("malformed JSON: " + printable(ex.what(), 300));
   }
   return result;
 }

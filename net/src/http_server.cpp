@@ -3,10 +3,14 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/ip/address.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <list>
 #include <optional>
+#include <string_view>
+
+#include "yournet/printable.hpp"
 
 namespace yournet::net {
 
@@ -36,7 +40,9 @@ constexpr std::size_t kMaxDrainBytes = 64u * 1024u * 1024u;
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket socket, std::shared_ptr<HttpServer::Shared> shared)
-      : stream_(std::move(socket)), shared_(std::move(shared)) {
+      : stream_(std::move(socket)),
+        shared_(std::move(shared)),
+        read_deadline_(stream_.get_executor()) {
     ++shared_->connections;
   }
   ~Session() {
@@ -62,7 +68,19 @@ class Session : public std::enable_shared_from_this<Session> {
     reading_ = shared_->reading.insert(shared_->reading.end(), weak_from_this());
     parser_.emplace();
     parser_->body_limit(shared_->options.body_limit);
-    stream_.expires_after(shared_->options.idle_timeout);
+    parser_->header_limit(shared_->options.header_limit);
+    // The read deadline cancels the read rather than closing the socket (as the stream's own
+    // timeout would), so that a request still incomplete then can be answered 408.
+    stream_.expires_never();
+    timed_out_ = false;
+    read_deadline_.expires_after(shared_->options.idle_timeout);
+    read_deadline_.async_wait([weak = weak_from_this()](const beast::error_code& ec) {
+      auto self = weak.lock();
+      if (ec || !self) return;
+      self->timed_out_ = true;
+      beast::error_code ignored;
+      self->stream_.socket().cancel(ignored);
+    });
     http::async_read(stream_, buffer_, *parser_,
                      [self = shared_from_this()](const beast::error_code& ec, std::size_t) {
                        self->on_read(ec);
@@ -71,17 +89,38 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void on_read(const beast::error_code& ec) {
     stop_reading();
+    read_deadline_.cancel();
+    const auto& limits = shared_->options;
     if (ec == http::error::body_limit) {
       return refuse(413, "Request body too large: the limit is " +
-                             std::to_string(shared_->options.body_limit) + " bytes");
+                             std::to_string(limits.body_limit) + " bytes");
     }
-    if (ec == http::error::header_limit) return refuse(431, "Request header fields too large");
-    if (ec && ec != http::error::end_of_stream && ec != http::error::partial_message &&
+    if (ec == http::error::header_limit) {
+      return refuse(431, "Request header fields too large: the limit is " +
+                             std::to_string(limits.header_limit) + " bytes");
+    }
+    const bool started = parser_->got_some() || buffer_.size() > 0;
+    if (ec && timed_out_) {
+      if (!started) return close();  // an idle connection: nothing to answer
+      return refuse(408, "Request timeout: the request was not complete within " +
+                             std::to_string(limits.idle_timeout.count()) + " s");
+    }
+    if (ec == http::error::partial_message) {
+      return refuse(400, "Truncated request: the connection ended before the request was complete");
+    }
+    if (ec && ec != http::error::end_of_stream &&
         ec.category() == http::make_error_code(http::error::bad_target).category()) {
       return refuse(400, "Malformed HTTP request: " + ec.message());
     }
-    if (ec) return close();  // end of stream, a half-sent request, or a timeout
+    if (ec) return close();  // end of stream between requests, eviction, or a socket error
     auto& message = parser_->get();
+    for (const auto& field : message) {
+      // Nothing here reads headers, but a value that is not UTF-8 is hostile input all the same.
+      if (!is_utf8(std::string_view(field.value().data(), field.value().size()))) {
+        return refuse(400, "Malformed HTTP request: header " + std::string(field.name_string()) +
+                               " is not valid UTF-8");
+      }
+    }
     HttpRequest request{std::string(message.method_string()), std::string(message.target()),
                         std::move(message.body())};
     version_ = message.version();
@@ -158,6 +197,8 @@ class Session : public std::enable_shared_from_this<Session> {
 
   beast::tcp_stream stream_;
   std::shared_ptr<HttpServer::Shared> shared_;
+  asio::steady_timer read_deadline_;
+  bool timed_out_ = false;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   unsigned version_ = 11;

@@ -13,6 +13,7 @@
 
 #include "test_util.hpp"
 #include "yournet/crypto.hpp"
+#include "yournet/printable.hpp"
 
 namespace yournet {
 namespace {
@@ -85,7 +86,6 @@ TEST(CanonicalJson, PythonEdgeCases) {
   };
   const Case cases[] = {
       {"-0", "0"},
-      {R"({"a": 1, "a": 2})", R"({"a": 2})"},
       {"1E2", "100.0"},
       {"1.0", "1.0"},
       {"0.1e1", "1.0"},
@@ -100,6 +100,53 @@ TEST(CanonicalJson, PythonEdgeCases) {
     SCOPED_TRACE(c.input);
     EXPECT_EQ(canonical(parse_json(c.input)), c.expected);
   }
+}
+
+// Python's json.loads keeps the last of two equal keys; a value whose meaning depends on which
+// copy a reader keeps is refused instead, naming the key.
+TEST(ParseJson, RefusesDuplicateKeysNamingThem) {
+  try {
+    parse_json(R"({"b": [{"a": 1, "a": 2}]})");
+    FAIL() << "a duplicate key was accepted";
+  } catch (const JsonError& e) {
+    EXPECT_NE(std::string(e.what()).find("duplicate key \"a\""), std::string::npos) << e.what();
+  }
+  EXPECT_NO_THROW(parse_json(R"([{"a": 1}, {"a": 2}])"));  // equal keys of different objects
+}
+
+// A parse error quotes the bytes it stopped at; the message stays valid UTF-8 whatever they are,
+// so that it can be written into JSON (a log line, an answer) without throwing.
+TEST(ParseJson, ErrorMessagesAreValidUtf8WhateverTheInput) {
+  const std::string inputs[] = {"{\"author\": \"\xff\xfe\"}",
+                                "\xc3",
+                                "[\"\xed\xa0\x80\"]",
+                                "\"\\ud800\"",
+                                "\"\\udc00x\"",
+                                "{\"a\x01\": 1}",
+                                "[\"\xf4\x90\x80\x80\"]",
+                                "1" + std::string(400, '0')};
+  for (const auto& input : inputs) {
+    SCOPED_TRACE(printable(input));
+    try {
+      parse_json(input);
+      FAIL() << "accepted";
+    } catch (const JsonError& e) {
+      EXPECT_NO_THROW(Json(std::string(e.what())).dump());
+    }
+  }
+}
+
+TEST(Printable, KeepsValidUtf8AndEscapesTheRest) {
+  EXPECT_EQ(printable("caf\xc3\xa9 \xf0\x9f\x98\x80"), "caf\xc3\xa9 \xf0\x9f\x98\x80");
+  EXPECT_EQ(printable("a\xff"
+                      "b\n"),
+            "a\\xffb\\x0a");
+  EXPECT_EQ(printable("\xed\xa0\x80"), "\\xed\\xa0\\x80");  // a surrogate's encoding
+  EXPECT_EQ(printable("\xc0\xaf"), "\\xc0\\xaf");           // an overlong "/"
+  EXPECT_EQ(printable("\xe2\x82"), "\\xe2\\x82");           // a truncated character
+  // Cut at a character boundary, never inside one.
+  EXPECT_EQ(printable("ab\xc3\xa9", 3), "ab...");
+  EXPECT_EQ(printable(std::string(10, 'x'), 4), "xxxx...");
 }
 
 TEST(ParseJson, DepthLimitBoundary) {

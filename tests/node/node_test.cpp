@@ -11,6 +11,7 @@
 
 #include "node_doubles.hpp"
 #include "test_util.hpp"
+#include "yournet/printable.hpp"
 
 using namespace yournet;
 using yournet::test::FixedClock;
@@ -152,6 +153,47 @@ TEST(Node, BadInputIsRefusedWithReasonAndLeavesStateUnchanged) {
   }
   EXPECT_EQ(net.nodes[A]->chain_body(), before);
   EXPECT_EQ(net.nodes[A]->mempool().size(), 0u);
+}
+
+// Every refusal is reported to the observer, whose detail a live node writes as a JSON log line:
+// bytes that are not UTF-8 (in a body, a path, a method) once made writing it throw, and the
+// request got 500. Each is now a 4xx quoting the bytes printably.
+TEST(Node, InvalidUtf8AnywhereIsRefusedAndItsReportCanBeWritten) {
+  struct DumpingObserver : NodeObserver {
+    void on_event(const NodeEvent& event) override { lines.push_back(event_detail(event).dump()); }
+    std::vector<std::string> lines;
+  } observer;
+  yournet::test::OfflineTransport transport;
+  FixedClock clock;
+  InlineMiner miner;
+  NodeConfig config;
+  config.self_address = A;
+  Node node(config, transport, clock, miner, &observer);
+  const std::string chain_before = node.chain_body().dump();
+  struct Case {
+    std::string method, target, body;
+    int status;
+  } cases[] = {
+      {"POST", "/new_transaction", "{\"author\": \"\xff\", \"content\": \"x\"}", 400},
+      {"POST", "/new_transaction", "{\"author\": \"a\", \"content\": \"\\ud800\"}", 400},
+      {"POST", "/new_transaction", "{\"author\": \"a\", \"author\": \"b\", \"content\": \"x\"}",
+       400},
+      {"POST", "/add_block", "{\"index\": \"\xc3\x28\"}", 400},
+      {"POST", "/register_node", "\xfe\xff", 400},
+      {"GET", "/\xff\xfe", "", 404},
+      {"G\xffT", "/chain", "", 405},
+      {"POST", "/new_transaction", std::string(100, '[') + std::string(100, ']'), 400},
+  };
+  for (const auto& c : cases) {
+    HttpResponse response{-1, ""};
+    EXPECT_NO_THROW(node.handle(HttpRequest{c.method, c.target, c.body},
+                                [&](HttpResponse r) { response = std::move(r); }));
+    EXPECT_EQ(response.status, c.status) << printable(c.method + " " + c.target + " " + c.body);
+    EXPECT_NO_THROW(Json(response.body).dump()) << response.body;
+  }
+  EXPECT_EQ(observer.lines.size(), std::size(cases));
+  EXPECT_EQ(node.chain_body().dump(), chain_before);
+  EXPECT_EQ(node.mempool().size(), 0u);
 }
 
 TEST(Node, KnownBlockIsAcceptedIdempotentlyAndOrphanTriggersSync) {

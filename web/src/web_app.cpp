@@ -5,6 +5,7 @@
 #include <tuple>
 #include <vector>
 
+#include "yournet/printable.hpp"
 #include "yournet/validation.hpp"
 #include "yournet/web/assets.hpp"
 
@@ -39,9 +40,9 @@ HttpResponse sanitized(const HttpResponse& answer) {
                       json ? "application/json" : "text/plain; charset=utf-8"};
 }
 
+// A node's answer quoted in an error: it may hold any bytes, and the error is JSON.
 std::string excerpt(const std::string& text) {
-  constexpr std::size_t kMax = 200;
-  return text.size() <= kMax ? text : text.substr(0, kMax) + "...";
+  return printable(text, 200);
 }
 
 const char* verdict_name(SignatureStatus status) {
@@ -179,7 +180,8 @@ WebApp::WebApp(WebAppOptions options, Transport& transport, Transport& slow_tran
     : options_(std::move(options)), transport_(transport), slow_transport_(slow_transport) {}
 
 void WebApp::handle(const HttpRequest& request, Respond respond) {
-  const std::string route(route_of(request.target));
+  // The path as it may be quoted in an answer (a target can hold any bytes; answers are UTF-8).
+  const std::string route = printable(route_of(request.target));
   if (route.starts_with("/api/")) {
     if (route == "/api/feed" || route == "/api/blocks" || route == "/api/info") {
       if (request.method != "GET") return respond(json_error(405, "use GET on " + route));
@@ -205,7 +207,7 @@ void WebApp::handle(const HttpRequest& request, Respond respond) {
     return forward(*proxied, request, std::move(respond));
   }
   if (request.method != "GET") {
-    return respond(HttpResponse{405, "Method " + request.method + " not allowed",
+    return respond(HttpResponse{405, "Method " + printable(request.method, 40) + " not allowed",
                                 "text/plain; charset=utf-8"});
   }
   const Asset* asset = find_asset(route);

@@ -6,6 +6,8 @@
 #include <memory>
 #include <utility>
 
+#include "yournet/printable.hpp"
+
 namespace yournet {
 namespace {
 
@@ -413,7 +415,7 @@ void Node::mine(std::function<void(std::string)> done) {
 void Node::count_request(const std::string& route, const HttpResponse& response) {
   ++metrics_.requests[{route, response.status}];
   if (response.status >= 400) {
-    emit(event::RequestRejected{route, response.status, response.body.substr(0, 300)});
+    emit(event::RequestRejected{route, response.status, printable(response.body, 300)});
   }
 }
 
@@ -441,12 +443,12 @@ void Node::handle(const HttpRequest& request, Respond respond) {
     inner(std::move(response));
   };
   if (known == std::end(kRoutes)) {
-    respond(text(404, "Not found: " + route));
+    respond(text(404, "Not found: " + printable(route)));
     return;
   }
   if (request.method != known->method) {
-    respond(text(
-        405, "Method " + request.method + " not allowed on " + route + "; use " + known->method));
+    respond(text(405, "Method " + printable(request.method, 40) + " not allowed on " + route +
+                          "; use " + known->method));
     return;
   }
   if (route == "/new_transaction") return handle_new_transaction(request, respond);

@@ -3,8 +3,9 @@
 // (413 past it), and a cap on concurrent connections (past it, the connection waiting longest for
 // its request is closed to make room; if every one is busy with a request, the new one is closed).
 // Every request goes to the handler, which answers by calling `respond` exactly once, maybe later;
-// the session reads its next request only after that answer is written. Malformed HTTP closes the
-// connection. Single-threaded: run the io_context on one thread.
+// the session reads its next request only after that answer is written. Malformed HTTP gets 400,
+// a request cut short by the client 400, one too slow 408, each naming the fault, and then the
+// connection is closed. Single-threaded: run the io_context on one thread.
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <chrono>
@@ -19,9 +20,12 @@ namespace yournet::net {
 
 struct HttpServerOptions {
   std::string host = "127.0.0.1";
-  unsigned short port = 8000;  // 0: an ephemeral port, see HttpServer::port()
-  std::uint64_t body_limit = 1024u * 1024u;
+  unsigned short port = 8000;                // 0: an ephemeral port, see HttpServer::port()
+  std::uint64_t body_limit = 1024u * 1024u;  // 413 past it
+  std::uint32_t header_limit = 8u * 1024u;   // the request line and headers; 431 past it
   std::size_t max_connections = 256;
+  // The longest wait for a whole request (from the end of the previous answer): a request still
+  // incomplete then gets 408, an idle connection is closed.
   std::chrono::seconds idle_timeout{30};
 };
 
