@@ -14,6 +14,7 @@
 #include <iterator>
 #include <optional>
 
+#include "netsim_validate.hpp"
 #include "yournet/live/live_world.hpp"
 #include "yournet/report/run_report.hpp"
 #include "yournet/sim/simulation.hpp"
@@ -320,7 +321,11 @@ int run_sweep(sim::Scenario scenario, const Invocation& how, std::uint64_t from,
 }  // namespace
 
 int main(int argc, char** argv) {
-  po::options_description options("usage: netsim SCENARIO [options]\n\noptions");
+  if (argc > 1 && std::string_view(argv[1]) == "validate")
+    return yournet::apps::netsim_validate(argc - 1, argv + 1);
+  po::options_description options(
+      "usage: netsim SCENARIO [options]\n       netsim validate [FOLDER] [options] (the fidelity "
+      "suite: netsim validate --help)\n\noptions");
   options.add_options()("help,h", "show this help")("seed", po::value<std::uint64_t>(),
                                                     "override the scenario's seed")(
       "seeds", po::value<std::string>(),
