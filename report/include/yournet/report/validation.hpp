@@ -39,6 +39,7 @@ struct ValidationPoint {
   std::uint64_t races = 0;
   double gamma = 0;
   Interval gamma_ci;
+  double replayed = 0;  // selfish: Eyal and Sirer's state machine on this run's own finders
   double delay_s = 0, interval_s = 0;  // stale: d and T
   bool inside = false;                 // the simulated interval meets the band
 };
