@@ -562,7 +562,8 @@ std::string ReportBuilder::html(const Json& summary) const {
           ".fail{color:#b0413e}.scroll{overflow-x:auto;border:1px solid #ddd;padding:.5em}"
           ".note{color:#666}td{overflow-wrap:anywhere}.tv-controls{display:flex;gap:.4em;"
           "align-items:center;position:sticky;top:0;background:#fff;padding:.4em 0;z-index:1}"
-          "#tv-time{flex:1}.tv-row{display:flex;flex-wrap:wrap;gap:2em}.tv-node-row.crashed,"
+          "#tv-time{flex:1}#tv-nodes{max-height:26em;overflow-y:auto}.tv-row{display:flex;flex-"
+          "wrap:wrap;gap:2em}.tv-node-row.crashed,"
           ".tv-node-row.gone,.tv-node-row.waiting{color:#999}</style></head><body>";
   html << "<h1>" << html_escape(name) << " — seed " << html_escape(text_of(summary, "seed"))
        << " — " << (passed ? "<span class='pass'>PASS</span>" : "<span class='fail'>FAIL</span>")
@@ -594,8 +595,9 @@ std::string ReportBuilder::html(const Json& summary) const {
         simulated && simulated->is_number()) {
       end_us = std::max(end_us, static_cast<std::int64_t>(simulated->get<double>() * 1e6));
     }
-    std::vector<std::array<std::int64_t, 4>> band;
-    for (const TipSample& sample : tip_samples()) {
+    std::vector<std::array<std::int64_t, 4>> band;  // none when the trace has no node's tips
+    const bool have_tips = saw_tip_events_ || counts_.count("block_accepted") != 0;
+    for (const TipSample& sample : have_tips ? tip_samples() : std::vector<TipSample>{}) {
       band.push_back({sample.t_us, static_cast<std::int64_t>(sample.min),
                       static_cast<std::int64_t>(sample.median),
                       static_cast<std::int64_t>(sample.max)});

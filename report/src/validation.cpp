@@ -111,9 +111,9 @@ double replay_state_machine(const std::vector<Mined>& mined, int pool) {
     }
   }
   by_pool += lead;  // published when mining stops, ahead of the honest chain
-  return by_pool + by_honest ? static_cast<double>(by_pool) /
-                                   static_cast<double>(by_pool + by_honest)
-                             : 0;
+  return by_pool + by_honest
+             ? static_cast<double>(by_pool) / static_cast<double>(by_pool + by_honest)
+             : 0;
 }
 
 Run run(sim::Scenario scenario, const ValidationOptions& options) {
