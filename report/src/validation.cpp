@@ -286,7 +286,8 @@ std::string selfish_plot_svg(const std::vector<ValidationPoint>& points) {
   PlotSeries low{"R(a, 0)", "#7f7f7f", {}, true, false};
   PlotSeries high{"R(a, 1/2)", "#bcbd22", {}, true, false};
   PlotSeries fair{"a (honest mining)", "#cccccc", {}, true, false};
-  for (int i = 0; i <= 40; ++i) {
+  // The formula holds below a = 1/2 (it diverges a little above): the curves stop at 0.475.
+  for (int i = 0; i <= 34; ++i) {
     const double a = 0.05 + 0.0125 * i;
     low.points.push_back({a, selfish_revenue(a, 0), {}, {}});
     high.points.push_back({a, selfish_revenue(a, 0.5), {}, {}});
