@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "netsim_cli.hpp"
+#include "netsim_validate.hpp"
 #include "yournet/sim/sweep.hpp"
 
 namespace po = boost::program_options;
@@ -101,12 +102,16 @@ int run_sweep(const Json& file, const std::string& name, const Invocation& how,
 int main(int argc, char** argv) {
   if (argc >= 2 && std::string_view(argv[1]) == "shrink") return shrink_main(argc - 1, argv + 1);
   if (argc >= 2 && std::string_view(argv[1]) == "merge") return merge_main(argc - 1, argv + 1);
+  if (argc >= 2 && std::string_view(argv[1]) == "validate")
+    return yournet::apps::netsim_validate(argc - 1, argv + 1);
   const unsigned cores = std::max(1U, std::thread::hardware_concurrency());
   po::options_description options(
       "usage: netsim SCENARIO [options]\n"
       "       netsim shrink SCENARIO [--seed N] [--out DIR] [--max-runs N]  (see netsim shrink "
       "-h)\n"
-      "       netsim merge --out DIR SWEEP.json...  (see netsim merge -h)\n\noptions");
+      "       netsim merge --out DIR SWEEP.json...  (see netsim merge -h)\n"
+      "       netsim validate [FOLDER] [options]  (the fidelity suite: see netsim validate -h)\n"
+      "\noptions");
   options.add_options()("help,h", "show this help")("seed", po::value<std::uint64_t>(),
                                                     "override the scenario's seed")(
       "seeds", po::value<std::string>(),

@@ -20,7 +20,7 @@
 #include <thread>
 #include <vector>
 
-#include "svg_plot.hpp"
+#include "bench_report.hpp"
 #include "yournet/json.hpp"
 #include "yournet/nonce_search.hpp"
 #include "yournet/pow.hpp"

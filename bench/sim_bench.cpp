@@ -17,7 +17,7 @@
 #include <thread>
 #include <vector>
 
-#include "svg_plot.hpp"
+#include "bench_report.hpp"
 #include "yournet/sim/simulation.hpp"
 
 using namespace yournet;

@@ -37,23 +37,6 @@ std::string html_escape(std::string_view text) {
   return out;
 }
 
-DelayStats delay_stats(std::vector<std::int64_t> values) {
-  DelayStats stats;
-  if (values.empty()) return stats;
-  std::sort(values.begin(), values.end());
-  stats.count = values.size();
-  // Nearest rank: the smallest value with at least p% of the values at or below it.
-  auto rank = [&](double p) {
-    auto k = static_cast<std::size_t>(std::ceil(p / 100.0 * static_cast<double>(values.size())));
-    return values[std::clamp<std::size_t>(k, 1, values.size()) - 1];
-  };
-  stats.p50 = rank(50);
-  stats.p90 = rank(90);
-  stats.p99 = rank(99);
-  stats.max = values.back();
-  return stats;
-}
-
 namespace {
 
 std::string fixed(double value, int decimals) {
@@ -190,11 +173,17 @@ bool ReportBuilder::add_canonical_line(std::string_view line) {
     if (!route) return false;
     begin_event(*name, *node, *t_us);
     count_message(*kind, *route);
+    follow_message(
+        *kind, *t_us, static_cast<int>(*node),
+        integer_after(detail, *kind == TraceEvent::deliver ? "\"from\": " : "\"to\": ", 0), *route,
+        detail.find("\"duplicate\": true") != std::string_view::npos);
   } else if (*kind == TraceEvent::tip) {
     auto height = integer_after(detail, "\"height\": ", 0);
-    if (!height || *height < 0 || *height > kMaxHeight) return false;
+    auto hash = plain_string_after(detail, "\"hash\": \"", 0, detail.size());
+    if (!height || !hash || *height < 0 || *height > kMaxHeight) return false;
     begin_event(*name, *node, *t_us);
     on_tip(static_cast<int>(*node), static_cast<std::uint64_t>(*height));
+    time_view_.tip(*t_us, static_cast<int>(*node), *hash, static_cast<std::uint64_t>(*height));
   } else {
     auto hash = plain_string_after(detail, "\"hash\": \"", 0, detail.size());
     auto index = integer_after(detail, "\"index\": ", 0);
@@ -232,8 +221,25 @@ void ReportBuilder::on_tip(int node, std::uint64_t height) {
   set_height(node, height);
 }
 
+void ReportBuilder::follow_message(TraceEvent kind, std::int64_t t_us, int node,
+                                   std::optional<std::int64_t> peer, std::string_view route,
+                                   bool duplicate) {
+  if (!peer || *peer < 0 || *peer >= kMaxNodes || duplicate) return;
+  const int other = static_cast<int>(*peer);
+  const TimeView::Kind as = kind == TraceEvent::send      ? TimeView::Kind::send
+                            : kind == TraceEvent::deliver ? TimeView::Kind::deliver
+                                                          : TimeView::Kind::drop;
+  // A deliver is traced at the receiver; the view keys every message by (from, to).
+  if (kind == TraceEvent::deliver) {
+    time_view_.message(as, t_us, other, node, route);
+  } else {
+    time_view_.message(as, t_us, node, other, route);
+  }
+}
+
 void ReportBuilder::on_block_accepted(int node, std::int64_t t_us, std::string_view hash,
                                       std::uint64_t height, bool main) {
+  time_view_.accepted(t_us, node, hash);
   auto it = block_index_.find(hash);
   if (it != block_index_.end() && node >= 0) {
     MinedBlock& block = blocks_[it->second];
@@ -365,6 +371,10 @@ void ReportBuilder::add_event(const Json& event) {
   const TraceEvent kind = *parsed;
   if (kind == TraceEvent::send || kind == TraceEvent::deliver || kind == TraceEvent::drop) {
     count_message(kind, text_of(detail, "route"));
+    const std::int64_t peer = int_of(detail, kind == TraceEvent::deliver ? "from" : "to", -1);
+    const Json* duplicate = field(detail, "duplicate");
+    follow_message(kind, t_us, node, peer, text_of(detail, "route"),
+                   duplicate && duplicate->is_boolean() && duplicate->get<bool>());
   } else if (kind == TraceEvent::start) {
     std::int64_t nodes = int_of(detail, "nodes", 0);
     if (nodes > 0 && nodes <= kMaxNodes) {
@@ -381,6 +391,14 @@ void ReportBuilder::add_event(const Json& event) {
       block.mined_us = t_us;
       block_index_.emplace(hash, blocks_.size());
       blocks_.push_back(std::move(block));
+      std::vector<std::string> posts;
+      if (const Json* ids = field(detail, "posts"); ids && ids->is_array()) {
+        for (const auto& id : *ids) {
+          if (id.is_string()) posts.push_back(id.get<std::string>());
+        }
+      }
+      time_view_.mined(t_us, node, hash, text_of(detail, "previous_hash"),
+                       static_cast<std::uint64_t>(height), posts);
     }
   } else if (kind == TraceEvent::block_accepted) {
     const Json* main = field(detail, "main");
@@ -388,6 +406,9 @@ void ReportBuilder::add_event(const Json& event) {
                       main && main->is_boolean() && main->get<bool>());
   } else if (kind == TraceEvent::tip) {
     on_tip(node, static_cast<std::uint64_t>(height));
+    time_view_.tip(t_us, node, text_of(detail, "hash"), static_cast<std::uint64_t>(height));
+  } else if (kind == TraceEvent::post_accepted) {
+    time_view_.post(t_us, node, text_of(detail, "id"));
   } else if (kind == TraceEvent::reorg) {
     reorg_depths_[static_cast<std::uint64_t>(
         std::max<std::int64_t>(0, int_of(detail, "depth", 0)))]++;
@@ -395,6 +416,16 @@ void ReportBuilder::add_event(const Json& event) {
   if (kind == TraceEvent::partition || kind == TraceEvent::isolate || kind == TraceEvent::heal ||
       kind == TraceEvent::crash || kind == TraceEvent::restart || kind == TraceEvent::join ||
       kind == TraceEvent::leave || kind == TraceEvent::set_link) {
+    static const std::map<TraceEvent, TimeView::Kind> kFaults{
+        {TraceEvent::partition, TimeView::Kind::partition},
+        {TraceEvent::isolate, TimeView::Kind::isolate},
+        {TraceEvent::heal, TimeView::Kind::heal},
+        {TraceEvent::crash, TimeView::Kind::crash},
+        {TraceEvent::restart, TimeView::Kind::restart},
+        {TraceEvent::join, TimeView::Kind::join},
+        {TraceEvent::leave, TimeView::Kind::leave},
+        {TraceEvent::set_link, TimeView::Kind::set_link}};
+    time_view_.fault(kFaults.at(kind), t_us, node, detail);
     if (markers_.size() < 200) {
       markers_.push_back(Marker{t_us, name, node});
     } else {
@@ -493,6 +524,32 @@ std::string block_tree_svg(const std::vector<ReportBuilder::MinedBlock>& blocks,
 
 }  // namespace
 
+namespace {
+
+// A summary value in a table cell: long objects (main_chain_by_miner of a big run) summarised,
+// the whole of them behind a disclosure; anything else as text that may wrap.
+std::string summary_value_html(const Json& value) {
+  constexpr std::size_t kShownEntries = 8;
+  if (!value.is_object() || value.size() <= kShownEntries) {
+    return html_escape(value.is_string() ? value.get<std::string>() : value.dump());
+  }
+  std::vector<std::pair<std::string, const Json*>> entries;
+  for (auto it = value.begin(); it != value.end(); ++it) entries.emplace_back(it.key(), &*it);
+  // The largest first, when they are numbers.
+  std::stable_sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) {
+    return a.second->is_number() && b.second->is_number() &&
+           a.second->template get<double>() > b.second->template get<double>();
+  });
+  std::string text = std::to_string(value.size()) + " entries; largest: ";
+  for (std::size_t i = 0; i < kShownEntries; ++i) {
+    text += (i ? ", " : "") + entries[i].first + ": " + entries[i].second->dump();
+  }
+  return html_escape(text) + " …<details><summary>all</summary>" + html_escape(value.dump(1)) +
+         "</details>";
+}
+
+}  // namespace
+
 std::string ReportBuilder::html(const Json& summary) const {
   std::ostringstream html;
   const std::string name = text_of(summary, "scenario");
@@ -503,7 +560,11 @@ std::string ReportBuilder::html(const Json& summary) const {
           "table{border-collapse:collapse;margin-bottom:1em}td,th{border:1px solid #ccc;"
           "padding:.3em .6em;text-align:left}td.n{text-align:right}.pass{color:#2b7a3d}"
           ".fail{color:#b0413e}.scroll{overflow-x:auto;border:1px solid #ddd;padding:.5em}"
-          ".note{color:#666}</style></head><body>";
+          ".note{color:#666}td{overflow-wrap:anywhere}.tv-controls{display:flex;gap:.4em;"
+          "align-items:center;position:sticky;top:0;background:#fff;padding:.4em 0;z-index:1}"
+          "#tv-time{flex:1}#tv-nodes{max-height:26em;overflow-y:auto}.tv-row{display:flex;flex-"
+          "wrap:wrap;gap:2em}.tv-node-row.crashed,"
+          ".tv-node-row.gone,.tv-node-row.waiting{color:#999}</style></head><body>";
   html << "<h1>" << html_escape(name) << " — seed " << html_escape(text_of(summary, "seed"))
        << " — " << (passed ? "<span class='pass'>PASS</span>" : "<span class='fail'>FAIL</span>")
        << "</h1>";
@@ -528,6 +589,22 @@ std::string ReportBuilder::html(const Json& summary) const {
   }
   html << "</table>";
 
+  {
+    std::int64_t end_us = last_t_us_;
+    if (const Json* simulated = field(summary, "simulated_seconds");
+        simulated && simulated->is_number()) {
+      end_us = std::max(end_us, static_cast<std::int64_t>(simulated->get<double>() * 1e6));
+    }
+    std::vector<std::array<std::int64_t, 4>> band;  // none when the trace has no node's tips
+    const bool have_tips = saw_tip_events_ || counts_.count("block_accepted") != 0;
+    for (const TipSample& sample : have_tips ? tip_samples() : std::vector<TipSample>{}) {
+      band.push_back({sample.t_us, static_cast<std::int64_t>(sample.min),
+                      static_cast<std::int64_t>(sample.median),
+                      static_cast<std::int64_t>(sample.max)});
+    }
+    html << time_view_.html(summary, node_count(), end_us, band);
+  }
+
   html << "<h2>Block tree</h2><p>Green: the final main chain; red: stale blocks. Labels: hash "
           "prefix and miner node; hover for the full hash and when it was mined.</p><div "
           "class='scroll'>"
@@ -535,7 +612,7 @@ std::string ReportBuilder::html(const Json& summary) const {
 
   html << "<h2>Tip height over time</h2>" << tip_chart_svg(summary);
 
-  html << propagation_html();
+  html << propagation_html(summary);
 
   if (messages_.empty()) {
     // Big runs trace at "blocks" or "minimal" detail, without per-message lines.
@@ -578,9 +655,7 @@ std::string ReportBuilder::html(const Json& summary) const {
         "final_height", "final_tip", "main_chain_by_miner", "posts_submitted", "posts_in_chain",
         "posts_lost", "posts_wiped", "trace_sha256"}) {
     if (const Json* value = field(summary, key)) {
-      html << "<tr><th>" << key << "</th><td>"
-           << html_escape(value->is_string() ? value->get<std::string>() : value->dump())
-           << "</td></tr>";
+      html << "<tr><th>" << key << "</th><td>" << summary_value_html(*value) << "</td></tr>";
     }
   }
   html << "</table><h2>Events by kind</h2><table>";
@@ -634,6 +709,12 @@ std::string ReportBuilder::tip_chart_svg(const Json& summary) const {
   std::ostringstream svg;
   svg << "<div class='scroll'>" << plot.open()
       << plot.axes(x_label, y_label, "simulated time", "main-chain height");
+  // The time control moves this line to its moment.
+  svg << "<line id='tip-cursor' data-x0='" << fixed(plot.x(0), 1) << "' data-x1='"
+      << fixed(plot.x(plot.x_max), 1) << "' data-tmax='" << fixed(plot.x_max, 0) << "' x1='"
+      << fixed(plot.x(plot.x_max), 1) << "' y1='" << plot.top << "' x2='"
+      << fixed(plot.x(plot.x_max), 1) << "' y2='" << plot.height - plot.bottom
+      << "' stroke='#000' stroke-width='1.5'/>";
   for (const auto& marker : markers_) {
     double x = plot.x(static_cast<double>(marker.t_us));
     svg << "<g><title>" << html_escape(marker.kind)
@@ -715,12 +796,72 @@ std::string ReportBuilder::tip_chart_svg(const Json& summary) const {
   return svg.str();
 }
 
-std::string ReportBuilder::propagation_html() const {
+// The run's own aggregate (summary "propagation", at any trace detail), then what the trace adds.
+std::string ReportBuilder::propagation_html(const Json& summary) const {
   std::ostringstream html;
+  html << "<h2>Block propagation</h2>";
+  if (const Json* run = field(summary, "propagation"); run && run->is_object()) {
+    auto number = [](const Json& object, const char* key) {
+      const Json* value = field(object, key);
+      return value && value->is_number() ? value->get<double>() : 0.0;
+    };
+    html << "<p class='note'>Aggregated while the run went on, whatever the trace keeps: for each "
+            "block, the time from its mining until 50%, 90% and 100% of the nodes up at its "
+            "mining had accepted it; percentiles over blocks. A node learned of a block "
+         << fixed(number(*run, "mean_delay_ms"), 1)
+         << " ms after its mining on average (the miner at zero). Stale rate: "
+         << fixed(100 * number(summary, "stale_rate"), 2)
+         << "% of the blocks known.</p><table class='propagation-run'><tr><th>nodes "
+            "reached</th><th>blocks</th><th>p50</th><th>p90</th><th>p99</th><th>max</th></tr>";
+    const char* keys[] = {"to_50_percent", "to_90_percent", "to_100_percent"};
+    const char* labels[] = {"50%", "90%", "100%"};
+    const char* colours[] = {"#2ca02c", "#ff7f0e", "#d62728"};
+    double longest = 1;
+    for (int i = 0; i < 3; ++i) {
+      const Json* row = field(*run, keys[i]);
+      if (!row) continue;
+      longest = std::max(longest, number(*row, "max_ms"));
+      html << "<tr><th>" << labels[i] << "</th><td class='n'>"
+           << html_escape(text_of(*row, "blocks")) << "</td>";
+      for (const char* p : {"p50_ms", "p90_ms", "p99_ms", "max_ms"})
+        html << "<td class='n'>" << fixed(number(*row, p), 1) << " ms</td>";
+      html << "</tr>";
+    }
+    html << "</table>";
+    // Cumulative distribution over blocks, from the quantiles the summary keeps.
+    Plot plot;
+    plot.height = 220;
+    plot.x_max = longest;
+    plot.y_max = 1.0;
+    html << "<div class='scroll'>" << plot.open()
+         << plot.axes([](double v) { return fixed(v, 0) + "ms"; },
+                      [](double share) { return fixed(share * 100, 0) + "%"; }, "time after mining",
+                      "blocks");
+    for (int i = 0; i < 3; ++i) {
+      const Json* row = field(*run, keys[i]);
+      const Json* cdf = row ? field(*row, "cdf_ms") : nullptr;
+      if (!cdf || !cdf->is_array() || cdf->size() < 2) continue;
+      std::string points;
+      for (std::size_t k = 0; k < cdf->size(); ++k) {
+        if (!(*cdf)[k].is_number()) continue;
+        points += fixed(plot.x((*cdf)[k].get<double>()), 1) + "," +
+                  fixed(plot.y(static_cast<double>(k) / static_cast<double>(cdf->size() - 1)), 1) +
+                  " ";
+      }
+      html << "<polyline class='cdf-run' fill='none' stroke='" << colours[i]
+           << "' stroke-width='2' points='" << points << "'><title>to " << labels[i]
+           << " of the nodes</title></polyline>";
+    }
+    html << "</svg></div><p>";
+    for (int i = 0; i < 3; ++i)
+      html << "<span style='color:" << colours[i] << "'>■ " << labels[i] << " of the nodes</span> ";
+    html << "</p>";
+  }
   DelayStats all = propagation();
   if (all.count == 0 && counts_.count("block_accepted") == 0) {
-    return "<h2>Block propagation</h2><p class='note'>This trace has no block acceptances (no "
-           "block mined, or trace detail <code>minimal</code>).</p>";
+    html << "<p class='note'>This trace has no block acceptances (no block mined, or trace detail "
+            "<code>minimal</code>): no per-node delays below.</p>";
+    return html.str();
   }
   // How long a block took to reach the last node, over the blocks that reached them all.
   std::vector<std::int64_t> to_everyone;
@@ -734,7 +875,8 @@ std::string ReportBuilder::propagation_html() const {
          << ms(stats.p50) << "</td><td class='n'>" << ms(stats.p90) << "</td><td class='n'>"
          << ms(stats.p99) << "</td><td class='n'>" << ms(stats.max) << "</td></tr>";
   };
-  html << "<h2>Block propagation</h2><p class='note'>Delay from a block's <code>mined</code> event "
+  html << "<h3>Per node, from the trace</h3><p class='note'>Delay from a block's "
+          "<code>mined</code> event "
           "to its acceptance by each other node; and, for each block that reached every node, "
           "the delay to the last one.</p><table><tr><th></th><th>samples</th><th>p50</th>"
           "<th>p90</th><th>p99</th><th>max</th></tr>";

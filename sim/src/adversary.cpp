@@ -47,9 +47,10 @@ class Tamperer : public Adversary {
   std::uint64_t tampered_ = 0;
 };
 
-// Eyal and Sirer's strategy, simplified: keep its blocks; when honest work reaches height h,
-// release just enough to match it while the private lead is two or more, and everything when the
-// lead shrinks to one (the private branch wins) or to none (a race).
+// Eyal and Sirer's strategy: keep its blocks; when honest work reaches height h, release just
+// enough to match it while the private lead is two or more, and everything when the lead shrinks
+// to one (the private branch wins) or to none (a race). In a race, a block it finds is published
+// at once (their state 0': the pool wins the race with two blocks).
 class SelfishMiner : public Adversary {
  public:
   explicit SelfishMiner(AdversaryHost& host) : host_(host) {}
@@ -78,20 +79,39 @@ class SelfishMiner : public Adversary {
   }
 
   void on_mined(const std::string& hash, std::uint64_t index) override {
+    if (race_ && index == race_->height + 1) {
+      ++races_.won_by_pool;  // not withheld: the node announces it as any block it mines
+      race_.reset();
+      return;
+    }
     withheld_.insert(hash);
     host_.trace(TraceEvent::withheld, Json{{"hash", hash}, {"index", index}});
   }
 
   void on_block_accepted(const Block& block, bool mined_here) override {
-    if (!mined_here) react(block.index);
+    if (mined_here) return;
+    if (race_ && block.index == race_->height + 1) {
+      // The race is decided by the honest block that extends one side of it.
+      ++(block.previous_hash == race_->pool_tip ? races_.honest_on_pool : races_.honest_on_other);
+      race_.reset();
+    }
+    react(block.index);
   }
 
   // A selfish miner that stops mining can no longer extend its lead: it publishes what it holds.
   void on_mining_stopped() override {
+    race_.reset();
     if (!withheld_.empty()) react(host_.node().tree().height());
   }
 
+  std::optional<SelfishRaces> races() const override { return races_; }
+
  private:
+  struct Race {
+    std::uint64_t height;  // where the pool's published branch ties the honest one
+    std::string pool_tip;
+  };
+
   void react(std::uint64_t honest_height) {
     Node& node = host_.node();
     const BlockTree& tree = node.tree();
@@ -106,6 +126,10 @@ class SelfishMiner : public Adversary {
       if (withheld_.count(block->hash) && (release_all || block->index <= honest_height))
         release.push_back(block);
     }
+    if (release_all && tree.height() == honest_height) {
+      ++races_.races;
+      race_ = Race{honest_height, tree.tip().hash};
+    }
     for (const Block* block : release) {
       withheld_.erase(block->hash);
       host_.trace(TraceEvent::released, Json{{"hash", block->hash}, {"index", block->index}});
@@ -115,6 +139,8 @@ class SelfishMiner : public Adversary {
 
   AdversaryHost& host_;
   std::set<std::string> withheld_;  // its own blocks not yet released
+  std::optional<Race> race_;        // the race under way, if any
+  SelfishRaces races_;
 };
 
 // Sends posts to a random peer at a fixed rate.

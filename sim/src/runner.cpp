@@ -217,10 +217,7 @@ void Runner::node_event(int self, const NodeEvent& event) {
     return block_accepted(self, *accepted->block, *accepted->from, accepted->main);
   }
   const bool is_honest = honest(self);
-  std::visit(Overloaded{[&](const event::Mined& e) {
-                          ++figures_.blocks_mined;
-                          miner_of_.emplace(e.hash, self);
-                        },
+  std::visit(Overloaded{[&](const event::Mined& e) { note_mined(self, e.hash); },
                         [&](const event::Reorg& e) {
                           checker_.on_reorg(self, e.joined.size());
                           figures_.max_reorg_depth =
@@ -236,7 +233,9 @@ void Runner::node_event(int self, const NodeEvent& event) {
              event);
   const TraceEvent kind = trace_event_of(event);
   if (traced(kind)) {
-    trace(self, kind, event_detail(event));
+    Json detail = event_detail(event);
+    if (const auto* mined = std::get_if<event::Mined>(&event)) add_post_ids(self, *mined, detail);
+    trace(self, kind, std::move(detail));
   } else {
     ++event_count_;
   }
@@ -254,6 +253,7 @@ void Runner::block_accepted(int self, const Block& block, const std::string& fro
   } else {
     ++event_count_;
   }
+  propagation_.accepted(block.hash, self, now_us());
   note_tip(self);
   if (s.adversary) {
     auto miner = miner_of_.find(block.hash);
@@ -278,6 +278,23 @@ void Runner::remote_view_changed(int node) {
     node_event(node, event::Reorg{left, joined});
   }
   note_tip(node);
+}
+
+// The posts a block holds, so the report can tell what each node still has pending.
+void Runner::add_post_ids(int self, const event::Mined& mined, Json& detail) {
+  const Block* block = tree_of(slot(self)).find(mined.hash);
+  if (!block || block->transactions.empty()) return;
+  Json ids = Json::array();
+  for (const auto& post : block->transactions) ids.push_back(post_id(post));
+  detail["posts"] = std::move(ids);
+}
+
+void Runner::note_mined(int self, const std::string& hash) {
+  ++figures_.blocks_mined;
+  miner_of_.emplace(hash, self);
+  std::vector<bool> up(slots_.size());
+  for (std::size_t i = 0; i < slots_.size(); ++i) up[i] = slots_[i].state == State::up;
+  propagation_.mined(hash, self, now_us(), up);
 }
 
 void Runner::note_tip(int self) {
@@ -374,8 +391,8 @@ void Runner::mine(int node, TraceEvent trace_as, std::function<void()> then) {
     unsigned long long height = 0;
     if (std::sscanf(message.c_str(), "Block #%llu is mined.", &height) == 1) {
       const Block* block = slot(node).remote->view().at_height(height);
-      if (block && miner_of_.emplace(block->hash, node).second) {
-        ++figures_.blocks_mined;
+      if (block && !miner_of_.count(block->hash)) {
+        note_mined(node, block->hash);
         trace(node, TraceEvent::mined,
               Json{{"hash", block->hash},
                    {"index", block->index},
@@ -578,6 +595,16 @@ Json Runner::summarize() {
   figures.distinct_tips = checker_.distinct_tips();
   figures.last_heal_us = checker_.last_heal_us();
   figures.converged_at_us = checker_.converged_at_us();
+  figures.propagation = propagation_.summary();
+  for (std::size_t i = 0; i < slots_.size(); ++i) {
+    const Adversary* adversary = slots_[i].adversary.get();
+    if (!adversary || !adversary->races()) continue;
+    const SelfishRaces races = *adversary->races();
+    figures.selfish[std::to_string(i)] = Json{{"races", races.races},
+                                              {"won_by_pool", races.won_by_pool},
+                                              {"honest_on_pool", races.honest_on_pool},
+                                              {"honest_on_other", races.honest_on_other}};
+  }
   std::unordered_set<std::string> pending;
   std::vector<const BlockTree*> trees;
   for (std::size_t i = 0; i < slots_.size(); ++i) {

@@ -106,7 +106,7 @@ Json summarize_run(const Scenario& scenario, const RunFigures& figures, const Fi
     expect(check_name(Check::no_post_lost), posts_lost == 0,
            std::to_string(posts_lost) + " accepted posts neither in the final chain nor pending");
   }
-  return Json{
+  Json summary{
       {"scenario", scenario.name},
       {"seed", scenario.seed},
       {"nodes", scenario.node_count},
@@ -115,6 +115,9 @@ Json summarize_run(const Scenario& scenario, const RunFigures& figures, const Fi
       {"blocks_mined", figures.blocks_mined},
       {"blocks_rejected", figures.blocks_rejected},
       {"forks", forks},
+      {"stale_rate", all_blocks.empty()
+                         ? 0.0
+                         : static_cast<double>(forks) / static_cast<double>(all_blocks.size())},
       {"max_reorg_depth", figures.max_reorg_depth},
       {"converged", converged},
       {"converged_after_heal_s",
@@ -132,6 +135,9 @@ Json summarize_run(const Scenario& scenario, const RunFigures& figures, const Fi
       {"posts_wiped", posts_wiped},
       {"expectations", expectations},
       {"passed", passed}};
+  if (!figures.propagation.is_null()) summary["propagation"] = figures.propagation;
+  if (!figures.selfish.is_null()) summary["selfish"] = figures.selfish;
+  return summary;
 }
 
 }  // namespace yournet::sim

@@ -81,8 +81,9 @@ void Runner::perform(const Action& what) {
           },
           [&](const action::SetLink& a) {
             world_.network().set_link(a.from, a.to, a.link, a.one_way);
-            trace(-1, TraceEvent::set_link,
-                  Json{{"from", a.from}, {"to", a.to}, {"one_way", a.one_way}});
+            Json detail{{"from", a.from}, {"to", a.to}, {"one_way", a.one_way}};
+            if (a.link.up) detail["up"] = *a.link.up;  // the report draws cut links
+            trace(-1, TraceEvent::set_link, std::move(detail));
           },
           [&](const action::Crash& a) {
             if (slot(a.node).state != State::up)

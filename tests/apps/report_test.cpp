@@ -143,7 +143,11 @@ TEST(ReportBuilder, EscapesEveryTextFromTheTrace) {
   summary["expectations"] =
       Json::array({Json{{"name", "n<1>"}, {"passed", false}, {"detail", "a & b"}}});
   std::string html = builder.html(summary);
-  EXPECT_EQ(html.find("<script"), std::string::npos);
+  // The time control's own two scripts (its data and its code) and no other: what the trace said
+  // is in the data with every '<' escaped.
+  EXPECT_EQ(occurrences(html, "<script"), 2u);
+  EXPECT_EQ(occurrences(html, "</script>"), 2u);
+  EXPECT_NE(html.find("\\u003cimg src=x>"), std::string::npos);
   EXPECT_EQ(html.find("<img"), std::string::npos);
   EXPECT_EQ(html.find("<b>"), std::string::npos);
   EXPECT_EQ(html.find("<evil"), std::string::npos);
@@ -333,4 +337,71 @@ TEST(ReportBuilder, MinimalTraceDrawsTheMainChainByMiningTime) {
   EXPECT_EQ(html.find("class='band'"), std::string::npos);
   EXPECT_NE(html.find("trace detail <code>minimal</code>): the line"), std::string::npos);
   EXPECT_NE(html.find("This trace has no block acceptances"), std::string::npos);
+}
+
+TEST(ReportBuilder, TimeControlCarriesTheTraceEventsAndTheirNodes) {
+  ReportBuilder builder;
+  builder.add_line(line(0, -1, "start", Json{{"nodes", 3}}));
+  builder.add_line(
+      line(1000, 0, "mined",
+           Json{{"hash", "b1"}, {"index", 1}, {"previous_hash", "g"}, {"posts", {"p1"}}}));
+  builder.add_line(line(1500, 0, "send", Json{{"to", 2}, {"route", "/add_block"}, {"bytes", 9}}));
+  builder.add_line(line(2000, 2, "deliver", Json{{"from", 0}, {"route", "/add_block"}}));
+  builder.add_line(line(2500, 1, "post_accepted", Json{{"id", "p1"}}));
+  builder.add_line(line(3000, -1, "partition", Json{{"groups", {{0}, {1, 2}}}}));
+  builder.add_line(
+      line(3500, -1, "set_link", Json{{"from", 1}, {"to", 2}, {"one_way", true}, {"up", false}}));
+  builder.add_line(line(4000, 2, "crash"));
+  builder.add_line(line(4500, 1, "tip", Json{{"hash", "b1"}, {"height", 1}}));
+  const std::string html = builder.html(summary_with_main_chain({"g", "b1"}));
+  const auto from = html.find("<script type='application/json' id='tv-data'>");
+  ASSERT_NE(from, std::string::npos);
+  const auto begin = html.find('>', from) + 1;
+  const Json data = parse_json(html.substr(begin, html.find("</script>", begin) - begin));
+  EXPECT_EQ(data["nodes"], 3);
+  // [hash prefix, parent (-1: genesis), height, miner, mined at, on the final main chain, posts]
+  EXPECT_EQ(data["blocks"], Json::parse(R"([["b1", -1, 1, 0, 1000, 1, [0]]])"));
+  EXPECT_EQ(data["groups"], Json::parse("[[[0], [1, 2]]]"));
+  using K = sim::TimeView::Kind;
+  auto event = [](std::int64_t t, K kind, std::int64_t a, std::int64_t b = 0, std::int64_t c = 0,
+                  std::int64_t d = 0) {
+    return Json::array({t, static_cast<int>(kind), a, b, c, d});
+  };
+  EXPECT_EQ(data["events"], Json::array({event(1500, K::send, 0, 2), event(2000, K::deliver, 0, 2),
+                                         event(2500, K::post, 1, 0), event(3000, K::partition, 0),
+                                         event(3500, K::set_link, 1, 2, 0, 1),
+                                         event(4000, K::crash, 2), event(4500, K::tip, 1, 0, 1)}));
+  EXPECT_NE(html.find("<input type='range' id='tv-time'"), std::string::npos);
+  EXPECT_NE(html.find("id='tip-cursor'"), std::string::npos);
+}
+
+TEST(ReportBuilder, PropagationFromTheSummaryShowsWhateverTheTrace) {
+  ReportBuilder builder;  // a "minimal" trace: no acceptances at all
+  builder.add_line(line(0, -1, "start", Json{{"nodes", 100}}));
+  Json summary = summary_with_main_chain({"g"});
+  summary["stale_rate"] = 0.0125;
+  auto row = [](double p50) {
+    return Json{{"blocks", 10},      {"p50_ms", p50},     {"p90_ms", p50 * 2},
+                {"p99_ms", p50 * 3}, {"max_ms", p50 * 4}, {"cdf_ms", {0.0, p50, p50 * 4}}};
+  };
+  summary["propagation"] = Json{{"blocks", 10},
+                                {"not_followed", 0},
+                                {"mean_delay_ms", 123.4},
+                                {"to_50_percent", row(100)},
+                                {"to_90_percent", row(200)},
+                                {"to_100_percent", row(300)}};
+  Json by_miner = Json::object();
+  for (int i = 0; i < 40; ++i) by_miner[std::to_string(i)] = i == 7 ? 99 : 1;
+  summary["main_chain_by_miner"] = by_miner;
+  const std::string html = builder.html(summary);
+  EXPECT_NE(html.find("<tr><th>50%</th><td class='n'>10</td><td class='n'>100.0 ms</td>"),
+            std::string::npos);
+  EXPECT_NE(html.find("<tr><th>100%</th><td class='n'>10</td><td class='n'>300.0 ms</td>"),
+            std::string::npos);
+  EXPECT_EQ(occurrences(html, "class='cdf-run'"), 3u);
+  EXPECT_NE(html.find("123.4 ms after its mining"), std::string::npos);
+  EXPECT_NE(html.find("Stale rate: 1.25%"), std::string::npos);
+  // 40 miners are summarised, the largest first; the whole list is behind a disclosure.
+  EXPECT_NE(html.find("40 entries; largest: 7: 99, "), std::string::npos);
+  EXPECT_EQ(html.find(by_miner.dump()), std::string::npos);
 }

@@ -1,25 +1,22 @@
 #pragma once
-// report.html for a netsim run: self-contained (inline SVG and CSS, no scripts or external assets),
-// for a person who would rather look than read the trace. The trace is consumed one line at a time
-// and only aggregates are kept, so a 10,000-node run's trace never has to be in memory at once.
+// report.html for a netsim run: self-contained (inline SVG, CSS, data and script; nothing fetched),
+// for a person who would rather look than read the trace, with a time control (time_view). The
+// trace is consumed one line at a time and only aggregates are kept, so a 10,000-node run's trace
+// never has to be in memory at once.
 #include <cstdint>
 #include <istream>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "yournet/json.hpp"
+#include "yournet/report/time_view.hpp"
+#include "yournet/sim/propagation.hpp"
 #include "yournet/sim/trace.hpp"
 
 namespace yournet::sim {
-
-// Nearest-rank percentiles of a set of durations (microseconds); all zero when empty.
-struct DelayStats {
-  std::uint64_t count = 0;
-  std::int64_t p50 = 0, p90 = 0, p99 = 0, max = 0;
-};
-DelayStats delay_stats(std::vector<std::int64_t> values);
 
 // Text for HTML element content and single- or double-quoted attributes.
 std::string html_escape(std::string_view text);
@@ -81,6 +78,8 @@ class ReportBuilder {
   void add_event(const Json& event);
   void begin_event(std::string_view kind, std::int64_t node, std::int64_t t_us);
   void count_message(TraceEvent kind, std::string_view route);
+  void follow_message(TraceEvent kind, std::int64_t t_us, int node,
+                      std::optional<std::int64_t> peer, std::string_view route, bool duplicate);
   void on_tip(int node, std::uint64_t height);
   void on_block_accepted(int node, std::int64_t t_us, std::string_view hash, std::uint64_t height,
                          bool main);
@@ -89,7 +88,7 @@ class ReportBuilder {
   void advance_time(std::int64_t t_us);
   TipSample snapshot(std::int64_t t_us) const;
   std::string tip_chart_svg(const Json& summary) const;
-  std::string propagation_html() const;
+  std::string propagation_html(const Json& summary) const;
   std::string reorg_html() const;
 
   Counts counts_;
@@ -115,6 +114,7 @@ class ReportBuilder {
   std::int64_t last_t_us_ = 0;
   bool saw_tip_events_ = false;  // older traces have none: main-chain acceptances stand in
   std::map<int, std::vector<std::pair<std::int64_t, std::uint64_t>>> tip_lines_;
+  TimeView time_view_;
 };
 
 // Convenience for a whole trace in memory or in a stream.

@@ -28,6 +28,16 @@ class AdversaryHost {
   virtual Transport& transport() = 0;  // the node's own, below any adversary
 };
 
+// A selfish miner's races (Eyal and Sirer's state 0'): its branch published to tie the honest one,
+// and who found the next block. honest_on_pool / (honest_on_pool + honest_on_other) measures
+// gamma, the share of honest power that mined on the pool's block.
+struct SelfishRaces {
+  std::uint64_t races = 0;
+  std::uint64_t won_by_pool = 0;      // the pool found the next block and published it at once
+  std::uint64_t honest_on_pool = 0;   // an honest node found it, on the pool's block
+  std::uint64_t honest_on_other = 0;  // an honest node found it, on the honest block
+};
+
 class Adversary {
  public:
   virtual ~Adversary() = default;
@@ -42,6 +52,8 @@ class Adversary {
   virtual void on_mining_stopped() {}
   // The node is up (at the start, a join or a restart).
   virtual void on_started() {}
+  // A selfish miner's races so far; nullopt for other behaviours.
+  virtual std::optional<SelfishRaces> races() const { return std::nullopt; }
 };
 
 // nullptr for an honest node.

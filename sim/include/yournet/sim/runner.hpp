@@ -18,6 +18,7 @@
 #include "yournet/sim/checker.hpp"
 #include "yournet/sim/event_queue.hpp"
 #include "yournet/sim/mining.hpp"
+#include "yournet/sim/propagation.hpp"
 #include "yournet/sim/scenario.hpp"
 #include "yournet/sim/summary.hpp"
 #include "yournet/sim/trace.hpp"
@@ -117,6 +118,8 @@ class Runner {
   void block_accepted(int node, const Block& block, const std::string& from, bool main);
   void mine_with(int node, MiningRequest request, std::function<void(MiningResult)> done);
   void note_tip(int node);
+  void note_mined(int node, const std::string& hash);
+  void add_post_ids(int node, const event::Mined& mined, Json& detail);
   void recount();
   void fail(int node, const std::string& what);
 
@@ -160,6 +163,7 @@ class Runner {
   };
   std::optional<CurrentEvent> current_;
   RunFigures figures_;
+  PropagationTracker propagation_;
   std::uint64_t event_count_ = 0;
   std::unordered_map<std::string, int> miner_of_;  // block hash -> node that mined it
   std::set<std::string> accepted_posts_;           // ids honest nodes accepted

@@ -29,6 +29,8 @@ struct RunFigures {
   std::int64_t last_heal_us = 0;                // convergence is timed from here (0: the start)
   std::optional<std::int64_t> converged_at_us;  // first moment they shared one tip since then
   std::vector<std::string> failures;            // broken invariants
+  Json propagation;  // PropagationTracker::summary(); null when not followed
+  Json selfish;      // by selfish node: its races (SelfishRaces); null when there is none
 };
 
 // The nodes' final state the summary reads; it is only looked at, never changed.

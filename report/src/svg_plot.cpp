@@ -1,16 +1,13 @@
-#include "svg_plot.hpp"
+#include "yournet/report/svg_plot.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <cstring>
-#include <fstream>
 #include <limits>
-#include <thread>
 
 #include "yournet/report/run_report.hpp"  // html_escape: one escaping rule for every page and plot we write
 
-namespace yournet::bench {
+namespace yournet::report {
 using sim::html_escape;
 namespace {
 
@@ -185,7 +182,7 @@ std::string render_svg(const Plot& plot) {
                  s.color + "\"/>\n";
       }
     }
-    if (!path.empty()) {
+    if (!path.empty() && s.line) {
       svg += "<path d=\"" + path + "\" fill=\"none\" stroke=\"" + s.color +
              "\" stroke-width=\"2\"" + (s.dashed ? " stroke-dasharray=\"6,4\"" : "") + "/>\n";
     }
@@ -201,26 +198,4 @@ std::string render_svg(const Plot& plot) {
   return svg;
 }
 
-std::string load_average() {
-  std::ifstream in("/proc/loadavg");
-  double one = 0, five = 0, fifteen = 0;
-  if (!(in >> one >> five >> fifteen)) return "load average unknown";
-  char buf[128];
-  std::snprintf(buf, sizeof buf, "load average %.2f, %.2f, %.2f on %u hardware threads", one, five,
-                fifteen, std::thread::hardware_concurrency());
-  return buf;
-}
-
-std::string take_report_dir(int argc, char** argv, std::vector<char*>& rest) {
-  std::string report_dir;
-  for (int i = 0; i < argc; ++i) {
-    if (std::strncmp(argv[i], "--report-dir=", 13) == 0) {
-      report_dir = argv[i] + 13;
-    } else {
-      rest.push_back(argv[i]);
-    }
-  }
-  return report_dir;
-}
-
-}  // namespace yournet::bench
+}  // namespace yournet::report

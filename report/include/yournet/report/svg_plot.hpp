@@ -1,11 +1,11 @@
 #pragma once
-// A small self-contained SVG line plot (no scripts, no external fonts or styles) for the benchmark
-// reports: linear or log-10 axes, several series, optional low/high bars per point.
+// A small self-contained SVG line plot (no scripts, no external fonts or styles) for reports and
+// benchmarks: linear or log-10 axes, several series, optional low/high bars per point.
 #include <optional>
 #include <string>
 #include <vector>
 
-namespace yournet::bench {
+namespace yournet::report {
 
 struct PlotPoint {
   double x = 0;
@@ -20,6 +20,7 @@ struct PlotSeries {
   std::vector<PlotPoint> points;
   bool dashed = false;
   bool markers = true;
+  bool line = true;  // false: markers (and bars) only
 };
 
 struct Plot {
@@ -35,9 +36,4 @@ struct Plot {
 // The SVG document. Points with non-positive coordinates on a log axis are left out.
 std::string render_svg(const Plot& plot);
 
-// What the benchmark runners share: the machine's load average (printed beside every figure) and
-// the --report-dir=DIR option, taken out of argv before Google Benchmark sees the rest.
-std::string load_average();
-std::string take_report_dir(int argc, char** argv, std::vector<char*>& rest);
-
-}  // namespace yournet::bench
+}  // namespace yournet::report
