@@ -250,20 +250,14 @@ AddResult Node::accept_block(const std::shared_ptr<const Block>& shared, const s
   return result;
 }
 
-std::optional<ValidationError> Node::accept_chain(const Json& body, const std::string& from) {
+std::optional<ValidationError> Node::accept_chain(const ChainText& text, const std::string& from) {
   // A chain no longer than ours that ends in a block we hold adds nothing. That is the peers'
   // answer in every sync round once in step, so skip validating it: for a long chain that is a
   // stall of the node's only thread, once a peer a round.
-  auto listed = body.find("chain");
-  if (listed != body.end() && listed->is_array() && !listed->empty() &&
-      listed->size() - 1 <= tree_.height()) {
-    auto tip = listed->back().find("hash");
-    if (tip != listed->back().end() && tip->is_string() &&
-        tree_.contains(tip->get<std::string>())) {
-      return std::nullopt;
-    }
+  if (text.size() > 0 && text.size() - 1 <= tree_.height()) {
+    if (auto tip = text.tip_hash(); tip && tree_.contains(*tip)) return std::nullopt;
   }
-  auto chain = validate_chain(body, config_.params);
+  auto chain = text.validate(config_.params);
   if (!chain) {
     emit(event::ChainRejected{from, chain.error().message()});
     return chain.error();
@@ -272,7 +266,8 @@ std::optional<ValidationError> Node::accept_chain(const Json& body, const std::s
   std::optional<ValidationError> error;
   for (const auto& block : *chain) {
     if (block.index == 0 || tree_.contains(block.hash)) continue;
-    AddResult result = accept_block(block, from);
+    AddResult result =
+        accept_block(std::make_shared<const Block>(block_from_text(block.json)), from);
     if (result.status == AddStatus::invalid) {
       error = result.error;
       break;
@@ -347,7 +342,7 @@ void Node::start_consensus_round(std::vector<std::function<void()>> waiters) {
                         if (first || last->second != digest) {
                           last->second = digest;
                           try {
-                            accept_chain(parse_json(response->body), peer);
+                            accept_chain(ChainText(response->body), peer);
                           } catch (const JsonError& e) {
                             emit(event::ChainRejected{peer, e.what()});
                           }
@@ -563,21 +558,24 @@ void Node::handle_register_with(const HttpRequest& request, Respond respond) {
           return respond(
               text(502, "Registration failed: peer answered " + std::to_string(response->status)));
         }
-        Json remote;
+        std::optional<ValidationError> bad;
+        Json peers;
         try {
-          remote = parse_json(response->body);
+          const ChainText remote(response->body);
+          bad = accept_chain(remote, peer);
+          if (!bad) peers = parse_json(remote.peers().value_or("[]"));
         } catch (const JsonError&) {  // not e.what(): it quotes the body
           return respond(text(502, "Registration failed: the peer's answer is not JSON"));
         }
-        if (auto bad = accept_chain(remote, peer)) {
+        if (bad) {
           return respond(
               text(502, "Registration failed: peer's chain is invalid: " + bad->message()));
         }
         add_peer(peer);
         // As the reference (peers.update(response.json()['peers'])): learn the peer's
         // peers too, within max_peers; add_peer refuses our own address and bad ones.
-        if (remote.is_object() && remote.contains("peers") && remote["peers"].is_array()) {
-          for (const auto& other : remote["peers"]) {
+        if (peers.is_array()) {
+          for (const auto& other : peers) {
             if (other.is_string()) add_peer(other.get<std::string>());
           }
         }

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "yournet/block_tree.hpp"
+#include "yournet/chain_text.hpp"
 #include "yournet/crypto.hpp"
 #include "yournet/mempool.hpp"
 #include "yournet/node/environment.hpp"
@@ -80,8 +81,10 @@ class Node {
   // Adds a block from a peer or the miner; on a change of main chain the pool follows it.
   AddResult accept_block(const std::shared_ptr<const Block>& block, const std::string& from);
   AddResult accept_block(const Block& block, const std::string& from);  // copies it if new
-  // Adopts every block of a peer's chain dump that is valid; returns the first error, if any.
-  std::optional<ValidationError> accept_chain(const Json& body, const std::string& from);
+  // Adopts every block of a peer's chain dump (a GET /chain or /register_node body, read by
+  // ChainText, which throws JsonError for one that is not JSON) that is valid; returns the first
+  // error, if any.
+  std::optional<ValidationError> accept_chain(const ChainText& chain, const std::string& from);
   bool add_peer(const std::string& address);
   bool remove_peer(const std::string& address, const std::string& reason);
   // Fetches every peer's chain and adopts those with more work; `done` runs when all answered.
