@@ -4,6 +4,7 @@
   validation_baseline.py make FILE [BLOCKS]   writes a mined GET /chain body of BLOCKS blocks
                                               (default 10,000; two posts each, about 5 MB),
                                               as the reference node's json.dumps writes it
+  validation_baseline.py prefix FILE N OUT    writes FILE's first N blocks as a body to OUT
   validation_baseline.py time FILE [N ...]    validates FILE's chain, and its first N blocks
                                               for each N given, the reference's way in-process:
                                               json.loads, then per block
@@ -34,7 +35,7 @@ def make(path, blocks):
     for index in range(1, blocks + 1):
         stamp = 1_800_000_000 + index * 600.25
         posts = [{"author": "author%d" % (index % 97),
-                  "content": ("post %d.%d " % (index, k)) + "lorem ipsum dolor sit amet " * 6,
+                  "content": ("post %d.%d " % (index, k)) + "lorem ipsum dolor sit amet " * 4,
                   "timestamp": stamp - 1.5 + k * 0.125} for k in range(2)]
         block = {"index": index, "transactions": posts, "timestamp": stamp,
                  "previous_hash": chain[-1]["hash"], "nonce": 0}
@@ -66,6 +67,13 @@ def validate(text):
     return True
 
 
+def prefix(path, length, out_path):
+    with open(path) as source:
+        chain = json.load(source)["chain"][:length]
+    with open(out_path, "w") as out:
+        out.write(json.dumps({"length": len(chain), "chain": chain, "peers": []}))
+
+
 def time_validation(path, lengths):
     with open(path) as source:
         full = source.read()
@@ -90,6 +98,8 @@ def time_validation(path, lengths):
 def main():
     if len(sys.argv) >= 3 and sys.argv[1] == "make":
         make(sys.argv[2], int(sys.argv[3]) if len(sys.argv) > 3 else 10_000)
+    elif len(sys.argv) == 5 and sys.argv[1] == "prefix":
+        prefix(sys.argv[2], int(sys.argv[3]), sys.argv[4])
     elif len(sys.argv) >= 3 and sys.argv[1] == "time":
         time_validation(sys.argv[2], [int(n) for n in sys.argv[3:]])
     else:

@@ -528,8 +528,7 @@ class ChainScanner {
       posts_ += '"';
       posts_ += members[i].key;
       posts_ += "\": ";
-      posts_.append(values_, members[i].value_start,
-                    members[i].value_end - members[i].value_start);
+      posts_.append(values_, members[i].value_start, members[i].value_end - members[i].value_start);
     }
     posts_ += '}';
     return true;
@@ -571,8 +570,8 @@ ChainText::ChainText(std::string_view body) : body_(body) {
 }
 
 std::size_t ChainText::blocks_read_fast() const {
-  return static_cast<std::size_t>(
-      std::count_if(blocks_.begin(), blocks_.end(), [](const Scanned& block) { return block.fast; }));
+  return static_cast<std::size_t>(std::count_if(blocks_.begin(), blocks_.end(),
+                                                [](const Scanned& block) { return block.fast; }));
 }
 
 std::optional<std::string> ChainText::tip_hash() const {
@@ -609,8 +608,8 @@ Expected<std::vector<ChainBlockText>, ValidationError> ChainText::validate(
     auto exact = walk.next(parse_json(block.json));
     if (!exact) return unexpected(exact.error());
     exact_hashes_.push_back(std::move(exact->hash));
-    chain.push_back(ChainBlockText{exact->index, exact_hashes_.back(), block.json,
-                                   exact->transactions.size()});
+    chain.push_back(
+        ChainBlockText{exact->index, exact_hashes_.back(), block.json, exact->transactions.size()});
   }
   return chain;
 }

@@ -1,5 +1,7 @@
 // ChainText (a chain validated from its text) against validate_chain on the parsed JSON: the same
 // verdict, error message and blocks for every body, in the writers' layouts the network sees.
+#include "yournet/chain_text.hpp"
+
 #include <gtest/gtest.h>
 
 #include <optional>
@@ -7,7 +9,6 @@
 #include <vector>
 
 #include "test_util.hpp"
-#include "yournet/chain_text.hpp"
 #include "yournet/validation.hpp"
 
 namespace yournet {
@@ -91,9 +92,9 @@ TEST(ChainText, ReadsTheReferenceChainWithoutTheExactParserWhereItCan) {
   const std::string text = test::read_text("reference_chain.json");
   // Blocks 0, 1 and 4 are plain text; block 2 has \u escapes, block 3 nested post fields.
   EXPECT_EQ(expect_same(text, ChainParams{}), 3u);
-  for (const char* file : {"reference_chain_broken_link.json",
-                           "reference_chain_tampered_content.json",
-                           "reference_chain_tampered_nonce.json"}) {
+  for (const char* file :
+       {"reference_chain_broken_link.json", "reference_chain_tampered_content.json",
+        "reference_chain_tampered_nonce.json"}) {
     expect_same(test::read_text(file), ChainParams{});
   }
 }
@@ -125,9 +126,9 @@ TEST(ChainText, PostsOfEveryShapeGetTheExactVerdict) {
   Json text_stamp = Json{{"author", "a"}, {"content", "c"}, {"timestamp", "now"}};
   Json not_object = Json::array({"author", "a"});
   const std::vector<std::vector<Json>> cases = {
-      {extra},     {nested},     {unicode},    {slash},      {floats, big},
-      {signed_post}, {bad_author}, {no_content}, {text_stamp}, {not_object},
-      {extra, extra}};  // the same post twice in a block
+      {extra},      {nested},     {unicode},    {slash},      {floats, big}, {signed_post},
+      {bad_author}, {no_content}, {text_stamp}, {not_object}, {extra, extra}};  // the same post
+                                                                                // twice in a block
   for (const auto& posts : cases) {
     Json body = chain_body({{test::make_post("p", "plain")}, posts});
     for (const auto& text : layouts(body)) {

@@ -63,7 +63,7 @@ class ChainText {
 
  private:
   std::string_view body_;
-  std::string normalized_;  // the body re-written by nlohmann, when the scan could not read it
+  std::string normalized_;    // the body re-written by nlohmann, when the scan could not read it
   bool happy_shape_ = false;  // an object with a non-empty "chain" and a fitting "length", or a
                               // non-empty array: else validate takes the exact path whole
   bool object_body_ = false;

@@ -110,29 +110,51 @@ void Node::emit(const NodeEvent& event) {
 }
 
 Json Node::chain_body() {
-  return parse_json(chain_text());
+  return parse_json(*chain_text());
 }
 
-std::string Node::chain_text() {
-  // The blocks' text is kept from one call to the next: only blocks new on the main chain since
-  // the last call are written (after a reorg, those above the fork).
-  std::size_t kept = std::min<std::size_t>(chain_blocks_.size(), tree_.height() + 1);
+std::shared_ptr<const std::string> Node::chain_text() {
+  // Blocks written before and still on the main chain are kept: only blocks new on it since the
+  // last call are written (after a reorg, those above the fork).
+  const std::size_t length = tree_.height() + 1;
+  std::size_t kept = std::min<std::size_t>(chain_blocks_.size(), length);
   while (kept > 0 && tree_.at_height(kept - 1) != chain_blocks_[kept - 1]) --kept;
-  chain_blocks_.resize(kept);
-  chain_block_ends_.resize(kept);
-  chain_blocks_text_.resize(kept == 0 ? 0 : chain_block_ends_.back());
-  for (std::uint64_t height = kept; height <= tree_.height(); ++height) {
-    const Block* block = tree_.at_height(height);
-    chain_blocks_text_ += height == 0 ? '[' : ',';
-    chain_blocks_text_ += block_to_json(*block).dump();
-    chain_blocks_.push_back(block);
-    chain_block_ends_.push_back(chain_blocks_text_.size());
-  }
+  if (chain_answer_ && kept == length && chain_blocks_.size() == length && chain_peers_ == peers_)
+    return chain_answer_;
   // The reference's keys ("length", "chain", "peers"), "length" first and then the tip's hash (an
   // addition the reference ignores), so that a peer can tell a chain that brings nothing from
   // its first bytes (see start_consensus_round).
-  return "{\"length\":" + std::to_string(tree_.height() + 1) + ",\"tip\":\"" + tree_.tip().hash +
-         "\",\"chain\":" + chain_blocks_text_ + "],\"peers\":" + Json(*peers_).dump() + "}";
+  const std::string head =
+      "{\"length\":" + std::to_string(length) + ",\"tip\":\"" + tree_.tip().hash + "\",\"chain\":";
+  const std::size_t kept_end = kept == 0 ? chain_head_size_ : chain_block_ends_[kept - 1];
+  if (!chain_answer_ || chain_answer_.use_count() > 1 || head.size() != chain_head_size_) {
+    // An answer still on its way holds the text (or the head grows a digit): a new copy.
+    auto fresh = std::make_shared<std::string>();
+    fresh->reserve(head.size() + (kept_end - chain_head_size_) + 4096);
+    *fresh += head;
+    if (chain_answer_) fresh->append(*chain_answer_, chain_head_size_, kept_end - chain_head_size_);
+    for (auto& end : chain_block_ends_) end = end - chain_head_size_ + head.size();
+    chain_answer_ = std::move(fresh);
+    chain_head_size_ = head.size();
+  } else {
+    chain_answer_->replace(0, head.size(), head);
+  }
+  chain_blocks_.resize(kept);
+  chain_block_ends_.resize(kept);
+  std::string& answer = *chain_answer_;
+  answer.resize(kept == 0 ? chain_head_size_ : chain_block_ends_.back());
+  for (std::uint64_t height = kept; height < length; ++height) {
+    const Block* block = tree_.at_height(height);
+    answer += height == 0 ? '[' : ',';
+    answer += block_to_json(*block).dump();
+    chain_blocks_.push_back(block);
+    chain_block_ends_.push_back(answer.size());
+  }
+  answer += "],\"peers\":";
+  answer += Json(*peers_).dump();
+  answer += '}';
+  chain_peers_ = peers_;
+  return chain_answer_;
 }
 
 Json Node::status() const {
@@ -485,7 +507,7 @@ void Node::handle_get_block(const std::string& hash, Respond& respond) {
 void Node::handle_add_block(const HttpRequest& request, Respond& respond) {
   HttpResponse error;
   auto json = parse_object(request.body, error);
-  if (!json) return respond(text(400, "The block was discarded by the node: " + error.body));
+  if (!json) return respond(text(400, "The block was discarded by the node: " + error.body.str()));
   auto block = block_from_json(*json);
   if (!block) {
     return respond(text(400, "The block was discarded by the node: " + block.error().message()));
