@@ -166,8 +166,8 @@ int main(int argc, char** argv) {
   md << "# Chain validation against the Python reference\n\n"
      << "`bench/validation_bench` (`cmake --build build --target run_validation_bench`), Release "
         "build, best of "
-     << repeat << " runs each, Python's runs interleaved with ours. Machine load average " << load
-     << " on 2 hardware threads: compare the ratios, not the absolute figures.\n\n"
+     << repeat << " runs each, Python's runs interleaved with ours. Machine " << load
+     << ": compare the ratios, not the absolute figures.\n\n"
      << "The chain: " << (rows.back().blocks - 1)
      << " blocks mined at 2 hex digits, two posts each, "
      << fixed(static_cast<double>(rows.back().bytes) / 1e6, 1)
