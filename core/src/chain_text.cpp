@@ -550,6 +550,10 @@ ChainText::ChainText(std::string_view body) : body_(body) {
     blocks_.clear();
     post_ids_.clear();
     peers_.reset();
+    // Room for as many blocks and posts as the text could hold (a block takes over 64 bytes, a
+    // post over 32): reserved, not touched, so growing never copies what was read.
+    blocks_.reserve(text.size() / 64 + 1);
+    post_ids_.reserve(text.size() / 32 + 1);
     ChainScanner scanner(*this, text);
     scanner.run();
     return scanner.confirm;
