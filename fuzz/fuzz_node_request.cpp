@@ -66,9 +66,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const HttpResponse& answer = answers.front();
   const bool peer_failed = answer.status == 502 && request.target.starts_with("/register_with");
   fuzz::check(answer.status >= 200 && (answer.status < 500 || peer_failed),
-              "status " + std::to_string(answer.status) + ": " + answer.body);
+              "status " + std::to_string(answer.status) + ": " + answer.body.str());
   if (answer.status >= 400) {
-    fuzz::check(state_of(node) == before, "a refused request changed the node: " + answer.body);
+    fuzz::check(state_of(node) == before, "a refused request changed the node: " + answer.body.str());
   }
   return 0;
 }

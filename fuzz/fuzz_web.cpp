@@ -53,14 +53,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   fuzz::check(answers.size() == 1, "answered " + std::to_string(answers.size()) + " times");
   const HttpResponse& answer = answers.front();
   fuzz::check(answer.status >= 200 && (answer.status < 500 || answer.status == 502),
-              "status " + std::to_string(answer.status) + ": " + answer.body);
+              "status " + std::to_string(answer.status) + ": " + answer.body.str());
   const std::string_view path =
       std::string_view(request.target).substr(0, request.target.find('?'));
   const bool own_view = path == "/api/feed" || path == "/api/blocks" || path == "/api/info" ||
                         path.starts_with("/api/block/");
   if (own_view || (answer.status >= 400 && answer.content_type == "application/json")) {
     try {
-      parse_json(answer.body);
+      parse_json(answer.body.str());
     } catch (const JsonError& e) {
       fuzz::fail("the app's answer is not JSON: " + std::string(e.what()));
     }

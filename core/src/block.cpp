@@ -73,7 +73,7 @@ NonceSplice splice_at_nonce(const Block& block) {
   return NonceSplice{prefix, full.substr(prefix.size() + nonce_digits.size())};
 }
 
-bool meets_difficulty(const std::string& hash_hex, Difficulty difficulty) {
+bool meets_difficulty(std::string_view hash_hex, Difficulty difficulty) {
   unsigned bits_left = difficulty.zero_bits;
   for (char c : hash_hex) {
     if (bits_left == 0) return true;

@@ -126,24 +126,32 @@ Json parse_json(std::string_view text, const JsonLimits& limits) {
   return result;
 }
 
-std::string python_float_repr(double value) {
-  if (std::isnan(value)) return "NaN";
-  if (std::isinf(value)) return value > 0 ? "Infinity" : "-Infinity";
-  // Shortest round-trip digits in scientific form: "-d.ddde+XX".
+void append_python_float(std::string& out, double value) {
+  if (std::isnan(value)) {
+    out += "NaN";
+    return;
+  }
+  if (std::isinf(value)) {
+    out += value > 0 ? "Infinity" : "-Infinity";
+    return;
+  }
+  // Shortest round-trip digits in scientific form: "-d.ddde+XX". Laid out from fixed buffers:
+  // every block's timestamp comes through here.
   std::array<char, 64> buf{};
   auto [end, ec] =
       std::to_chars(buf.data(), buf.data() + buf.size(), value, std::chars_format::scientific);
   std::string_view sci(buf.data(), static_cast<std::size_t>(end - buf.data()));
-  std::string out;
   if (sci.front() == '-') {
     out += '-';
     sci.remove_prefix(1);
   }
   auto e_pos = sci.find('e');
-  std::string digits;
+  std::array<char, 32> digit_buf{};
+  std::size_t digit_count = 0;
   for (char c : sci.substr(0, e_pos)) {
-    if (c != '.') digits += c;
+    if (c != '.') digit_buf[digit_count++] = c;
   }
+  const std::string_view digits(digit_buf.data(), digit_count);
   int exponent = 0;
   std::string_view exp_text = sci.substr(e_pos + 1);
   if (exp_text.front() == '+') exp_text.remove_prefix(1);
@@ -166,7 +174,7 @@ std::string python_float_repr(double value) {
       out.append(static_cast<std::size_t>(-exponent - 1), '0');
       out += digits;
     }
-    return out;
+    return;
   }
   out += digits.substr(0, 1);
   if (digits.size() > 1) {
@@ -177,7 +185,16 @@ std::string python_float_repr(double value) {
   out += exponent < 0 ? '-' : '+';
   int magnitude = exponent < 0 ? -exponent : exponent;
   if (magnitude < 10) out += '0';
-  out += std::to_string(magnitude);
+  std::array<char, 8> magnitude_buf{};
+  auto magnitude_end =
+      std::to_chars(magnitude_buf.data(), magnitude_buf.data() + magnitude_buf.size(), magnitude)
+          .ptr;
+  out.append(magnitude_buf.data(), magnitude_end);
+}
+
+std::string python_float_repr(double value) {
+  std::string out;
+  append_python_float(out, value);
   return out;
 }
 
@@ -257,7 +274,7 @@ void append_canonical(std::string& out, const Json& value) {
       out += std::to_string(value.get<std::uint64_t>());
       break;
     case Json::value_t::number_float:
-      out += python_float_repr(value.get<double>());
+      append_python_float(out, value.get<double>());
       break;
     case Json::value_t::string:
       append_python_string(out, value.get_ref<const std::string&>());

@@ -1,5 +1,6 @@
 #include "yournet/validation.hpp"
 
+#include <algorithm>
 #include <set>
 
 #include "yournet/crypto.hpp"
@@ -214,8 +215,100 @@ Verdict check_block_link(const Block& block, const Block& parent) {
   return std::nullopt;
 }
 
-Expected<std::vector<Block>, ValidationError> validate_chain(const Json& body,
-                                                             const ChainParams& params) {
+// Open addressing, linear probing; a SHA-256 digest's first bytes are already uniform.
+std::size_t DigestSet::slot_of(const Digest& digest) const {
+  std::size_t value = 0;
+  for (std::size_t i = 0; i < sizeof value; ++i) value = (value << 8) | digest[i];
+  std::size_t slot = value & (slots_.size() - 1);
+  while (used_[slot] && slots_[slot] != digest) slot = (slot + 1) & (slots_.size() - 1);
+  return slot;
+}
+
+bool DigestSet::contains(const Digest& digest) const {
+  return !slots_.empty() && used_[slot_of(digest)];
+}
+
+void DigestSet::reserve(std::size_t count) {
+  std::size_t slots = 64;
+  while (slots < 2 * count) slots *= 2;  // at most half full
+  if (slots <= slots_.size()) return;
+  std::vector<Digest> old_slots = std::move(slots_);
+  std::vector<std::uint8_t> old_used = std::move(used_);
+  slots_.assign(slots, Digest{});
+  used_.assign(slots, 0);
+  for (std::size_t i = 0; i < old_slots.size(); ++i) {
+    if (old_used[i]) {
+      const std::size_t slot = slot_of(old_slots[i]);
+      slots_[slot] = old_slots[i];
+      used_[slot] = 1;
+    }
+  }
+}
+
+bool DigestSet::insert(const Digest& digest) {
+  reserve(size_ + 1);
+  const std::size_t slot = slot_of(digest);
+  if (used_[slot]) return false;
+  slots_[slot] = digest;
+  used_[slot] = 1;
+  ++size_;
+  return true;
+}
+
+Expected<Block, ValidationError> ChainWalk::next(const Json& json) {
+  // Every failure names the block's place in the chain beside the index it claims.
+  auto at_position = [this](ValidationError failure) {
+    failure.chain_position = position_;
+    return unexpected(std::move(failure));
+  };
+  auto parsed = block_from_json(json);
+  if (!parsed) return at_position(parsed.error());
+  Block& block = *parsed;
+  if (position_ == 0) {
+    if (block.index != 0 || block.hash != kGenesisHash ||
+        compute_block_hash(block) != kGenesisHash) {
+      return at_position(
+          error(Rule::foreign_genesis, block.index,
+                "the first block is not the shared genesis " + std::string(kGenesisHash)));
+    }
+  } else if (auto verdict = check_block_link(block, parent_)) {
+    return at_position(*verdict);
+  }
+  if (auto verdict = check_block_alone(block, params_)) return at_position(*verdict);
+  for (std::size_t i = 0; i < block.transactions.size(); ++i) {
+    if (!posts_seen_.insert(sha256(canonical(block.transactions[i])))) {
+      return at_position(
+          error(Rule::duplicate_post, block.index, "post already mined in an earlier block", i));
+    }
+  }
+  ++position_;
+  parent_.index = block.index;
+  parent_.hash = block.hash;
+  return std::move(block);
+}
+
+bool ChainWalk::fits(std::uint64_t index, std::string_view previous_hash, std::string_view hash,
+                     const Digest* post_ids, std::size_t post_count) const {
+  if (position_ == 0) {
+    if (index != 0 || hash != kGenesisHash) return false;
+  } else if (previous_hash != parent_.hash || index != parent_.index + 1) {
+    return false;
+  }
+  for (std::size_t i = 0; i < post_count; ++i) {
+    if (posts_seen_.contains(post_ids[i])) return false;
+  }
+  return true;
+}
+
+void ChainWalk::accept(std::uint64_t index, std::string_view hash, const Digest* post_ids,
+                       std::size_t post_count) {
+  for (std::size_t i = 0; i < post_count; ++i) posts_seen_.insert(post_ids[i]);
+  ++position_;
+  parent_.index = index;
+  parent_.hash.assign(hash);
+}
+
+Expected<const Json*, ValidationError> chain_blocks(const Json& body) {
   auto fail = [](std::string detail) {
     return unexpected(error(Rule::malformed_chain, std::nullopt, std::move(detail)));
   };
@@ -233,36 +326,20 @@ Expected<std::vector<Block>, ValidationError> validate_chain(const Json& body,
   }
   if (!blocks->is_array()) return fail("\"chain\" must be an array of blocks");
   if (blocks->empty()) return fail("the chain is empty; it must start with the genesis block");
+  return blocks;
+}
 
+Expected<std::vector<Block>, ValidationError> validate_chain(const Json& body,
+                                                             const ChainParams& params) {
+  auto blocks = chain_blocks(body);
+  if (!blocks) return unexpected(blocks.error());
   std::vector<Block> chain;
-  chain.reserve(blocks->size());
-  std::set<std::string> posts_seen;
-  for (std::size_t position = 0; position < blocks->size(); ++position) {
-    auto at_position = [position](ValidationError failure) {
-      failure.chain_position = position;
-      return unexpected(std::move(failure));
-    };
-    auto parsed = block_from_json((*blocks)[position]);
-    if (!parsed) return at_position(parsed.error());
-    Block& block = *parsed;
-    if (position == 0) {
-      if (block.index != 0 || block.hash != kGenesisHash ||
-          compute_block_hash(block) != kGenesisHash) {
-        return at_position(
-            error(Rule::foreign_genesis, block.index,
-                  "the first block is not the shared genesis " + std::string(kGenesisHash)));
-      }
-    } else if (auto verdict = check_block_link(block, chain.back())) {
-      return at_position(*verdict);
-    }
-    if (auto verdict = check_block_alone(block, params)) return at_position(*verdict);
-    for (std::size_t i = 0; i < block.transactions.size(); ++i) {
-      if (!posts_seen.insert(post_id(block.transactions[i])).second) {
-        return at_position(
-            error(Rule::duplicate_post, block.index, "post already mined in an earlier block", i));
-      }
-    }
-    chain.push_back(std::move(block));
+  chain.reserve((*blocks)->size());
+  ChainWalk walk(params);
+  for (const auto& json : **blocks) {
+    auto block = walk.next(json);
+    if (!block) return unexpected(block.error());
+    chain.push_back(std::move(*block));
   }
   return chain;
 }

@@ -310,14 +310,14 @@ TEST(Node, AChainThatCannotChangeAnythingIsNotValidatedAgain) {
   // every block of it again (a forged middle block, which validation would catch, shows it is not).
   Json same = a.chain_body();
   same["chain"][1]["transactions"][0]["content"] = "forged";
-  EXPECT_EQ(a.accept_chain(same, B), std::nullopt);
+  EXPECT_EQ(a.accept_chain(ChainText(same.dump()), B), std::nullopt);
   // Longer, or ending elsewhere: validated.
   Json longer = same;
   longer["chain"].push_back(longer["chain"][2]);
-  EXPECT_TRUE(a.accept_chain(longer, B));
+  EXPECT_TRUE(a.accept_chain(ChainText(longer.dump()), B));
   Json unknown_tip = same;
   unknown_tip["chain"][2]["hash"] = std::string(64, '0');
-  EXPECT_TRUE(a.accept_chain(unknown_tip, B));
+  EXPECT_TRUE(a.accept_chain(ChainText(unknown_tip.dump()), B));
   EXPECT_EQ(a.tree().size(), 3u);
 }
 

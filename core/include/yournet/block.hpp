@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "yournet/json.hpp"
 
@@ -60,6 +61,6 @@ struct NonceSplice {
 NonceSplice splice_at_nonce(const Block& block);
 
 // True when the hex hash has at least the difficulty's leading zero bits.
-bool meets_difficulty(const std::string& hash_hex, Difficulty difficulty);
+bool meets_difficulty(std::string_view hash_hex, Difficulty difficulty);
 
 }  // namespace yournet

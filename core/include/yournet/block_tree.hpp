@@ -60,7 +60,7 @@ class BlockTree {
   const Block* find(const std::string& hash) const;
   // The stored block itself, to pass on without a copy; nullptr when unknown.
   std::shared_ptr<const Block> find_shared(const std::string& hash) const;
-  bool contains(const std::string& hash) const { return entries_.count(hash) != 0; }
+  bool contains(std::string_view hash) const { return entries_.count(hash) != 0; }
   bool on_main_chain(const std::string& hash) const;
   // The same for a block in hand: found by its height, with no lookup by hash.
   bool on_main_chain(const Block& block) const;

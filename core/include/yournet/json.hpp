@@ -33,6 +33,7 @@ void append_canonical(std::string& out, const Json& value);
 
 // Python repr() of a float: shortest round-trip digits, "1e+16"/"1e-05" outside [1e-4, 1e16).
 std::string python_float_repr(double value);
+void append_python_float(std::string& out, double value);
 
 // Python json.dumps of a str with ensure_ascii=True (including the quotes).
 void append_python_string(std::string& out, std::string_view utf8);

@@ -4,9 +4,11 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "yournet/block.hpp"
+#include "yournet/crypto.hpp"
 #include "yournet/expected.hpp"
 
 namespace yournet {
@@ -60,9 +62,60 @@ Verdict check_block_alone(const Block& block, const ChainParams& params);
 // Rules linking a block to its parent: index and previous_hash.
 Verdict check_block_link(const Block& block, const Block& parent);
 
+// The rules of a chain walked block by block: what they carry from one block to the next (the
+// parent's index and hash, every post id seen). One walk serves both ways of reading a chain: from
+// its parsed JSON (next) and from its text (chain_text.hpp: a block found valid there is only
+// recorded, with accept).
+// Digests in one flat table (membership only, never iterated): every post id of a chain goes in
+// without an allocation apiece.
+class DigestSet {
+ public:
+  bool contains(const Digest& digest) const;
+  bool insert(const Digest& digest);  // false when it was there already
+  void reserve(std::size_t count);
+
+ private:
+  std::size_t slot_of(const Digest& digest) const;
+  std::vector<Digest> slots_;
+  std::vector<std::uint8_t> used_;
+  std::size_t size_ = 0;
+};
+
+class ChainWalk {
+ public:
+  explicit ChainWalk(const ChainParams& params) : params_(params) {}
+
+  // Every rule for the next block, from its wire JSON: genesis or link, the block alone, and no
+  // post mined in an earlier block.
+  Expected<Block, ValidationError> next(const Json& json);
+
+  // True when a block that passes every rule alone (its hash recomputed and met, its posts
+  // valid and distinct) with this index, previous hash and post ids is the valid next block.
+  bool fits(std::uint64_t index, std::string_view previous_hash, std::string_view hash,
+            const Digest* post_ids, std::size_t post_count) const;
+  // Records such a block as the next one.
+  void accept(std::uint64_t index, std::string_view hash, const Digest* post_ids,
+              std::size_t post_count);
+
+  // Room for this many post ids, when the caller knows how many are coming.
+  void reserve_posts(std::size_t count) { posts_seen_.reserve(count); }
+  std::size_t position() const { return position_; }
+  const ChainParams& params() const { return params_; }
+
+ private:
+  ChainParams params_;
+  std::size_t position_ = 0;
+  Block parent_;  // its index and hash only
+  DigestSet posts_seen_;
+};
+
 // A whole chain from a GET /chain body ({"length", "chain", ...}) or a bare array of blocks:
-// genesis, links, every block alone, and no post mined twice.
+// genesis, links, every block alone, and no post mined twice. From the body's text (faster, and
+// what the node and chaintool use), see validate_chain_text in chain_text.hpp.
 Expected<std::vector<Block>, ValidationError> validate_chain(const Json& body,
                                                              const ChainParams& params);
+// The body-level rules of validate_chain ("chain" present, an array, not empty, "length"
+// agreeing): the error, or the blocks' array.
+Expected<const Json*, ValidationError> chain_blocks(const Json& body);
 
 }  // namespace yournet

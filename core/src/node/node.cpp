@@ -112,29 +112,51 @@ void Node::emit(const NodeEvent& event) {
 }
 
 Json Node::chain_body() {
-  return parse_json(chain_text());
+  return parse_json(*chain_text());
 }
 
-std::string Node::chain_text() {
-  // The blocks' text is kept from one call to the next: only blocks new on the main chain since
-  // the last call are written (after a reorg, those above the fork).
-  std::size_t kept = std::min<std::size_t>(chain_blocks_.size(), tree_.height() + 1);
+std::shared_ptr<const std::string> Node::chain_text() {
+  // Blocks written before and still on the main chain are kept: only blocks new on it since the
+  // last call are written (after a reorg, those above the fork).
+  const std::size_t length = tree_.height() + 1;
+  std::size_t kept = std::min<std::size_t>(chain_blocks_.size(), length);
   while (kept > 0 && tree_.at_height(kept - 1) != chain_blocks_[kept - 1]) --kept;
-  chain_blocks_.resize(kept);
-  chain_block_ends_.resize(kept);
-  chain_blocks_text_.resize(kept == 0 ? 0 : chain_block_ends_.back());
-  for (std::uint64_t height = kept; height <= tree_.height(); ++height) {
-    const Block* block = tree_.at_height(height);
-    chain_blocks_text_ += height == 0 ? '[' : ',';
-    chain_blocks_text_ += block_to_json(*block).dump();
-    chain_blocks_.push_back(block);
-    chain_block_ends_.push_back(chain_blocks_text_.size());
-  }
+  if (chain_answer_ && kept == length && chain_blocks_.size() == length && chain_peers_ == peers_)
+    return chain_answer_;
   // The reference's keys ("length", "chain", "peers"), "length" first and then the tip's hash (an
   // addition the reference ignores), so that a peer can tell a chain that brings nothing from
   // its first bytes (see start_consensus_round).
-  return "{\"length\":" + std::to_string(tree_.height() + 1) + ",\"tip\":\"" + tree_.tip().hash +
-         "\",\"chain\":" + chain_blocks_text_ + "],\"peers\":" + Json(*peers_).dump() + "}";
+  const std::string head =
+      "{\"length\":" + std::to_string(length) + ",\"tip\":\"" + tree_.tip().hash + "\",\"chain\":";
+  const std::size_t kept_end = kept == 0 ? chain_head_size_ : chain_block_ends_[kept - 1];
+  if (!chain_answer_ || chain_answer_.use_count() > 1 || head.size() != chain_head_size_) {
+    // An answer still on its way holds the text (or the head grows a digit): a new copy.
+    auto fresh = std::make_shared<std::string>();
+    fresh->reserve(head.size() + (kept_end - chain_head_size_) + 4096);
+    *fresh += head;
+    if (chain_answer_) fresh->append(*chain_answer_, chain_head_size_, kept_end - chain_head_size_);
+    for (auto& end : chain_block_ends_) end = end - chain_head_size_ + head.size();
+    chain_answer_ = std::move(fresh);
+    chain_head_size_ = head.size();
+  } else {
+    chain_answer_->replace(0, head.size(), head);
+  }
+  chain_blocks_.resize(kept);
+  chain_block_ends_.resize(kept);
+  std::string& answer = *chain_answer_;
+  answer.resize(kept == 0 ? chain_head_size_ : chain_block_ends_.back());
+  for (std::uint64_t height = kept; height < length; ++height) {
+    const Block* block = tree_.at_height(height);
+    answer += height == 0 ? '[' : ',';
+    answer += block_to_json(*block).dump();
+    chain_blocks_.push_back(block);
+    chain_block_ends_.push_back(answer.size());
+  }
+  answer += "],\"peers\":";
+  answer += Json(*peers_).dump();
+  answer += '}';
+  chain_peers_ = peers_;
+  return chain_answer_;
 }
 
 Json Node::status() const {
@@ -252,20 +274,14 @@ AddResult Node::accept_block(const std::shared_ptr<const Block>& shared, const s
   return result;
 }
 
-std::optional<ValidationError> Node::accept_chain(const Json& body, const std::string& from) {
+std::optional<ValidationError> Node::accept_chain(const ChainText& text, const std::string& from) {
   // A chain no longer than ours that ends in a block we hold adds nothing. That is the peers'
   // answer in every sync round once in step, so skip validating it: for a long chain that is a
   // stall of the node's only thread, once a peer a round.
-  auto listed = body.find("chain");
-  if (listed != body.end() && listed->is_array() && !listed->empty() &&
-      listed->size() - 1 <= tree_.height()) {
-    auto tip = listed->back().find("hash");
-    if (tip != listed->back().end() && tip->is_string() &&
-        tree_.contains(tip->get<std::string>())) {
-      return std::nullopt;
-    }
+  if (text.size() > 0 && text.size() - 1 <= tree_.height()) {
+    if (auto tip = text.tip_hash(); tip && tree_.contains(*tip)) return std::nullopt;
   }
-  auto chain = validate_chain(body, config_.params);
+  auto chain = text.validate(config_.params);
   if (!chain) {
     emit(event::ChainRejected{from, chain.error().message()});
     return chain.error();
@@ -274,7 +290,8 @@ std::optional<ValidationError> Node::accept_chain(const Json& body, const std::s
   std::optional<ValidationError> error;
   for (const auto& block : *chain) {
     if (block.index == 0 || tree_.contains(block.hash)) continue;
-    AddResult result = accept_block(block, from);
+    AddResult result =
+        accept_block(std::make_shared<const Block>(block_from_text(block.json)), from);
     if (result.status == AddStatus::invalid) {
       error = result.error;
       break;
@@ -349,7 +366,7 @@ void Node::start_consensus_round(std::vector<std::function<void()>> waiters) {
                         if (first || last->second != digest) {
                           last->second = digest;
                           try {
-                            accept_chain(parse_json(response->body), peer);
+                            accept_chain(ChainText(response->body), peer);
                           } catch (const JsonError& e) {
                             emit(event::ChainRejected{peer, e.what()});
                           }
@@ -492,7 +509,7 @@ void Node::handle_get_block(const std::string& hash, Respond& respond) {
 void Node::handle_add_block(const HttpRequest& request, Respond& respond) {
   HttpResponse error;
   auto json = parse_object(request.body, error);
-  if (!json) return respond(text(400, "The block was discarded by the node: " + error.body));
+  if (!json) return respond(text(400, "The block was discarded by the node: " + error.body.str()));
   auto block = block_from_json(*json);
   if (!block) {
     return respond(text(400, "The block was discarded by the node: " + block.error().message()));
@@ -565,21 +582,24 @@ void Node::handle_register_with(const HttpRequest& request, Respond respond) {
           return respond(
               text(502, "Registration failed: peer answered " + std::to_string(response->status)));
         }
-        Json remote;
+        std::optional<ValidationError> bad;
+        Json peers;
         try {
-          remote = parse_json(response->body);
+          const ChainText remote(response->body);
+          bad = accept_chain(remote, peer);
+          if (!bad) peers = parse_json(remote.peers().value_or("[]"));
         } catch (const JsonError&) {  // not e.what(): it quotes the body
           return respond(text(502, "Registration failed: the peer's answer is not JSON"));
         }
-        if (auto bad = accept_chain(remote, peer)) {
+        if (bad) {
           return respond(
               text(502, "Registration failed: peer's chain is invalid: " + bad->message()));
         }
         add_peer(peer);
         // As the reference (peers.update(response.json()['peers'])): learn the peer's
         // peers too, within max_peers; add_peer refuses our own address and bad ones.
-        if (remote.is_object() && remote.contains("peers") && remote["peers"].is_array()) {
-          for (const auto& other : remote["peers"]) {
+        if (peers.is_array()) {
+          for (const auto& other : peers) {
             if (other.is_string()) add_peer(other.get<std::string>());
           }
         }

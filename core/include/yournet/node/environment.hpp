@@ -5,7 +5,9 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <ostream>
 #include <string>
+#include <string_view>
 #include <utility>
 
 #include "yournet/pow.hpp"
@@ -18,9 +20,42 @@ struct HttpRequest {
   std::string body;
 };
 
+// A response body: text of its own, or text shared, unchanged, by every answer that carries it
+// (a node's GET /chain body: the same for every peer that asks until its chain moves, so an answer
+// costs no copy of the chain). Read it as a string.
+class Body {
+ public:
+  Body() = default;
+  Body(std::string text) : own_(std::move(text)) {}
+  Body(const char* text) : own_(text) {}
+  Body(std::shared_ptr<const std::string> shared) : shared_(std::move(shared)) {}
+
+  const std::string& str() const { return shared_ ? *shared_ : own_; }
+  operator const std::string&() const { return str(); }
+  operator std::string_view() const { return str(); }
+  std::size_t size() const { return str().size(); }
+  bool empty() const { return str().empty(); }
+  std::size_t find(std::string_view text, std::size_t from = 0) const {
+    return str().find(text, from);
+  }
+  std::string substr(std::size_t from, std::size_t count = std::string::npos) const {
+    return str().substr(from, count);
+  }
+  friend bool operator==(const Body& a, const Body& b) { return a.str() == b.str(); }
+  // One for each kind of text, so a comparison never has to choose between conversions.
+  friend bool operator==(const Body& a, std::string_view b) { return a.str() == b; }
+  friend bool operator==(const Body& a, const std::string& b) { return a.str() == b; }
+  friend bool operator==(const Body& a, const char* b) { return a.str() == b; }
+  friend std::ostream& operator<<(std::ostream& out, const Body& body) { return out << body.str(); }
+
+ private:
+  std::string own_;
+  std::shared_ptr<const std::string> shared_;
+};
+
 struct HttpResponse {
   int status = 200;
-  std::string body;
+  Body body;
   std::string content_type = "text/html; charset=utf-8";  // the reference's default for text
 };
 

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "yournet/block_tree.hpp"
+#include "yournet/chain_text.hpp"
 #include "yournet/crypto.hpp"
 #include "yournet/mempool.hpp"
 #include "yournet/node/environment.hpp"
@@ -80,8 +81,10 @@ class Node {
   // Adds a block from a peer or the miner; on a change of main chain the pool follows it.
   AddResult accept_block(const std::shared_ptr<const Block>& block, const std::string& from);
   AddResult accept_block(const Block& block, const std::string& from);  // copies it if new
-  // Adopts every block of a peer's chain dump that is valid; returns the first error, if any.
-  std::optional<ValidationError> accept_chain(const Json& body, const std::string& from);
+  // Adopts every block of a peer's chain dump (a GET /chain or /register_node body, read by
+  // ChainText, which throws JsonError for one that is not JSON) that is valid; returns the first
+  // error, if any.
+  std::optional<ValidationError> accept_chain(const ChainText& chain, const std::string& from);
   bool add_peer(const std::string& address);
   bool remove_peer(const std::string& address, const std::string& reason);
   // Fetches every peer's chain and adopts those with more work; `done` runs when all answered.
@@ -103,9 +106,10 @@ class Node {
   // One stored block replayed through the tree; what is wrong with it, if anything.
   std::optional<std::string> load_block(const Block& block, const StoredRecord& record,
                                         const std::string& where);
-  // The GET /chain body as sent. Every peer's consensus round asks for it, so the blocks' text is
-  // kept and only blocks new on the main chain are written.
-  std::string chain_text();
+  // The GET /chain body as sent. Every peer's consensus round asks for it, so it is kept and
+  // shared by the answers that carry it, and changed in place (when no answer holds it still):
+  // blocks new on the main chain appended, the head and the peers rewritten.
+  std::shared_ptr<const std::string> chain_text();
   // Keeps track of a peer's failures; drops it once it has failed for config.drop_peer_after.
   void note_peer_contact(const std::string& peer, bool answered);
   void start_consensus_round(std::vector<std::function<void()>> waiters);
@@ -139,9 +143,11 @@ class Node {
   std::map<std::string, double> failing_since_;        // peer -> time of its first failure in a row
   std::map<std::string, Digest> last_chain_answer_;    // peer -> SHA-256 of its last /chain body
   NodeMetrics metrics_;
-  std::string chain_blocks_text_;              // "[" and the main chain's blocks, comma-separated
+  std::shared_ptr<std::string> chain_answer_;  // the body: head, "[", blocks, "]", peers
+  std::size_t chain_head_size_ = 0;            // its head: {"length":N,"tip":"...","chain":
+  std::shared_ptr<const std::vector<std::string>> chain_peers_;  // the peers written there
   std::vector<const Block*> chain_blocks_;     // the blocks written there, by height
-  std::vector<std::size_t> chain_block_ends_;  // where each one's text ends
+  std::vector<std::size_t> chain_block_ends_;  // where each one's text ends in it
 };
 
 }  // namespace yournet

@@ -1,0 +1,211 @@
+// Chain validation against the Python reference, same run: a mined 10,000-block GET /chain body
+// (scripts/validation_baseline.py make), validated
+//   - whole process: `chaintool verify FILE` (start to exit) against Python's in-process time, the
+//     issue's measure;
+//   - in process, for prefixes of 100 to all 10,001 blocks: ChainText::validate against the
+//     reference's way in Python (json.loads, then per block json.dumps(sort_keys=True) + SHA-256 +
+//     link check).
+// Best of REPEAT runs each, interleaved with Python's. Writes validation.md and validation.svg.
+//
+// Usage: validation_bench --chaintool PATH --baseline scripts/validation_baseline.py
+//                         --work DIR --report-dir DIR [--repeat N]
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "bench_report.hpp"
+#include "yournet/chain_text.hpp"
+
+extern char** environ;
+
+using namespace yournet;
+namespace fs = std::filesystem;
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+// Runs argv to completion, its output to /dev/null; its exit status.
+int run(const std::vector<std::string>& args) {
+  std::vector<char*> argv;
+  for (const auto& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+  pid_t pid = 0;
+  int status = -1;
+  if (posix_spawnp(&pid, argv[0], &actions, nullptr, argv.data(), environ) == 0) {
+    waitpid(pid, &status, 0);
+  }
+  posix_spawn_file_actions_destroy(&actions);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+// The lines a command prints.
+std::vector<std::string> output_of(const std::string& command) {
+  std::vector<std::string> lines;
+  FILE* pipe = popen(command.c_str(), "r");
+  if (!pipe) return lines;
+  char buffer[4096];
+  while (fgets(buffer, sizeof buffer, pipe)) lines.emplace_back(buffer);
+  pclose(pipe);
+  return lines;
+}
+
+std::string read_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+std::string option(int argc, char** argv, const std::string& name, const std::string& fallback) {
+  for (int i = 1; i + 1 < argc; ++i) {
+    if (argv[i] == "--" + name) return argv[i + 1];
+  }
+  return fallback;
+}
+
+std::string fixed(double value, int digits) {
+  char buffer[64];
+  std::snprintf(buffer, sizeof buffer, "%.*f", digits, value);
+  return buffer;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::string chaintool = option(argc, argv, "chaintool", "chaintool");
+  const std::string baseline = option(argc, argv, "baseline", "scripts/validation_baseline.py");
+  const fs::path work = option(argc, argv, "work", "validation_bench");
+  const fs::path report_dir = option(argc, argv, "report-dir", ".");
+  const int repeat = std::stoi(option(argc, argv, "repeat", "5"));
+  fs::create_directories(work);
+  const fs::path full = work / "chain_10000.json";
+  if (!fs::exists(full)) {
+    std::cerr << "validation_bench: mining the 10,000-block chain in Python (about 20 s)\n";
+    if (run({"python3", baseline, "make", full.string()}) != 0) return 1;
+  }
+  const std::vector<int> lengths = {100, 300, 1000, 3000, 10001};
+  std::map<int, fs::path> files;
+  for (int length : lengths) {
+    files[length] = length == 10001 ? full : work / ("chain_" + std::to_string(length) + ".json");
+    if (!fs::exists(files[length]) && run({"python3", baseline, "prefix", full.string(),
+                                           std::to_string(length), files[length].string()}) != 0)
+      return 1;
+  }
+  const std::string load_before = bench::load_average();
+
+  // Python, in process, every length at once (best of REPEAT inside the script).
+  auto python_seconds = [&](const fs::path& file) {
+    for (const auto& line : output_of("REPEAT=" + std::to_string(repeat) + " python3 " + baseline +
+                                      " time " + file.string())) {
+      Json row = parse_json(line);
+      return row["seconds"].get<double>();
+    }
+    return 0.0;
+  };
+  // Ours in process: ChainText validate, best of REPEAT.
+  auto ours_seconds = [&](const std::string& text) {
+    double best = 1e9;
+    for (int i = 0; i < repeat; ++i) {
+      const auto start = Clock::now();
+      ChainText chain(text);
+      auto verdict = chain.validate(ChainParams{});
+      best = std::min(best, seconds_since(start));
+      if (!verdict) {
+        std::cerr << "validation_bench: " << verdict.error().message() << "\n";
+        std::exit(1);
+      }
+    }
+    return best;
+  };
+
+  struct Row {
+    int blocks;
+    std::size_t bytes;
+    double ours, python;
+  };
+  std::vector<Row> rows;
+  for (int length : lengths) {
+    const std::string text = read_file(files[length]);
+    const double python = python_seconds(files[length]);
+    rows.push_back(Row{length, text.size(), ours_seconds(text), python});
+  }
+
+  // The whole chaintool process against Python in process, interleaved.
+  double process_best = 1e9, python_best = 1e9;
+  for (int i = 0; i < repeat; ++i) {
+    const auto start = Clock::now();
+    if (run({chaintool, "verify", full.string()}) != 0) {
+      std::cerr << "validation_bench: chaintool verify failed\n";
+      return 1;
+    }
+    process_best = std::min(process_best, seconds_since(start));
+    python_best = std::min(python_best, python_seconds(full));
+  }
+  const std::string load = "before: " + load_before + "; after: " + bench::load_average();
+
+  std::ostringstream md;
+  md << "# Chain validation against the Python reference\n\n"
+     << "`bench/validation_bench` (`cmake --build build --target run_validation_bench`), Release "
+        "build, best of "
+     << repeat << " runs each, Python's runs interleaved with ours. Machine " << load
+     << ": compare the ratios, not the absolute figures.\n\n"
+     << "The chain: " << (rows.back().blocks - 1)
+     << " blocks mined at 2 hex digits, two posts each, "
+     << fixed(static_cast<double>(rows.back().bytes) / 1e6, 1)
+     << " MB, written by `scripts/validation_baseline.py make` as the reference node's "
+        "`json.dumps` writes a GET /chain body. Python validates it the reference's way in "
+        "process: `json.loads`, then per block `json.dumps(block, sort_keys=True)` + SHA-256 + "
+        "difficulty + link check.\n\n"
+     << "## Whole process: `chaintool verify` against Python in process\n\n"
+     << "| chaintool verify, whole process (s) | Python, in process (s) | ratio |\n|---|---|---|\n"
+     << "| " << fixed(process_best, 4) << " | " << fixed(python_best, 4) << " | **"
+     << fixed(python_best / process_best, 1) << "x** |\n\n"
+     << "## In process, by chain length\n\n"
+     << "Ours: `ChainText(body).validate(params)` (every rule of `validate_chain`, duplicate posts "
+        "across the chain included).\n\n"
+     << "![validated blocks per second against chain length](validation.svg)\n\n"
+     << "| blocks | bytes | ours (s) | Python (s) | ours blocks/s | Python blocks/s | ratio |\n"
+     << "|---|---|---|---|---|---|---|\n";
+  bench::Plot plot;
+  plot.title = "Chain validation: blocks per second against chain length";
+  plot.subtitle = "in process, best of " + std::to_string(repeat) + "; load " + load;
+  plot.x_label = "blocks in the chain";
+  plot.y_label = "validated blocks per second";
+  plot.log_x = true;
+  plot.log_y = true;
+  bench::PlotSeries ours{"ours (ChainText)", "#1f77b4", {}};
+  bench::PlotSeries python{"Python reference", "#d62728", {}};
+  for (const Row& row : rows) {
+    const double ours_rate = row.blocks / row.ours, python_rate = row.blocks / row.python;
+    md << "| " << row.blocks << " | " << row.bytes << " | " << fixed(row.ours, 5) << " | "
+       << fixed(row.python, 5) << " | " << fixed(ours_rate, 0) << " | " << fixed(python_rate, 0)
+       << " | **" << fixed(row.python / row.ours, 1) << "x** |\n";
+    ours.points.push_back({static_cast<double>(row.blocks), ours_rate, {}, {}});
+    python.points.push_back({static_cast<double>(row.blocks), python_rate, {}, {}});
+  }
+  plot.series = {ours, python};
+  fs::create_directories(report_dir);
+  std::ofstream(report_dir / "validation.md") << md.str();
+  std::ofstream(report_dir / "validation.svg") << bench::render_svg(plot);
+  std::cout << md.str();
+  return 0;
+}

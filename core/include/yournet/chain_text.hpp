@@ -1,0 +1,81 @@
+#pragma once
+// A GET /chain body validated from its text in one pass: each block's canonical bytes are written
+// straight from the input where they are provably the same bytes Python's
+// json.dumps(sort_keys=True) gives (plain ASCII strings, keys of posts put in order, numbers in
+// their canonical form) and hashed at once, with no JSON tree. Any block the fast path is not sure
+// of (escapes or non-ASCII text, nested values in posts, signed posts, a rule that fails) goes
+// through the exact path: parsed with parse_json and checked by ChainWalk::next, so the verdict,
+// error included, is validate_chain's for every input.
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "yournet/block.hpp"
+#include "yournet/expected.hpp"
+#include "yournet/validation.hpp"
+
+namespace yournet {
+
+// One block of a body, as text of that body.
+struct ChainBlockText {
+  std::uint64_t index = 0;
+  std::string_view hash;
+  std::string_view json;  // the block's JSON text
+  std::size_t posts = 0;
+};
+
+// The blocks of a GET /chain body (or a bare array of blocks), found in one pass over its text.
+// Throws JsonError, as parse_json would, for text that is not JSON. Views into `body`, which must
+// outlive it.
+class ChainText {
+ public:
+  explicit ChainText(std::string_view body);
+  ChainText(const ChainText&) = delete;  // may view its own copy of the body
+  ChainText& operator=(const ChainText&) = delete;
+
+  // Blocks listed (0 when the body is not a chain's shape).
+  std::size_t size() const { return blocks_.size(); }
+  // The last block's "hash" when the body is an object whose "chain" ends in a block with a
+  // string "hash" (what a node checks before anything else), else nullopt.
+  std::optional<std::string> tip_hash() const;
+  // Blocks whose canonical bytes were written from the text, without the exact parser.
+  std::size_t blocks_read_fast() const;
+  // The body's "peers" value as text, when the body is an object that has one.
+  std::optional<std::string_view> peers() const { return peers_; }
+
+  // Every rule of validate_chain; the blocks of a valid chain in order (views into the body and
+  // this ChainText). Difficulty and signatures are the parameters' part: the scan needs none.
+  Expected<std::vector<ChainBlockText>, ValidationError> validate(const ChainParams& params) const;
+
+  // What the scan found of one block, for validate.
+  struct Scanned {
+    std::string_view json;
+    std::string_view hash;           // set when `fast`
+    std::string_view previous_hash;  // set when `fast`
+    std::uint64_t index = 0;         // set when `fast`
+    std::uint32_t first_post = 0;    // into post_ids_
+    std::uint32_t posts = 0;
+    bool fast = false;  // fields read, canonical bytes hashed, its rules hold but difficulty
+  };
+
+ private:
+  std::string_view body_;
+  std::string normalized_;    // the body re-written by nlohmann, when the scan could not read it
+  bool happy_shape_ = false;  // an object with a non-empty "chain" and a fitting "length", or a
+                              // non-empty array: else validate takes the exact path whole
+  bool object_body_ = false;
+  std::vector<Scanned> blocks_;
+  std::vector<Digest> post_ids_;
+  std::optional<std::string_view> peers_;
+  mutable std::deque<std::string> exact_hashes_;  // hashes of blocks read the exact way
+
+  friend class ChainScanner;
+};
+
+// A block of a validated chain as a Block (the exact parse of its text).
+Block block_from_text(std::string_view json);
+
+}  // namespace yournet

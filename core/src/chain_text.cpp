@@ -1,0 +1,627 @@
+#include "yournet/chain_text.hpp"
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <cmath>
+#include <cstring>
+#include <stdexcept>
+#include <system_error>
+
+#include "yournet/crypto.hpp"
+
+namespace yournet {
+namespace {
+
+// The text is not something the scan reads (malformed, too deep, a key it cannot compare): the
+// exact parser decides, and gives the error if there is one.
+struct Unreadable {};
+
+bool is_space(char c) {
+  return c == ' ' || c == '\n' || c == '\r' || c == '\t';
+}
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
+
+// True when none of the 8 bytes at `p` needs a look inside a string: no quote, backslash,
+// control character, DEL or non-ASCII byte (each test finds whether any byte matches).
+bool ordinary_word(const char* p) {
+  constexpr std::uint64_t kOnes = 0x0101010101010101, kHighs = 0x8080808080808080;
+  std::uint64_t x = 0;
+  std::memcpy(&x, p, sizeof x);
+  auto has_zero = [](std::uint64_t v) { return ((v - kOnes) & ~v & kHighs) != 0; };
+  if (x & kHighs) return false;
+  return !has_zero(x ^ (kOnes * '"')) && !has_zero(x ^ (kOnes * '\\')) &&
+         !has_zero(x ^ (kOnes * 0x7F)) && ((x - kOnes * 0x20) & ~x & kHighs) == 0;
+}
+
+struct StringToken {
+  std::string_view raw;  // between the quotes
+  // Printable ASCII with only the escapes json.dumps writes itself (\" \\ \n \r \t \b \f): the
+  // raw text is then exactly the canonical text.
+  bool plain = true;
+};
+
+struct NumberToken {
+  std::string_view text;
+  bool integer = true;
+};
+
+bool digest_is_hex(const Digest& digest, std::string_view hex) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  if (hex.size() != 2 * digest.size()) return false;
+  for (std::size_t i = 0; i < digest.size(); ++i) {
+    if (hex[2 * i] != kDigits[digest[i] >> 4] || hex[2 * i + 1] != kDigits[digest[i] & 0xF])
+      return false;
+  }
+  return true;
+}
+
+// A non-negative integer literal in canonical form (no sign, no leading zero) that fits 64 bits.
+std::optional<std::uint64_t> plain_unsigned(const NumberToken& number) {
+  if (!number.integer || number.text.empty() || number.text.size() > 19 ||
+      !is_digit(number.text.front()))
+    return std::nullopt;
+  std::uint64_t value = 0;
+  auto [end, ec] =
+      std::from_chars(number.text.data(), number.text.data() + number.text.size(), value);
+  if (ec != std::errc() || end != number.text.data() + number.text.size()) return std::nullopt;
+  return value;
+}
+
+}  // namespace
+
+// One pass over a body: structure, spans, and for each block its canonical bytes and hashes.
+class ChainScanner {
+ public:
+  ChainScanner(ChainText& out, std::string_view text)
+      : out_(out), p_(text.data()), end_(text.data() + text.size()) {}
+
+  // Throws Unreadable; sets `confirm` when the text holds what only the exact parser can judge
+  // (non-ASCII or \u escapes in strings, numbers beyond 64 bits or a double's range).
+  void run() {
+    space();
+    if (peek() == '{') {
+      out_.object_body_ = true;
+      top_object();
+    } else if (peek() == '[') {
+      chain_array();
+      out_.happy_shape_ = !out_.blocks_.empty();
+    } else {
+      skip_value();
+    }
+    space();
+    if (p_ != end_) throw Unreadable{};
+  }
+  bool confirm = false;
+
+ private:
+  static constexpr std::size_t kMaxDepth = JsonLimits{}.max_depth;
+
+  void space() {
+    while (p_ != end_ && is_space(*p_)) ++p_;
+  }
+  char peek() {
+    space();
+    if (p_ == end_) throw Unreadable{};
+    return *p_;
+  }
+  void expect(char c) {
+    if (peek() != c) throw Unreadable{};
+    ++p_;
+  }
+  // After a value inside an object or array: true when another follows, false at `close`.
+  bool next_or_close(char close) {
+    char c = peek();
+    ++p_;
+    if (c == ',') return true;
+    if (c == close) return false;
+    throw Unreadable{};
+  }
+  void enter() {
+    if (++depth_ > kMaxDepth) throw Unreadable{};
+  }
+  void leave() { --depth_; }
+
+  StringToken string() {
+    expect('"');
+    StringToken token;
+    const char* start = p_;
+    for (;;) {
+      while (end_ - p_ >= 8 && ordinary_word(p_)) p_ += 8;
+      if (p_ == end_) throw Unreadable{};
+      const auto c = static_cast<unsigned char>(*p_);
+      if (c == '"') break;
+      if (c == '\\') {
+        if (++p_ == end_) throw Unreadable{};
+        switch (*p_) {
+          case '"':
+          case '\\':
+          case 'n':
+          case 'r':
+          case 't':
+          case 'b':
+          case 'f':
+            break;
+          case '/':
+            token.plain = false;
+            break;
+          case 'u':
+            // Surrogate pairs are the exact parser's to judge.
+            token.plain = false;
+            confirm = true;
+            for (int i = 0; i < 4; ++i) {
+              if (++p_ == end_ || !std::isxdigit(static_cast<unsigned char>(*p_)))
+                throw Unreadable{};
+            }
+            break;
+          default:
+            throw Unreadable{};
+        }
+      } else if (c < 0x20) {
+        throw Unreadable{};
+      } else if (c >= 0x7F) {
+        token.plain = false;
+        if (c >= 0x80) confirm = true;  // UTF-8 validity is the exact parser's to judge
+      }
+      ++p_;
+    }
+    token.raw = std::string_view(start, static_cast<std::size_t>(p_ - start));
+    ++p_;
+    return token;
+  }
+
+  NumberToken number() {
+    const char* start = p_;
+    NumberToken token;
+    if (p_ != end_ && *p_ == '-') ++p_;
+    if (p_ == end_ || !is_digit(*p_)) throw Unreadable{};
+    if (*p_ == '0') {
+      ++p_;
+    } else {
+      while (p_ != end_ && is_digit(*p_)) ++p_;
+    }
+    if (p_ != end_ && *p_ == '.') {
+      token.integer = false;
+      ++p_;
+      if (p_ == end_ || !is_digit(*p_)) throw Unreadable{};
+      while (p_ != end_ && is_digit(*p_)) ++p_;
+    }
+    if (p_ != end_ && (*p_ == 'e' || *p_ == 'E')) {
+      token.integer = false;
+      ++p_;
+      if (p_ != end_ && (*p_ == '+' || *p_ == '-')) ++p_;
+      if (p_ == end_ || !is_digit(*p_)) throw Unreadable{};
+      while (p_ != end_ && is_digit(*p_)) ++p_;
+    }
+    token.text = std::string_view(start, static_cast<std::size_t>(p_ - start));
+    return token;
+  }
+
+  // Appends the number's canonical text; false when only the exact path can tell it.
+  bool canonical_number(const NumberToken& number, std::string& out) {
+    if (number.integer) {
+      const std::size_t digits = number.text.size() - (number.text.front() == '-' ? 1 : 0);
+      if (digits > 18) {  // may not fit 64 bits: parse_json refuses those
+        confirm = true;
+        return false;
+      }
+      if (number.text == "-0") return false;
+      out += number.text;
+      return true;
+    }
+    double value = 0;
+    auto [end, ec] =
+        std::from_chars(number.text.data(), number.text.data() + number.text.size(), value);
+    if (ec != std::errc() || end != number.text.data() + number.text.size() ||
+        !std::isfinite(value)) {
+      confirm = true;
+      return false;
+    }
+    append_python_float(out, value);
+    return true;
+  }
+
+  void literal(std::string_view word) {
+    if (static_cast<std::size_t>(end_ - p_) < word.size() ||
+        std::memcmp(p_, word.data(), word.size()) != 0)
+      throw Unreadable{};
+    p_ += word.size();
+  }
+
+  void skip_value() {
+    switch (peek()) {
+      case '"':
+        string();
+        return;
+      case '{':
+        enter();
+        ++p_;
+        if (peek() == '}') {
+          ++p_;
+        } else {
+          do {
+            string();
+            expect(':');
+            skip_value();
+          } while (next_or_close('}'));
+        }
+        leave();
+        return;
+      case '[':
+        enter();
+        ++p_;
+        if (peek() == ']') {
+          ++p_;
+        } else {
+          do {
+            skip_value();
+          } while (next_or_close(']'));
+        }
+        leave();
+        return;
+      case 't':
+        return literal("true");
+      case 'f':
+        return literal("false");
+      case 'n':
+        return literal("null");
+      default: {
+        NumberToken token = number();
+        scratch_.clear();
+        canonical_number(token, scratch_);  // only for what it flags
+        return;
+      }
+    }
+  }
+
+  void top_object() {
+    enter();
+    expect('{');
+    bool has_chain = false, chain_array_ok = false, has_length = false;
+    std::optional<std::uint64_t> length;
+    if (peek() == '}') {
+      ++p_;
+    } else {
+      do {
+        StringToken key = string();
+        expect(':');
+        if (key.raw.find('\\') != std::string_view::npos) throw Unreadable{};
+        if (key.raw == "chain") {
+          if (has_chain) throw Unreadable{};  // the exact parser keeps the last: read its text
+          has_chain = true;
+          if (peek() == '[') {
+            chain_array();
+            chain_array_ok = true;
+          } else {
+            skip_value();
+          }
+        } else if (key.raw == "length") {
+          if (has_length) throw Unreadable{};
+          has_length = true;
+          if (peek() == '-' || is_digit(peek())) {
+            NumberToken token = number();
+            length = plain_unsigned(token);
+            scratch_.clear();
+            canonical_number(token, scratch_);
+          } else {
+            skip_value();
+          }
+        } else if (key.raw == "peers") {
+          if (out_.peers_) throw Unreadable{};
+          space();
+          const char* start = p_;
+          skip_value();
+          out_.peers_ = std::string_view(start, static_cast<std::size_t>(p_ - start));
+        } else {
+          skip_value();
+        }
+      } while (next_or_close('}'));
+    }
+    leave();
+    out_.happy_shape_ = chain_array_ok && !out_.blocks_.empty() &&
+                        (!has_length || (length && *length == out_.blocks_.size()));
+  }
+
+  void chain_array() {
+    enter();
+    expect('[');
+    if (peek() == ']') {
+      ++p_;
+    } else {
+      do {
+        space();
+        const char* start = p_;
+        ChainText::Scanned block;
+        if (*p_ == '{') {
+          block.first_post = static_cast<std::uint32_t>(out_.post_ids_.size());
+          const std::size_t depth = depth_;
+          block.fast = fast_block(block);
+          if (!block.fast) {
+            out_.post_ids_.resize(block.first_post);
+            block = ChainText::Scanned{};
+            depth_ = depth;
+            p_ = start;
+            skip_value();
+          }
+        } else {
+          skip_value();
+        }
+        block.json = std::string_view(start, static_cast<std::size_t>(p_ - start));
+        out_.blocks_.push_back(block);
+      } while (next_or_close(']'));
+    }
+    leave();
+  }
+
+  // A block read field by field, its canonical bytes hashed as they are written; false (the
+  // cursor then anywhere in the block) for anything the exact path must judge.
+  bool fast_block(ChainText::Scanned& block) {
+    // Bits of the fields read, so a repeated or missing one is seen.
+    constexpr unsigned kIndex = 1, kNonce = 2, kPrevious = 4, kTimestamp = 8, kPosts = 16,
+                       kHash = 32, kAll = 63;
+    unsigned seen = 0;
+    std::string_view nonce_digits, index_digits;
+    timestamp_.clear();
+    posts_.clear();
+    enter();
+    expect('{');
+    if (peek() == '}') return false;
+    do {
+      StringToken key = string();
+      expect(':');
+      if (!key.plain) return false;
+      unsigned field = key.raw == "index"           ? kIndex
+                       : key.raw == "nonce"         ? kNonce
+                       : key.raw == "previous_hash" ? kPrevious
+                       : key.raw == "timestamp"     ? kTimestamp
+                       : key.raw == "transactions"  ? kPosts
+                       : key.raw == "hash"          ? kHash
+                                                    : 0u;
+      if (field & seen) return false;
+      seen |= field;
+      const char c = peek();
+      switch (field) {
+        case kIndex:
+        case kNonce: {
+          if (c != '-' && !is_digit(c)) return false;
+          NumberToken token = number();
+          auto value = plain_unsigned(token);
+          if (!value) return false;
+          if (field == kIndex) {
+            block.index = *value;
+            index_digits = token.text;
+          } else {
+            nonce_digits = token.text;
+          }
+          break;
+        }
+        case kPrevious:
+        case kHash: {
+          if (c != '"') return false;
+          StringToken token = string();
+          if (!token.plain) return false;
+          (field == kHash ? block.hash : block.previous_hash) = token.raw;
+          break;
+        }
+        case kTimestamp:
+          if (c != '-' && !is_digit(c)) return false;
+          if (!canonical_number(number(), timestamp_)) return false;
+          break;
+        case kPosts:
+          if (c != '[' || !fast_posts(block)) return false;
+          break;
+        default:
+          skip_value();  // ignored, as block_from_json does
+      }
+    } while (next_or_close('}'));
+    leave();
+    if (seen != kAll) return false;
+
+    header_.clear();
+    header_ += "{\"index\": ";
+    header_ += index_digits;
+    header_ += ", \"nonce\": ";
+    header_ += nonce_digits;
+    header_ += ", \"previous_hash\": \"";
+    header_ += block.previous_hash;
+    header_ += "\", \"timestamp\": ";
+    header_ += timestamp_;
+    header_ += ", \"transactions\": ";
+    hasher_.update(header_);
+    hasher_.update(posts_);
+    hasher_.update("}");
+    if (!digest_is_hex(hasher_.finish(), block.hash)) return false;
+    // Posts distinct within the block (check_block_alone's rule).
+    sorted_ids_.assign(out_.post_ids_.begin() + block.first_post, out_.post_ids_.end());
+    std::sort(sorted_ids_.begin(), sorted_ids_.end());
+    if (std::adjacent_find(sorted_ids_.begin(), sorted_ids_.end()) != sorted_ids_.end())
+      return false;
+    return true;
+  }
+
+  // The posts array: each post's canonical text appended to posts_ and its id to post_ids_.
+  bool fast_posts(ChainText::Scanned& block) {
+    enter();
+    expect('[');
+    posts_ += '[';
+    if (peek() == ']') {
+      ++p_;
+    } else {
+      do {
+        if (block.posts > 0) posts_ += ", ";
+        const std::size_t start = posts_.size();
+        if (peek() != '{' || !fast_post()) return false;
+        out_.post_ids_.push_back(
+            sha256(std::string_view(posts_).substr(start, posts_.size() - start)));
+        ++block.posts;
+      } while (next_or_close(']'));
+    }
+    posts_ += ']';
+    leave();
+    return true;
+  }
+
+  // One unsigned post whose fields are plain strings, numbers or literals: check_post's rules,
+  // and its canonical text (keys in order) appended to posts_.
+  bool fast_post() {
+    struct Member {
+      std::string_view key;
+      std::size_t value_start, value_end;  // in values_
+      char kind;                           // 's' string, 'n' number, 'l' literal
+    };
+    static constexpr std::size_t kMaxMembers = 16;
+    std::array<Member, kMaxMembers> members;
+    std::size_t count = 0;
+    values_.clear();
+    enter();
+    expect('{');
+    if (peek() == '}') return false;  // no author: malformed
+    do {
+      StringToken key = string();
+      expect(':');
+      // Keys compared and ordered as they are written: no escapes.
+      if (!key.plain || key.raw.find('\\') != std::string_view::npos || count == kMaxMembers)
+        return false;
+      Member& member = members[count++];
+      member.key = key.raw;
+      member.value_start = values_.size();
+      const char c = peek();
+      if (c == '"') {
+        StringToken value = string();
+        if (!value.plain) return false;
+        values_ += '"';
+        values_ += value.raw;
+        values_ += '"';
+        member.kind = 's';
+      } else if (c == '-' || is_digit(c)) {
+        if (!canonical_number(number(), values_)) return false;
+        member.kind = 'n';
+      } else if (c == 't' || c == 'f' || c == 'n') {
+        const std::string_view word = c == 't' ? "true" : c == 'f' ? "false" : "null";
+        literal(word);
+        values_ += word;
+        member.kind = 'l';
+      } else {
+        return false;  // nested values: the exact path
+      }
+      member.value_end = values_.size();
+    } while (next_or_close('}'));
+    leave();
+    std::sort(members.begin(), members.begin() + static_cast<std::ptrdiff_t>(count),
+              [](const Member& a, const Member& b) { return a.key < b.key; });
+    bool author = false, content = false;
+    for (std::size_t i = 0; i < count; ++i) {
+      const Member& member = members[i];
+      if (i > 0 && members[i - 1].key == member.key) return false;
+      const bool non_empty_string = member.kind == 's' && member.value_end - member.value_start > 2;
+      if (member.key == "author") author = non_empty_string;
+      if (member.key == "content") content = non_empty_string;
+      if (member.key == "timestamp" && member.kind != 'n') return false;
+      if (member.key == "public_key" || member.key == "signature") return false;
+    }
+    if (!author || !content) return false;
+    posts_ += '{';
+    for (std::size_t i = 0; i < count; ++i) {
+      if (i > 0) posts_ += ", ";
+      posts_ += '"';
+      posts_ += members[i].key;
+      posts_ += "\": ";
+      posts_.append(values_, members[i].value_start, members[i].value_end - members[i].value_start);
+    }
+    posts_ += '}';
+    return true;
+  }
+
+  ChainText& out_;
+  const char* p_;
+  const char* end_;
+  std::size_t depth_ = 0;
+  // Buffers reused from block to block.
+  std::string header_, timestamp_, posts_, values_, scratch_;
+  std::vector<Digest> sorted_ids_;
+  Sha256Stream hasher_;
+};
+
+ChainText::ChainText(std::string_view body) : body_(body) {
+  auto scan = [this](std::string_view text) {
+    happy_shape_ = object_body_ = false;
+    blocks_.clear();
+    post_ids_.clear();
+    peers_.reset();
+    // Room for as many blocks and posts as the text could hold (a block takes over 64 bytes, a
+    // post over 32): reserved, not touched, so growing never copies what was read.
+    blocks_.reserve(text.size() / 64 + 1);
+    post_ids_.reserve(text.size() / 32 + 1);
+    ChainScanner scanner(*this, text);
+    scanner.run();
+    return scanner.confirm;
+  };
+  try {
+    if (scan(body)) (void)parse_json(body);  // throws what the exact parser finds wrong
+  } catch (const Unreadable&) {
+    // parse_json gives the error; text it takes that the scan does not (duplicate keys...) is
+    // read again as nlohmann writes it.
+    normalized_ = parse_json(body).dump();
+    body_ = normalized_;
+    try {
+      scan(body_);
+    } catch (const Unreadable&) {
+      throw JsonError("chain body could not be read");
+    }
+  }
+}
+
+std::size_t ChainText::blocks_read_fast() const {
+  return static_cast<std::size_t>(std::count_if(blocks_.begin(), blocks_.end(),
+                                                [](const Scanned& block) { return block.fast; }));
+}
+
+std::optional<std::string> ChainText::tip_hash() const {
+  if (!object_body_ || blocks_.empty()) return std::nullopt;
+  const Scanned& last = blocks_.back();
+  if (last.fast) return std::string(last.hash);
+  Json json = parse_json(last.json);
+  if (!json.is_object()) return std::nullopt;
+  auto hash = json.find("hash");
+  if (hash == json.end() || !hash->is_string()) return std::nullopt;
+  return hash->get<std::string>();
+}
+
+Expected<std::vector<ChainBlockText>, ValidationError> ChainText::validate(
+    const ChainParams& params) const {
+  if (!happy_shape_) {
+    auto shape = chain_blocks(parse_json(body_));
+    if (!shape) return unexpected(shape.error());
+    throw std::logic_error("a chain body's shape read two ways");
+  }
+  std::vector<ChainBlockText> chain;
+  chain.reserve(blocks_.size());
+  ChainWalk walk(params);
+  walk.reserve_posts(post_ids_.size());
+  for (const Scanned& block : blocks_) {
+    const Digest* ids = post_ids_.data() + block.first_post;
+    if (block.fast && (block.index == 0 || meets_difficulty(block.hash, params.difficulty)) &&
+        !(params.require_signatures && block.posts > 0) &&
+        walk.fits(block.index, block.previous_hash, block.hash, ids, block.posts)) {
+      walk.accept(block.index, block.hash, ids, block.posts);
+      chain.push_back(ChainBlockText{block.index, block.hash, block.json, block.posts});
+      continue;
+    }
+    auto exact = walk.next(parse_json(block.json));
+    if (!exact) return unexpected(exact.error());
+    exact_hashes_.push_back(std::move(exact->hash));
+    chain.push_back(
+        ChainBlockText{exact->index, exact_hashes_.back(), block.json, exact->transactions.size()});
+  }
+  return chain;
+}
+
+Block block_from_text(std::string_view json) {
+  auto block = block_from_json(parse_json(json));
+  if (!block) throw std::logic_error("a validated block does not read: " + block.error().message());
+  return std::move(*block);
+}
+
+}  // namespace yournet

@@ -1,0 +1,226 @@
+// ChainText (a chain validated from its text) against validate_chain on the parsed JSON: the same
+// verdict, error message and blocks for every body, in the writers' layouts the network sees.
+#include "yournet/chain_text.hpp"
+
+#include <gtest/gtest.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "test_util.hpp"
+#include "yournet/validation.hpp"
+
+namespace yournet {
+namespace {
+
+struct Outcome {
+  std::optional<std::string> json_error;
+  std::optional<std::string> invalid;  // the ValidationError's message
+  std::vector<Json> blocks;            // of a valid chain, as the wire carries them
+  std::size_t fast = 0;
+};
+
+Outcome exact_outcome(const std::string& text, const ChainParams& params) {
+  Outcome outcome;
+  try {
+    auto chain = validate_chain(parse_json(text), params);
+    if (!chain) {
+      outcome.invalid = chain.error().message();
+    } else {
+      for (const auto& block : *chain) outcome.blocks.push_back(block_to_json(block));
+    }
+  } catch (const JsonError& e) {
+    outcome.json_error = e.what();
+  }
+  return outcome;
+}
+
+Outcome text_outcome(const std::string& text, const ChainParams& params) {
+  Outcome outcome;
+  try {
+    ChainText chain_text(text);
+    auto chain = chain_text.validate(params);
+    outcome.fast = chain_text.blocks_read_fast();
+    if (!chain) {
+      outcome.invalid = chain.error().message();
+    } else {
+      for (const auto& block : *chain) {
+        Block read = block_from_text(block.json);
+        EXPECT_EQ(block.hash, read.hash);
+        EXPECT_EQ(block.index, read.index);
+        EXPECT_EQ(block.posts, read.transactions.size());
+        outcome.blocks.push_back(block_to_json(read));
+      }
+    }
+  } catch (const JsonError& e) {
+    outcome.json_error = e.what();
+  }
+  return outcome;
+}
+
+// The number of blocks the text path read without the exact parser.
+std::size_t expect_same(const std::string& text, const ChainParams& params = test::fast_params()) {
+  SCOPED_TRACE(text.substr(0, 400));
+  Outcome exact = exact_outcome(text, params);
+  Outcome fast = text_outcome(text, params);
+  EXPECT_EQ(fast.json_error, exact.json_error);
+  EXPECT_EQ(fast.invalid, exact.invalid);
+  EXPECT_EQ(fast.blocks, exact.blocks);
+  return fast.fast;
+}
+
+// A mined chain whose blocks carry these posts (one block a list).
+Json chain_body(const std::vector<std::vector<Json>>& blocks) {
+  Json chain = Json::array();
+  Block parent = genesis_block();
+  chain.push_back(block_to_json(parent));
+  for (const auto& posts : blocks) {
+    parent = test::mine_child(parent, posts);
+    chain.push_back(block_to_json(parent));
+  }
+  return Json{{"length", chain.size()}, {"chain", chain}, {"peers", Json::array({"http://a:1/"})}};
+}
+
+// The body in three writers' layouts: nlohmann's compact dump (our node), Python's json.dumps
+// (the reference node: ", " and ": ", ensure_ascii), and an indented one.
+std::vector<std::string> layouts(const Json& body) {
+  return {body.dump(), canonical(body), body.dump(2)};
+}
+
+TEST(ChainText, ReadsTheReferenceChainWithoutTheExactParserWhereItCan) {
+  const std::string text = test::read_text("reference_chain.json");
+  // Blocks 0, 1 and 4 are plain text; block 2 has \u escapes, block 3 nested post fields.
+  EXPECT_EQ(expect_same(text, ChainParams{}), 3u);
+  for (const char* file :
+       {"reference_chain_broken_link.json", "reference_chain_tampered_content.json",
+        "reference_chain_tampered_nonce.json"}) {
+    expect_same(test::read_text(file), ChainParams{});
+  }
+}
+
+TEST(ChainText, PlainChainsAreReadFastInEveryLayout) {
+  Json body = chain_body({{test::make_post("a", "one"), test::make_post("b", "two")},
+                          {},
+                          {test::make_post("c", "quote \" and \\ and \n newline", 1.0)},
+                          {test::make_post("d", "int stamp", 0)}});
+  for (const auto& text : layouts(body)) EXPECT_EQ(expect_same(text), 5u);
+  EXPECT_EQ(expect_same(body["chain"].dump()), 5u);  // a bare array
+}
+
+TEST(ChainText, PostsOfEveryShapeGetTheExactVerdict) {
+  Json extra = test::make_post("a", "extra fields");
+  extra["zeta"] = true;
+  extra["alpha"] = nullptr;
+  extra["mid"] = -12;
+  Json nested = test::make_post("a", "nested");
+  nested["tags"] = Json::array({"x", Json::object({{"k", 1.5}})});
+  Json unicode = test::make_post("Zo\xc3\xab", "caf\xc3\xa9 \xf0\x9f\x98\x80 \x7f");
+  Json slash = test::make_post("a", "a/b");
+  Json floats = test::make_post("a", "floats", 1e-7);
+  Json big = test::make_post("a", "big", 1e22);
+  Json signed_post = test::make_post("s", "signed", 1700000000.25);
+  signed_post = *sign_post(signed_post, std::string(64, '1'));
+  Json bad_author = test::make_post("", "empty author");
+  Json no_content = Json{{"author", "a"}, {"timestamp", 1.0}};
+  Json text_stamp = Json{{"author", "a"}, {"content", "c"}, {"timestamp", "now"}};
+  Json not_object = Json::array({"author", "a"});
+  const std::vector<std::vector<Json>> cases = {
+      {extra},      {nested},     {unicode},    {slash},      {floats, big}, {signed_post},
+      {bad_author}, {no_content}, {text_stamp}, {not_object}, {extra, extra}};  // the same post
+                                                                                // twice in a block
+  for (const auto& posts : cases) {
+    Json body = chain_body({{test::make_post("p", "plain")}, posts});
+    for (const auto& text : layouts(body)) {
+      expect_same(text);
+      ChainParams signatures = test::fast_params();
+      signatures.require_signatures = true;
+      expect_same(text, signatures);
+    }
+  }
+}
+
+TEST(ChainText, RulesAcrossBlocksGetTheExactVerdict) {
+  const Json post = test::make_post("a", "again");
+  // The same post in two blocks; a block linking to the wrong parent; a wrong index; a foreign
+  // genesis; too little work for the parameters.
+  expect_same(chain_body({{post}, {post}}).dump());
+  Json body = chain_body({{test::make_post("a", "1")}, {test::make_post("a", "2")}});
+  Json swapped = body;
+  std::swap(swapped["chain"][1], swapped["chain"][2]);
+  expect_same(swapped.dump());
+  Json renumbered = body;
+  renumbered["chain"][2]["index"] = 7;
+  expect_same(renumbered.dump());
+  Json foreign = body;
+  foreign["chain"][0]["timestamp"] = 1;
+  expect_same(foreign.dump());
+  expect_same(body.dump(), ChainParams{Difficulty::bits(30)});
+  Json tampered = body;
+  tampered["chain"][1]["transactions"][0]["content"] = "forged";
+  expect_same(tampered.dump());
+}
+
+TEST(ChainText, BodiesOfEveryShapeGetTheExactVerdict) {
+  const std::string chain = chain_body({{test::make_post("a", "1")}})["chain"].dump();
+  const std::string block = chain_body({})["chain"][0].dump();
+  for (const std::string& text : std::vector<std::string>{
+           "{\"length\": 2, \"chain\": " + chain + "}",
+           "{\"length\": 3, \"chain\": " + chain + "}",
+           "{\"length\": 2.0, \"chain\": " + chain + "}",
+           "{\"length\": -0, \"chain\": " + chain + "}",
+           "{\"length\": 123456789012345678901234, \"chain\": " + chain + "}",
+           "{\"chain\": " + chain + ", \"chain\": " + chain + "}",
+           "{\"ch\\u0061in\": " + chain + "}",
+           "{\"chain\": []}",
+           "{\"chain\": {}}",
+           "{\"peers\": []}",
+           "[]",
+           "[1, 2]",
+           "[" + block + ", \"text\"]",
+           "\"just a string\"",
+           "{\"chain\": " + chain + "} trailing",
+           "{\"chain\": " + chain,
+           "{\"chain\": [" + block + ",]}",
+           "{\"chain\": [" + block + "], \"x\": 1e999}",
+           "{\"chain\": [" + block + "], \"x\": 123456789012345678901234567890}",
+           "{\"chain\": [" + block + "], \"x\": \"\\ud800\"}",
+           "{\"chain\": [" + block + "], \"x\": \"\xff\"}",
+           "{\"chain\": [" + block + "], \"x\": \"tab\there\"}",
+           "{\"chain\": [" + block + "], \"x\": 01}",
+           "{\"chain\": [" + block + "], \"x\": " + std::string(100, '[') + std::string(100, ']') +
+               "}",
+           "",
+       }) {
+    expect_same(text, ChainParams{});
+  }
+}
+
+TEST(ChainText, BlocksOfEveryShapeGetTheExactVerdict) {
+  Json body = chain_body({{test::make_post("a", "1")}});
+  const std::string text = body.dump();
+  auto replaced = [&](const std::string& from, const std::string& to) {
+    std::string out = text;
+    auto at = out.rfind(from);
+    EXPECT_NE(at, std::string::npos) << from;
+    return out.replace(at, from.size(), to);
+  };
+  const std::string nonce = "\"nonce\":" + std::to_string(body["chain"][1]["nonce"].get<int>());
+  for (const std::string& variant : {
+           replaced("\"index\":1", "\"index\":1,\"index\":1"),
+           replaced("\"index\":1", "\"index\":1.0"),
+           replaced("\"index\":1", "\"index\":-1"),
+           replaced("\"index\":1", "\"index\":\"1\""),
+           replaced("\"index\":1", "\"extra\":{\"a\":[1,2]},\"index\":1"),
+           replaced("\"index\":1,", ""),
+           replaced(nonce + ",", ""),
+           replaced(nonce, nonce + "0"),
+           replaced("\"transactions\":[", "\"transactions\":[1,"),
+           replaced("\"previous_hash\":\"", "\"previous_hash\":\"\\u0030"),
+       }) {
+    expect_same(variant);
+  }
+}
+
+}  // namespace
+}  // namespace yournet
