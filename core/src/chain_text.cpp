@@ -79,7 +79,8 @@ class ChainScanner {
       : out_(out), p_(text.data()), end_(text.data() + text.size()) {}
 
   // Throws Unreadable; sets `confirm` when the text holds what only the exact parser can judge
-  // (non-ASCII or \u escapes in strings, numbers beyond 64 bits or a double's range).
+  // (non-ASCII or \u escapes in strings, numbers beyond 64 bits or a double's range, keys not
+  // compared for duplicates).
   void run() {
     space();
     if (peek() == '{') {
@@ -236,6 +237,8 @@ class ChainScanner {
         string();
         return;
       case '{':
+        // A skipped object's keys are not compared: duplicates are the exact parser's to refuse.
+        confirm = true;
         enter();
         ++p_;
         if (peek() == '}') {
@@ -287,7 +290,13 @@ class ChainScanner {
       do {
         StringToken key = string();
         expect(':');
-        if (key.raw.find('\\') != std::string_view::npos) throw Unreadable{};
+        if (key.raw.find('\\') != std::string_view::npos) {
+          // Escapes may spell "chain": the exact parser's text is read instead. In that text
+          // (nlohmann's writing) a key with a backslash is none of ours.
+          if (out_.normalized_.empty()) throw Unreadable{};
+          skip_value();
+          continue;
+        }
         if (key.raw == "chain") {
           if (has_chain) throw Unreadable{};  // the exact parser keeps the last: read its text
           has_chain = true;
@@ -315,6 +324,7 @@ class ChainScanner {
           skip_value();
           out_.peers_ = std::string_view(start, static_cast<std::size_t>(p_ - start));
         } else {
+          confirm = true;  // an unknown key may repeat: the exact parser judges the body
           skip_value();
         }
       } while (next_or_close('}'));
@@ -334,7 +344,7 @@ class ChainScanner {
         space();
         const char* start = p_;
         ChainText::Scanned block;
-        if (*p_ == '{') {
+        if (peek() == '{') {  // peek: the text may end here
           block.first_post = static_cast<std::uint32_t>(out_.post_ids_.size());
           const std::size_t depth = depth_;
           block.fast = fast_block(block);
@@ -413,7 +423,8 @@ class ChainScanner {
           if (c != '[' || !fast_posts(block)) return false;
           break;
         default:
-          skip_value();  // ignored, as block_from_json does
+          confirm = true;  // an unknown key may repeat: the exact parser judges the body
+          skip_value();    // ignored, as block_from_json does
       }
     } while (next_or_close('}'));
     leave();

@@ -171,6 +171,7 @@ TEST(ChainText, BodiesOfEveryShapeGetTheExactVerdict) {
            "{\"length\": -0, \"chain\": " + chain + "}",
            "{\"length\": 123456789012345678901234, \"chain\": " + chain + "}",
            "{\"chain\": " + chain + ", \"chain\": " + chain + "}",
+           "{\"x\": 1, \"x\": 2, \"chain\": " + chain + "}",
            "{\"ch\\u0061in\": " + chain + "}",
            "{\"chain\": []}",
            "{\"chain\": {}}",
@@ -212,6 +213,9 @@ TEST(ChainText, BlocksOfEveryShapeGetTheExactVerdict) {
            replaced("\"index\":1", "\"index\":-1"),
            replaced("\"index\":1", "\"index\":\"1\""),
            replaced("\"index\":1", "\"extra\":{\"a\":[1,2]},\"index\":1"),
+           // Keys the fast path skips still may not repeat (the exact parser refuses them).
+           replaced("\"index\":1", "\"extra\":1,\"extra\":2,\"index\":1"),
+           replaced("\"index\":1", "\"extra\":{\"a\":1,\"a\":2},\"index\":1"),
            replaced("\"index\":1,", ""),
            replaced(nonce + ",", ""),
            replaced(nonce, nonce + "0"),
