@@ -3,8 +3,14 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include <algorithm>
+#include <cstring>
 #include <memory>
+#include <optional>
 #include <stdexcept>
+
+#include "sha256_ni.hpp"
+#include "sha_ni_support.hpp"
 
 namespace yournet {
 namespace {
@@ -44,7 +50,73 @@ const EVP_MD* sha256_md() {
 
 }  // namespace
 
+namespace {
+
+// SHA-256 by the SHA-NI compression (when sha_ni_verified()): OpenSSL's EVP layer costs more per
+// call than hashing a block's few hundred bytes, and validation hashes every block and post.
+class NiSha256 {
+ public:
+  NiSha256() { reset(); }
+  void update(const std::uint8_t* data, std::size_t size) {
+    total_ += size;
+    if (buffered_ > 0) {
+      const std::size_t take = std::min(kBlock - buffered_, size);
+      std::memcpy(buffer_ + buffered_, data, take);
+      buffered_ += take;
+      data += take;
+      size -= take;
+      if (buffered_ < kBlock) return;
+      detail::sha_ni_compress(state_, buffer_, 1);
+      buffered_ = 0;
+    }
+    const std::size_t blocks = size / kBlock;
+    if (blocks > 0) detail::sha_ni_compress(state_, data, blocks);
+    data += blocks * kBlock;
+    size -= blocks * kBlock;
+    if (size > 0) std::memcpy(buffer_, data, size);
+    buffered_ = size;
+  }
+  // The digest; then empty again.
+  Digest finish() {
+    std::uint8_t tail[2 * kBlock] = {};
+    std::memcpy(tail, buffer_, buffered_);
+    tail[buffered_] = 0x80;
+    const std::size_t length = buffered_ + 9 <= kBlock ? kBlock : 2 * kBlock;
+    const std::uint64_t bits = total_ * 8;
+    for (std::size_t i = 0; i < 8; ++i)
+      tail[length - 1 - i] = static_cast<std::uint8_t>(bits >> (8 * i));
+    detail::sha_ni_compress(state_, tail, length / kBlock);
+    Digest digest{};
+    for (std::size_t i = 0; i < 8; ++i) {
+      for (std::size_t b = 0; b < 4; ++b) {
+        digest[4 * i + b] = static_cast<std::uint8_t>(state_[i] >> (24 - 8 * b));
+      }
+    }
+    reset();
+    return digest;
+  }
+
+ private:
+  static constexpr std::size_t kBlock = 64;
+  void reset() {
+    std::memcpy(state_, detail::kSha256Iv, sizeof state_);
+    buffered_ = 0;
+    total_ = 0;
+  }
+  std::uint32_t state_[8];
+  std::uint8_t buffer_[kBlock];
+  std::size_t buffered_ = 0;
+  std::uint64_t total_ = 0;
+};
+
+}  // namespace
+
 Digest sha256(std::string_view bytes) {
+  if (detail::sha_ni_verified()) {
+    NiSha256 ni;
+    ni.update(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size());
+    return ni.finish();
+  }
   // One context per thread, reused: making one per call is the other half of the cost.
   thread_local const MdCtxPtr ctx{EVP_MD_CTX_new()};
   Digest digest{};
@@ -61,11 +133,18 @@ std::string sha256_hex(std::string_view bytes) {
   return to_hex(sha256(bytes));
 }
 
+// SHA-NI when verified, else OpenSSL's EVP.
 struct Sha256Stream::Context {
-  MdCtxPtr ctx{EVP_MD_CTX_new()};
+  std::optional<NiSha256> ni;
+  MdCtxPtr ctx;
 };
 
 Sha256Stream::Sha256Stream() : context_(new Context) {
+  if (detail::sha_ni_verified()) {
+    context_->ni.emplace();
+    return;
+  }
+  context_->ctx.reset(EVP_MD_CTX_new());
   if (!context_->ctx || EVP_DigestInit_ex2(context_->ctx.get(), sha256_md(), nullptr) != 1) {
     delete context_;
     throw std::runtime_error("OpenSSL SHA-256 init failed");
@@ -77,12 +156,16 @@ Sha256Stream::~Sha256Stream() {
 }
 
 void Sha256Stream::update(std::string_view bytes) {
+  if (context_->ni) {
+    return context_->ni->update(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size());
+  }
   if (EVP_DigestUpdate(context_->ctx.get(), bytes.data(), bytes.size()) != 1) {
     throw std::runtime_error("OpenSSL SHA-256 update failed");
   }
 }
 
 Digest Sha256Stream::finish() {
+  if (context_->ni) return context_->ni->finish();
   Digest digest{};
   unsigned int len = 0;
   if (EVP_DigestFinal_ex(context_->ctx.get(), digest.data(), &len) != 1 ||

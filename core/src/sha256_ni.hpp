@@ -1,12 +1,15 @@
 #pragma once
 // Private: SHA-256 compression driven by the x86 SHA extensions (SHA-NI). Every function here may
 // only be called after the caller has checked at run time that the CPU supports SHA, SSSE3 and
-// SSE4.1 (see nonce_search.cpp). States are the eight standard words a..h in host order; blocks are
-// 64 bytes of already padded message.
+// SSE4.1 (sha_ni_verified() in sha_ni_support.hpp). States are the eight standard words a..h in
+// host order; blocks are 64 bytes of already padded message.
 #include <cstddef>
 #include <cstdint>
 
 namespace yournet::detail {
+
+inline constexpr std::uint32_t kSha256Iv[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+                                               0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
 
 // True when this build contains the SHA-NI code (x86 with GCC or Clang).
 bool sha_ni_compiled();

@@ -246,7 +246,7 @@ void DigestSet::reserve(std::size_t count) {
 }
 
 bool DigestSet::insert(const Digest& digest) {
-  reserve(size_ + 1);
+  if (2 * (size_ + 1) > slots_.size()) reserve(size_ + 1);  // else room enough: at most half full
   const std::size_t slot = slot_of(digest);
   if (used_[slot]) return false;
   slots_[slot] = digest;
