@@ -14,7 +14,6 @@
 #include "netsim_validate.hpp"
 #include "yournet/sim/sweep.hpp"
 
-namespace po = boost::program_options;
 using namespace yournet;
 using namespace yournet::netsim;
 

@@ -18,6 +18,7 @@
 namespace yournet::netsim {
 
 namespace fs = std::filesystem;
+namespace po = boost::program_options;
 
 constexpr int kExitPass = cli::kExitOk, kExitFail = 1, kExitUsage = cli::kExitUsage;
 
@@ -85,7 +86,7 @@ struct ScenarioFile {
   Json file;
   sim::DrawnScenario drawn;
 };
-std::optional<ScenarioFile> load_scenario_for_seed(const boost::program_options::variables_map& vm);
+std::optional<ScenarioFile> load_scenario_for_seed(const po::variables_map& vm);
 // Foreign nodes ("command") run only live: true (after naming the node) when there is one.
 bool refuse_foreign_nodes(const sim::Scenario& scenario, const std::string& path);
 // The first failing seeds of a sweep.json, as a sweep or a merge prints them.

@@ -1,13 +1,10 @@
 // netsim merge: the command line around yournet::sim::merge_sweeps.
-#include <boost/program_options.hpp>
 #include <iostream>
 
 #include "netsim_cli.hpp"
 #include "yournet/sim/sweep_merge.hpp"
 
 namespace yournet::netsim {
-
-namespace po = boost::program_options;
 
 // netsim merge --out DIR SWEEP.json...
 int merge_main(int argc, char** argv) {

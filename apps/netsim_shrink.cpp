@@ -1,7 +1,6 @@
 // netsim shrink: the command line around yournet::sim::shrink_scenario.
 #include <spdlog/spdlog.h>
 
-#include <boost/program_options.hpp>
 #include <fstream>
 #include <iostream>
 
@@ -10,8 +9,6 @@
 #include "yournet/sim/shrink.hpp"
 
 namespace yournet::netsim {
-
-namespace po = boost::program_options;
 
 // netsim shrink SCENARIO [--seed N] [--out DIR] [--max-runs N]
 int shrink_main(int argc, char** argv) {
