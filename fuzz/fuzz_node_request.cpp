@@ -68,7 +68,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   fuzz::check(answer.status >= 200 && (answer.status < 500 || peer_failed),
               "status " + std::to_string(answer.status) + ": " + answer.body.str());
   if (answer.status >= 400) {
-    fuzz::check(state_of(node) == before, "a refused request changed the node: " + answer.body.str());
+    fuzz::check(state_of(node) == before,
+                "a refused request changed the node: " + answer.body.str());
   }
   return 0;
 }
