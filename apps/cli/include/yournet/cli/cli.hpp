@@ -22,7 +22,8 @@ constexpr int kExitOk = 0;
 constexpr int kExitUsage = 2;
 
 // How a program introduces itself: `name` starts each error line ("netsim shrink: ..."), `text`
-// stands before the options in --help and in the help printed after a usage error.
+// stands before the options in --help and in the help printed after a usage error (empty where
+// the options' caption already says it, as netsim's do).
 struct Usage {
   std::string name;
   std::string text;
