@@ -3,10 +3,8 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/signal_set.hpp>
 #include <boost/program_options.hpp>
 #include <cmath>
-#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -15,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "yournet/cli/cli.hpp"
 #include "yournet/net/asio_clock.hpp"
 #include "yournet/net/http_server.hpp"
 #include "yournet/net/http_transport.hpp"
@@ -113,18 +112,10 @@ int main(int argc, char** argv) {
       "seconds between consensus rounds with the peers (0: off)")(
       "log-level", po::value(&log_level)->default_value("info"),
       "trace, debug, info, warn, error, critical or off");
-  po::variables_map vars;
-  try {
-    po::store(po::parse_command_line(argc, argv, options), vars);
-    po::notify(vars);
-  } catch (const po::error& e) {
-    std::cerr << "chainnode: " << e.what() << "\n" << options << "\n";
-    return 2;
-  }
-  if (vars.count("help")) {
-    std::cout << "Usage: chainnode [options]\n" << options << "\n";
-    return 0;
-  }
+  const auto parsed =
+      cli::parse_command_line(argc, argv, {"chainnode", "Usage: chainnode [options]\n"}, options);
+  if (parsed.exit) return *parsed.exit;
+  const po::variables_map& vars = parsed.vars;
   if (port > 65535) {
     std::cerr << "chainnode: --port must be at most 65535\n";
     return 2;
@@ -170,12 +161,7 @@ int main(int argc, char** argv) {
     std::cerr << "chainnode: --clock-offset-s must be a finite number of seconds\n";
     return 2;
   }
-  auto level = spdlog::level::from_str(log_level);
-  if (level == spdlog::level::off && log_level != "off") {
-    std::cerr << "chainnode: unknown --log-level " << log_level << "\n";
-    return 2;
-  }
-  spdlog::set_level(level);
+  if (!cli::set_log_level("chainnode", log_level)) return 2;
 
   try {
     ChainParams params;
@@ -245,10 +231,7 @@ int main(int argc, char** argv) {
       if (!node.add_peer(peer)) spdlog::warn("ignoring peer {}", peer);
     }
 
-    asio::signal_set signals(io, SIGINT, SIGTERM);
-    signals.async_wait([&](const boost::system::error_code& ec, int signal) {
-      if (ec) return;
-      spdlog::info("signal {}: stopping", signal);
+    cli::StopOnSignal stop_on_signal(io, [&] {
       server.stop();
       io.stop();
     });

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "yournet/chain_text.hpp"
+#include "yournet/cli/cli.hpp"
 #include "yournet/crypto.hpp"
 #include "yournet/json.hpp"
 #include "yournet/pow.hpp"
@@ -25,9 +26,9 @@ using namespace yournet;
 
 namespace {
 
-constexpr int kOk = 0;
+constexpr int kOk = cli::kExitOk;
 constexpr int kInvalid = 1;
-constexpr int kUnreadable = 2;
+constexpr int kUnreadable = cli::kExitUsage;
 
 constexpr const char* kUsage = R"(usage: chaintool COMMAND [options]
 
@@ -218,25 +219,16 @@ int main(int argc, char** argv) {
       "mining threads (same nonce for any count)")(
       "key,k", po::value<std::string>(), "key file for sign")("require-signatures",
                                                               "treat unsigned posts as invalid");
-  po::options_description hidden;
-  hidden.add_options()("command", po::value<std::string>())(
-      "args", po::value<std::vector<std::string>>()->default_value({}, ""));
-  po::options_description all;
-  all.add(options).add(hidden);
-  po::positional_options_description positional;
-  positional.add("command", 1).add("args", -1);
-
-  po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(argc, argv).options(all).positional(positional).run(), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    std::cerr << "chaintool: " << e.what() << "\n" << kUsage << options;
-    return kUnreadable;
-  }
-  if (vm.count("help") || !vm.count("command")) {
+  const cli::Usage usage{"chaintool", kUsage};
+  const auto parsed = cli::parse_command_line(
+      argc, argv, usage, options,
+      {{"command", po::value<std::string>(), 1},
+       {"args", po::value<std::vector<std::string>>()->default_value({}, ""), -1}});
+  if (parsed.exit) return *parsed.exit;
+  const po::variables_map& vm = parsed.vars;
+  if (!vm.count("command")) {
     std::cout << kUsage << options;
-    return vm.count("help") ? kOk : kUnreadable;
+    return kUnreadable;
   }
   if (vm.count("difficulty-bits") && vm["difficulty-bits"].as<unsigned>() > kMaxDifficultyBits) {
     std::cerr << "chaintool: --difficulty-bits is at most " << kMaxDifficultyBits << "\n";
@@ -266,6 +258,5 @@ int main(int argc, char** argv) {
   }
   if (command == "sign") return cmd_sign(vm);
   if (command == "verify-post") return cmd_verify_post(vm);
-  std::cerr << "chaintool: unknown command '" << command << "'\n" << kUsage << options;
-  return kUnreadable;
+  return cli::usage_error(usage, options, "unknown command '" + command + "'");
 }

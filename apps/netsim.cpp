@@ -14,7 +14,6 @@
 #include "netsim_validate.hpp"
 #include "yournet/sim/sweep.hpp"
 
-namespace po = boost::program_options;
 using namespace yournet;
 using namespace yournet::netsim;
 
@@ -135,28 +134,12 @@ int main(int argc, char** argv) {
       "live runs: wall seconds per scenario second (default 1; 0.1 runs 10x faster)")(
       "chainnode", po::value<std::string>(),
       "--transport process: the chainnode program (default: the one beside netsim)");
-  po::options_description hidden;
-  hidden.add_options()("scenario", po::value<std::string>());
-  po::options_description all;
-  all.add(options).add(hidden);
-  po::positional_options_description positional;
-  positional.add("scenario", 1);
-  po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(argc, argv).options(all).positional(positional).run(), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    std::cerr << "netsim: " << e.what() << "\n" << options;
-    return kExitUsage;
-  }
-  if (vm.count("help")) {
-    std::cout << options;
-    return kExitPass;
-  }
-  auto usage = [&](const std::string& why) {
-    std::cerr << "netsim: " << why << "\n" << options;
-    return kExitUsage;
-  };
+  const cli::Usage program{"netsim", ""};
+  const auto parsed = cli::parse_command_line(argc, argv, program, options,
+                                              {{"scenario", po::value<std::string>(), 1}});
+  if (parsed.exit) return *parsed.exit;
+  const po::variables_map& vm = parsed.vars;
+  auto usage = [&](const std::string& why) { return cli::usage_error(program, options, why); };
   if (!vm.count("scenario")) return usage("name a scenario file");
   Invocation how;
   how.scenario_path = vm["scenario"].as<std::string>();
@@ -214,13 +197,9 @@ int main(int argc, char** argv) {
     return usage("--check-determinism needs the simulator: live runs depend on real timing");
   }
 
-  auto file = read_json_file(how.scenario_path);
-  if (!file) return kExitUsage;
-  std::optional<std::uint64_t> seed;
-  if (vm.count("seed")) seed = vm["seed"].as<std::uint64_t>();
-  auto loaded = load_file_for_seed(how.scenario_path, *file, seed);
+  auto loaded = load_scenario_for_seed(vm);
   if (!loaded) return kExitUsage;
-  sim::Scenario& scenario = loaded->scenario;
+  sim::Scenario& scenario = loaded->drawn.scenario;
   // A foreign node's relative "cwd" is relative to the scenario file's folder.
   for (auto& node : scenario.nodes) {
     if (node.command && !node.command->cwd.empty() && fs::path(node.command->cwd).is_relative()) {
@@ -243,6 +222,6 @@ int main(int argc, char** argv) {
   if (how.quiet) spdlog::set_level(spdlog::level::warn);
   how.out =
       vm.count("out") ? fs::path(vm["out"].as<std::string>()) : fs::path("reports") / scenario.name;
-  if (plan) return run_sweep(*file, scenario.name, how, *plan, jobs);
-  return run_single(scenario, loaded->drawn, how);
+  if (plan) return run_sweep(loaded->file, scenario.name, how, *plan, jobs);
+  return run_single(scenario, loaded->drawn.drawn, how);
 }

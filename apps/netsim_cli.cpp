@@ -207,10 +207,16 @@ std::optional<Json> read_json_file(const std::string& path) {
   }
 }
 
-std::optional<sim::DrawnScenario> load_file_for_seed(const std::string& path, const Json& file,
-                                                     std::optional<std::uint64_t> seed) {
+std::optional<ScenarioFile> load_scenario_for_seed(
+    const boost::program_options::variables_map& vm) {
+  const auto path = vm["scenario"].as<std::string>();
+  auto file = read_json_file(path);
+  if (!file) return std::nullopt;
+  std::optional<std::uint64_t> seed;
+  if (vm.count("seed")) seed = vm["seed"].as<std::uint64_t>();
   try {
-    return sim::load_swarm_scenario(file, seed);
+    auto drawn = sim::load_swarm_scenario(*file, seed);
+    return ScenarioFile{std::move(*file), std::move(drawn)};
   } catch (const std::exception& e) {
     std::cerr << "netsim: " << path << ": " << e.what() << "\n";
     return std::nullopt;

@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 
+#include "yournet/cli/cli.hpp"
 #include "yournet/json.hpp"
 #include "yournet/live/live_world.hpp"
 #include "yournet/sim/swarm.hpp"
@@ -17,8 +18,9 @@
 namespace yournet::netsim {
 
 namespace fs = std::filesystem;
+namespace po = boost::program_options;
 
-constexpr int kExitPass = 0, kExitFail = 1, kExitUsage = 2;
+constexpr int kExitPass = cli::kExitOk, kExitFail = 1, kExitUsage = cli::kExitUsage;
 
 using WallClock = std::chrono::steady_clock;
 inline double seconds_since(WallClock::time_point start) {
@@ -78,9 +80,13 @@ int run_single(const sim::Scenario& scenario, const Json& drawn, const Invocatio
 std::optional<Json> read_json_file(const std::string& path);
 // Writes `json` to DIR/NAME; false (after saying so) when it cannot.
 bool write_json(const fs::path& dir, const char* name, const Json& json);
-// The scenario file for a seed (its draw, if it has ranges); nullopt after saying why.
-std::optional<sim::DrawnScenario> load_file_for_seed(const std::string& path, const Json& file,
-                                                     std::optional<std::uint64_t> seed);
+// The command line's scenario file ("scenario") as JSON, which a sweep draws every seed from, and
+// drawn for "seed" when given (else the file's own seed); nullopt after saying why.
+struct ScenarioFile {
+  Json file;
+  sim::DrawnScenario drawn;
+};
+std::optional<ScenarioFile> load_scenario_for_seed(const po::variables_map& vm);
 // Foreign nodes ("command") run only live: true (after naming the node) when there is one.
 bool refuse_foreign_nodes(const sim::Scenario& scenario, const std::string& path);
 // The first failing seeds of a sweep.json, as a sweep or a merge prints them.

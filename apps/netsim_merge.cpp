@@ -1,13 +1,10 @@
 // netsim merge: the command line around yournet::sim::merge_sweeps.
-#include <boost/program_options.hpp>
 #include <iostream>
 
 #include "netsim_cli.hpp"
 #include "yournet/sim/sweep_merge.hpp"
 
 namespace yournet::netsim {
-
-namespace po = boost::program_options;
 
 // netsim merge --out DIR SWEEP.json...
 int merge_main(int argc, char** argv) {
@@ -19,26 +16,13 @@ int merge_main(int argc, char** argv) {
       "twice or missing. Exit 0: every seed passed; 1: some failed.\n\noptions");
   options.add_options()("help,h", "show this help")("out", po::value<std::string>(),
                                                     "output folder (required)");
-  po::options_description all;
-  all.add(options).add_options()("sweeps", po::value<std::vector<std::string>>());
-  po::positional_options_description positional;
-  positional.add("sweeps", -1);
-  po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(argc, argv).options(all).positional(positional).run(), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    std::cerr << "netsim merge: " << e.what() << "\n" << options;
-    return kExitUsage;
-  }
-  if (vm.count("help")) {
-    std::cout << options;
-    return kExitPass;
-  }
-  if (!vm.count("out") || !vm.count("sweeps")) {
-    std::cerr << "netsim merge: give --out DIR and the shards' sweep.json files\n" << options;
-    return kExitUsage;
-  }
+  const cli::Usage program{"netsim merge", ""};
+  const auto parsed = cli::parse_command_line(
+      argc, argv, program, options, {{"sweeps", po::value<std::vector<std::string>>(), -1}});
+  if (parsed.exit) return *parsed.exit;
+  const po::variables_map& vm = parsed.vars;
+  if (!vm.count("out") || !vm.count("sweeps"))
+    return cli::usage_error(program, options, "give --out DIR and the shards' sweep.json files");
   const auto names = vm["sweeps"].as<std::vector<std::string>>();
   std::vector<Json> shards;
   for (const auto& name : names) {

@@ -1,7 +1,6 @@
 // netsim shrink: the command line around yournet::sim::shrink_scenario.
 #include <spdlog/spdlog.h>
 
-#include <boost/program_options.hpp>
 #include <fstream>
 #include <iostream>
 
@@ -10,8 +9,6 @@
 #include "yournet/sim/shrink.hpp"
 
 namespace yournet::netsim {
-
-namespace po = boost::program_options;
 
 // netsim shrink SCENARIO [--seed N] [--out DIR] [--max-runs N]
 int shrink_main(int argc, char** argv) {
@@ -25,26 +22,12 @@ int shrink_main(int argc, char** argv) {
       "out", po::value<std::string>(), "output folder (default reports/<scenario name>-shrunk/)")(
       "max-runs", po::value<std::size_t>()->default_value(sim::kDefaultShrinkRuns),
       "at most this many candidate runs (1..1000000)")("quiet,q", "print only the result");
-  po::options_description all;
-  all.add(options).add_options()("scenario", po::value<std::string>());
-  po::positional_options_description positional;
-  positional.add("scenario", 1);
-  po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(argc, argv).options(all).positional(positional).run(), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    std::cerr << "netsim shrink: " << e.what() << "\n" << options;
-    return kExitUsage;
-  }
-  if (vm.count("help")) {
-    std::cout << options;
-    return kExitPass;
-  }
-  if (!vm.count("scenario")) {
-    std::cerr << "netsim shrink: name a scenario file\n" << options;
-    return kExitUsage;
-  }
+  const cli::Usage program{"netsim shrink", ""};
+  const auto parsed = cli::parse_command_line(argc, argv, program, options,
+                                              {{"scenario", po::value<std::string>(), 1}});
+  if (parsed.exit) return *parsed.exit;
+  const po::variables_map& vm = parsed.vars;
+  if (!vm.count("scenario")) return cli::usage_error(program, options, "name a scenario file");
   const std::size_t max_runs = vm["max-runs"].as<std::size_t>();
   if (max_runs < 1 || max_runs > 1'000'000) {
     std::cerr << "netsim shrink: --max-runs must be between 1 and 1000000\n";
@@ -53,14 +36,10 @@ int shrink_main(int argc, char** argv) {
   Invocation how;
   how.scenario_path = vm["scenario"].as<std::string>();
   how.quiet = vm.count("quiet") != 0;
-  auto file = read_json_file(how.scenario_path);
-  if (!file) return kExitUsage;
-  std::optional<std::uint64_t> seed;
-  if (vm.count("seed")) seed = vm["seed"].as<std::uint64_t>();
-  auto loaded = load_file_for_seed(how.scenario_path, *file, seed);
+  auto loaded = load_scenario_for_seed(vm);
   if (!loaded) return kExitUsage;
-  if (refuse_foreign_nodes(loaded->scenario, how.scenario_path)) return kExitUsage;
-  const sim::Scenario& original = loaded->scenario;
+  if (refuse_foreign_nodes(loaded->drawn.scenario, how.scenario_path)) return kExitUsage;
+  const sim::Scenario& original = loaded->drawn.scenario;
   how.out = vm.count("out") ? fs::path(vm["out"].as<std::string>())
                             : fs::path("reports") / (original.name + "-shrunk");
   if (how.quiet) spdlog::set_level(spdlog::level::warn);

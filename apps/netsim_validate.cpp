@@ -8,6 +8,7 @@
 #include <iostream>
 #include <iterator>
 
+#include "netsim_cli.hpp"
 #include "yournet/report/validation.hpp"
 
 namespace po = boost::program_options;
@@ -15,7 +16,9 @@ namespace fs = std::filesystem;
 
 namespace yournet::apps {
 namespace {
-constexpr int kExitPass = 0, kExitFail = 1, kExitUsage = 2;
+using netsim::kExitFail;
+using netsim::kExitPass;
+using netsim::kExitUsage;
 // A folder holds at most this many scenarios (each is a run of minutes at full size).
 constexpr std::size_t kMaxScenarios = 64;
 constexpr std::uint64_t kMaxBlocks = 1'000'000;
@@ -34,27 +37,13 @@ int netsim_validate(int argc, char** argv) {
       "mine this many blocks in every scenario instead of its max_blocks (1..1000000; a quick "
       "check, with wider intervals)")(
       "out", po::value<std::string>()->default_value("reports/validation"), "output folder");
-  po::options_description hidden;
-  hidden.add_options()("folder", po::value<std::string>()->default_value("scenarios/validation"));
-  po::options_description all;
-  all.add(options).add(hidden);
-  po::positional_options_description positional;
-  positional.add("folder", 1);
-  po::variables_map vm;
-  auto usage = [&](const std::string& why) {
-    std::cerr << "netsim validate: " << why << "\n" << options;
-    return kExitUsage;
-  };
-  try {
-    po::store(po::command_line_parser(argc, argv).options(all).positional(positional).run(), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    return usage(e.what());
-  }
-  if (vm.count("help")) {
-    std::cout << options;
-    return kExitPass;
-  }
+  const cli::Usage program{"netsim validate", ""};
+  const auto parsed = cli::parse_command_line(
+      argc, argv, program, options,
+      {{"folder", po::value<std::string>()->default_value("scenarios/validation"), 1}});
+  if (parsed.exit) return *parsed.exit;
+  const po::variables_map& vm = parsed.vars;
+  auto usage = [&](const std::string& why) { return cli::usage_error(program, options, why); };
   report::ValidationOptions run_options;
   if (vm.count("blocks")) {
     const std::uint64_t blocks = vm["blocks"].as<std::uint64_t>();

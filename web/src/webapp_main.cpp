@@ -3,11 +3,11 @@
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/signal_set.hpp>
 #include <boost/program_options.hpp>
 #include <iostream>
 #include <string>
 
+#include "yournet/cli/cli.hpp"
 #include "yournet/net/http_server.hpp"
 #include "yournet/net/http_transport.hpp"
 #include "yournet/web/web_app.hpp"
@@ -37,18 +37,9 @@ int main(int argc, char** argv) {
       "seconds to wait for the node's /mine and /register_with, which take longer")(
       "log-level", po::value(&log_level)->default_value("info")->value_name("LEVEL"),
       "trace, debug, info, warn, error, critical or off");
-  po::variables_map vars;
-  try {
-    po::store(po::parse_command_line(argc, argv, options), vars);
-    po::notify(vars);
-  } catch (const po::error& e) {
-    std::cerr << "webapp: " << e.what() << "\n" << options << "\n";
-    return 2;
-  }
-  if (vars.count("help")) {
-    std::cout << "Usage: webapp [options]\n" << options << "\n";
-    return 0;
-  }
+  const auto parsed =
+      cli::parse_command_line(argc, argv, {"webapp", "Usage: webapp [options]\n"}, options);
+  if (parsed.exit) return *parsed.exit;
   if (port > 65535) {
     std::cerr << "webapp: --port must be at most 65535\n";
     return 2;
@@ -63,12 +54,7 @@ int main(int argc, char** argv) {
     std::cerr << "webapp: --timeout and --mine-timeout must be positive numbers of seconds\n";
     return 2;
   }
-  auto level = spdlog::level::from_str(log_level);
-  if (level == spdlog::level::off && log_level != "off") {
-    std::cerr << "webapp: unknown --log-level " << log_level << "\n";
-    return 2;
-  }
-  spdlog::set_level(level);
+  if (!cli::set_log_level("webapp", log_level)) return 2;
 
   try {
     asio::io_context io;
@@ -99,10 +85,7 @@ int main(int argc, char** argv) {
           });
         });
 
-    asio::signal_set signals(io, SIGINT, SIGTERM);
-    signals.async_wait([&](const boost::system::error_code& ec, int signal) {
-      if (ec) return;
-      spdlog::info("signal {}: stopping", signal);
+    cli::StopOnSignal stop_on_signal(io, [&] {
       server.stop();
       io.stop();
     });
