@@ -14,8 +14,9 @@
 #include <string_view>
 
 #include "yournet/expected.hpp"
+#include "yournet/http_message.hpp"
 #include "yournet/json.hpp"
-#include "yournet/node/environment.hpp"
+#include "yournet/transport.hpp"
 
 namespace yournet::web {
 
