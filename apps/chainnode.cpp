@@ -127,8 +127,10 @@ int main(int argc, char** argv) {
       po::value(&max_per_client)->default_value(max_per_client)->value_name("N"),
       "open connections of one client IP address at most; past it a new one is closed at once")(
       "max-pending-posts", po::value(&max_pending)->default_value(max_pending)->value_name("N"),
-      "posts in the pending pool at most (and 8 MiB of them); a post past it gets 503 with "
-      "Retry-After")(
+      ("posts in the pending pool at most (and 8 MiB of them); a post past it gets 503 with "
+       "Retry-After: " +
+       std::to_string(NodeConfig{}.pool_full_retry_after_s))
+          .c_str())(
       "allowed-host", po::value(&allowed_hosts)->composing()->value_name("NAME[:PORT]"),
       "check Host on every request: only localhost, 127.0.0.1, [::1], the --host address (with "
       "the port) and these names (repeatable; without a port: any port) are served, others get "
@@ -152,7 +154,11 @@ int main(int argc, char** argv) {
       "sync-interval", po::value(&sync_interval)->default_value(0),
       "seconds between consensus rounds with the peers (0: off)")(
       "log-level", po::value(&log_level)->default_value("info"),
-      "trace, debug, info, warn, error, critical or off");
+      ("trace, debug, info, warn, error, critical or off; lines a flood repeats (refused "
+       "requests) are written " +
+       std::to_string(net::kLogBurstPerInterval) + " times a kind per " +
+       std::to_string(net::kLogSummaryInterval.count()) + " s, then summed in one line")
+          .c_str());
   po::variables_map vars;
   try {
     po::store(po::parse_command_line(argc, argv, options), vars);
