@@ -204,6 +204,11 @@ def main():
             intervals = int((time.monotonic() - started) // LOG_INTERVAL_S) + 1
             check(f'{flood} refusals in {intervals} log interval(s) wrote at most '
                   f'{LOG_BURST} lines each', lines <= LOG_BURST * intervals, True, failures)
+            _, info = get(web_port, '/api/info')
+            refused = json.loads(info).get('refused', {})
+            check('webapp: refusals counted in /api/info',
+                  refused.get('unknown_host', 0) >= 3 and refused.get('foreign_origin', 0) >= 3,
+                  True, failures)
             for port, what in ((node_port, 'chainnode'), (web_port, 'webapp')):
                 status, _ = get(port, '/status' if port == node_port else '/api/info')
                 if status != 200:

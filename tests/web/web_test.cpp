@@ -172,6 +172,16 @@ TEST(WebApp, AFullPoolsRetryAfterReachesTheBrowserButNoOtherNodeHeader) {
   EXPECT_EQ(busy.header("set-cookie"), std::nullopt);
 }
 
+TEST(WebApp, InfoCountsTheRequestsTheGuardRefusedByReason) {
+  App app;
+  app.app.count_refused("unknown_host");
+  app.app.count_refused("unknown_host");
+  app.app.count_refused("foreign_origin");
+  const Json info = parse_json(app.call("GET", "/api/info").body);
+  EXPECT_EQ(info["refused"], (Json{{"foreign_origin", 1}, {"unknown_host", 2}})) << info.dump();
+  EXPECT_TRUE(app.fast.sent.empty());
+}
+
 TEST(WebApp, ADownNodeIsA502NamingTheNode) {
   App app;
   app.fast.down = true;

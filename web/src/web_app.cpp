@@ -192,8 +192,9 @@ void WebApp::handle(const HttpRequest& request, Respond respond) {
     if (route == "/api/feed" || route == "/api/blocks" || route == "/api/info") {
       if (request.method != "GET") return respond(json_error(405, "use GET on " + route));
       if (route == "/api/info")
-        return respond(
-            HttpResponse{200, Json{{"node", options_.node_address}}.dump(), "application/json"});
+        return respond(HttpResponse{
+            200, Json{{"node", options_.node_address}, {"refused", Json(refused_)}}.dump(),
+            "application/json"});
       if (route == "/api/blocks") return blocks(std::move(respond));
       return feed(std::move(respond));
     }

@@ -145,6 +145,7 @@ int main(int argc, char** argv) {
           spdlog::debug("{} {}", request.method, request.target);
           if (auto refusal = guard->check(request)) {
             HttpResponse answer = guard->refusal_answer(*refusal, request);
+            app.count_refused(std::string(net::refusal_name(*refusal)));
             log.log(spdlog::level::info, "request_refused",
                     "request_refused " + Json{{"reason", net::refusal_name(*refusal)},
                                               {"route", printable(request.target, 100)},
