@@ -18,6 +18,8 @@
 #include "yournet/net/http_server.hpp"
 #include "yournet/net/http_transport.hpp"
 #include "yournet/net/offset_clock.hpp"
+#include "yournet/net/rate_limited_log.hpp"
+#include "yournet/net/request_guard.hpp"
 #include "yournet/net/thread_mining_service.hpp"
 #include "yournet/node/node.hpp"
 #include "yournet/store/sqlite_store.hpp"
@@ -30,15 +32,29 @@ namespace {
 
 // One line per accepted block, reorg, peer change and refused request at info; what every
 // request or every sync round would repeat (an accepted post, a peer that did not answer) at debug.
+// Refused requests repeat as fast as a client sends them: rate-limited, summed past a burst.
 class LogObserver : public NodeObserver {
  public:
   void on_event(const NodeEvent& event) override {
     const bool routine = std::holds_alternative<event::PostAccepted>(event) ||
                          std::holds_alternative<event::PeerUnreachable>(event);
-    spdlog::log(routine ? spdlog::level::debug : spdlog::level::info, "{} {}", event_name(event),
-                event_detail(event).dump());
+    const auto level = routine ? spdlog::level::debug : spdlog::level::info;
+    if (!spdlog::should_log(level)) return;
+    const std::string line = std::string(event_name(event)) + " " + event_detail(event).dump();
+    if (std::holds_alternative<event::RequestRejected>(event)) {
+      return log.log(level, event_name(event), line);
+    }
+    spdlog::log(level, "{}", line);
   }
+  net::RateLimitedLog log;
 };
+
+void schedule_log_summary(net::RateLimitedLog& log, Clock& clock) {
+  clock.after(static_cast<double>(net::kLogSummaryInterval.count()), [&log, &clock] {
+    log.tick();
+    schedule_log_summary(log, clock);
+  });
+}
 
 void schedule_sync(Node& node, Clock& clock, double interval) {
   clock.after(interval, [&node, &clock, interval] {
@@ -76,6 +92,11 @@ int main(int argc, char** argv) {
   std::string http_proxy;
   double clock_offset = 0;
   unsigned read_timeout = 30;
+  std::vector<std::string> allowed_hosts;
+  std::vector<std::string> allowed_origins;
+  std::size_t max_connections = net::kDefaultMaxConnections;
+  std::size_t max_per_client = net::kDefaultMaxConnectionsPerClient;
+  std::size_t max_pending = MempoolLimits{}.max_posts;
   options.add_options()("help,h", "show this help")("port", po::value(&port)->default_value(8000),
                                                     "port to listen on (0: any free port)")(
       "host", po::value(&host)->default_value("127.0.0.1"), "address to listen on")(
@@ -99,6 +120,27 @@ int main(int argc, char** argv) {
       "a request not complete this long after the connection was opened or last answered gets 408 "
       "(an idle connection is closed); requests are refused past 8 KiB of request line and "
       "headers (431) and 1 MiB of body (413)")(
+      "max-connections", po::value(&max_connections)->default_value(max_connections),
+      "open connections at most; past it the one idle longest is closed to make room")(
+      "max-connections-per-client",
+      po::value(&max_per_client)->default_value(max_per_client)->value_name("N"),
+      "open connections of one client IP address at most; past it a new one is closed at once")(
+      "max-pending-posts", po::value(&max_pending)->default_value(max_pending)->value_name("N"),
+      ("posts in the pending pool at most (and 8 MiB of them); a post past it gets 503 with "
+       "Retry-After: " +
+       std::to_string(NodeConfig{}.pool_full_retry_after_s))
+          .c_str())(
+      "allowed-host", po::value(&allowed_hosts)->composing()->value_name("NAME[:PORT]"),
+      "check Host on every request: only localhost, 127.0.0.1, [::1], the --host address (with "
+      "the port) and these names (repeatable; without a port: any port) are served, others get "
+      "421. Without it, Host is checked only on requests a browser sent to make the node act "
+      "(peers reach a node by any of its addresses)")(
+      "allowed-origin", po::value(&allowed_origins)->composing()->value_name("URL"),
+      "a web page origin, scheme://host[:port], allowed to make the node act (POST, GET /mine) "
+      "beside the node's own names (repeatable); other Origins get 403")(
+      "allow-same-site", po::bool_switch(),
+      "accept requests a browser marks Sec-Fetch-Site: same-site (a page on another port or "
+      "subdomain); refused with 403 by default")(
       "max-chain-mib", po::value(&max_chain_mib)->default_value(16)->value_name("MIB"),
       "largest answer taken from a peer (its whole chain, as /chain); raise it to join a "
       "network whose chain is longer")(
@@ -111,7 +153,11 @@ int main(int argc, char** argv) {
       "sync-interval", po::value(&sync_interval)->default_value(0),
       "seconds between consensus rounds with the peers (0: off)")(
       "log-level", po::value(&log_level)->default_value("info"),
-      "trace, debug, info, warn, error, critical or off");
+      ("trace, debug, info, warn, error, critical or off; lines a flood repeats (refused "
+       "requests) are written " +
+       std::to_string(net::kLogBurstPerInterval) + " times a kind per " +
+       std::to_string(net::kLogSummaryInterval.count()) + " s, then summed in one line")
+          .c_str());
   const auto parsed =
       cli::parse_command_line(argc, argv, {"chainnode", "Usage: chainnode [options]\n"}, options);
   if (parsed.exit) return *parsed.exit;
@@ -133,6 +179,21 @@ int main(int argc, char** argv) {
     std::cerr << "chainnode: --advertise must be http://host:port, not " << advertise << "\n";
     return 2;
   }
+  if (max_connections == 0 || max_per_client == 0 || max_pending == 0) {
+    std::cerr << "chainnode: --max-connections, --max-connections-per-client and "
+                 "--max-pending-posts must be positive\n";
+    return 2;
+  }
+  auto guard_options =
+      net::guard_options(allowed_hosts, allowed_origins, vars["allow-same-site"].as<bool>());
+  if (!guard_options) {
+    std::cerr << "chainnode: " << guard_options.error() << "\n";
+    return 2;
+  }
+  // Peers address a node by any of the machine's addresses: Host is checked on every request only
+  // when names were given.
+  guard_options->check_host = !allowed_hosts.empty();
+  guard_options->acting_get_routes = {"/mine"};
   if (drop_peer_after < 0) {
     std::cerr << "chainnode: --drop-peer-after must not be negative\n";
     return 2;
@@ -196,9 +257,16 @@ int main(int argc, char** argv) {
     server_options.host = host;
     server_options.port = static_cast<unsigned short>(port);
     server_options.idle_timeout = std::chrono::seconds(read_timeout);
+    server_options.max_connections = max_connections;
+    server_options.max_connections_per_client = max_per_client;
+    std::optional<net::RequestGuard> guard;  // made once the port is known
     net::HttpServer server(io, server_options, [&](HttpRequest request, Node::Respond respond) {
       spdlog::debug("{} {}", request.method, request.target);
       try {
+        if (auto refusal = guard->check(request)) {
+          return node_ptr->refuse(request, guard->refusal_answer(*refusal, request),
+                                  std::string(net::refusal_name(*refusal)), respond);
+        }
         node_ptr->handle(request, std::move(respond));
       } catch (const StoreError& e) {
         // The server would answer 500 and serve on, with state the store no longer matches (a
@@ -208,7 +276,21 @@ int main(int argc, char** argv) {
       }
     });
 
+    {
+      auto options = *guard_options;
+      // The advertised name is one of ours too (a node behind a name or a forwarded port).
+      if (!advertise.empty()) {
+        auto url = net::parse_peer_url(*normalize_peer_address(advertise));
+        if (url) {
+          if (auto name = net::parse_host(url->host + ":" + url->port)) {
+            options.allowed_hosts.push_back(*name);
+          }
+        }
+      }
+      guard.emplace(std::move(options), host, server.port());
+    }
     NodeConfig config;
+    config.mempool.max_posts = max_pending;
     config.self_address = advertise.empty()
                               ? "http://" + host + ":" + std::to_string(server.port()) + "/"
                               : *normalize_peer_address(advertise);
@@ -239,6 +321,7 @@ int main(int argc, char** argv) {
     server.start();
     if (!port_file.empty()) write_port_file(port_file, server.port());
     if (sync_interval > 0) schedule_sync(node, clock, sync_interval);
+    schedule_log_summary(observer.log, system_clock);
     spdlog::info("listening on {} (difficulty {}, {} peer(s))", config.self_address,
                  config.params.difficulty.describe(), node.peers().size());
     if (transport_options.proxy) {

@@ -2,7 +2,7 @@
 // HttpServer (127.0.0.1, an ephemeral port) serving a real Node, the client then half-closes and
 // reads every answer up to the server's close. Asserted for any bytes: the server closes the
 // connection (within 10 s), everything it sent is well-formed HTTP responses, and none is a 5xx
-// (but the 502 of a /register_with whose peer does not answer).
+// (but the 502 of a /register_with whose peer does not answer, and the 503 of a full pool).
 #include <boost/asio/connect.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -54,7 +54,7 @@ struct Server {
 
 // Every response in `bytes`, each checked. A connection the server reset (it closed with bytes of
 // ours unread, as HTTP allows after a `Connection: close` answer) may end inside a response.
-void check_responses(std::string_view bytes, bool reset) {
+void check_responses(std::string_view bytes, bool reset, bool pool_full) {
   while (!bytes.empty()) {
     http::response_parser<http::string_body> parser;
     parser.eager(true);
@@ -71,7 +71,9 @@ void check_responses(std::string_view bytes, bool reset) {
     const auto& response = parser.get();
     const unsigned status = response.result_int();
     const bool peer_failed = status == 502 && response.body().starts_with("Registration failed");
-    fuzz::check(status < 500 || peer_failed,
+    // A full pool is the server's 503, with when to come back.
+    const bool busy = status == 503 && pool_full && response.count(http::field::retry_after) > 0;
+    fuzz::check(status < 500 || peer_failed || busy,
                 "status " + std::to_string(status) + ": " + std::string(response.body()));
   }
 }
@@ -113,6 +115,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   client.set_option(asio::socket_base::linger(true, 0), ignored);  // no TIME_WAIT per input
   client.close(ignored);
   io.poll();  // the server's side of the connection finishes
-  check_responses(received, reset);
+  const auto& pool = server->node->mempool();
+  const auto& limits = server->node->config().mempool;
+  // Nearly full: the post refused may have been larger than what is left.
+  const bool pool_full =
+      pool.size() + 1 > limits.max_posts || pool.bytes() + limits.max_post_bytes > limits.max_bytes;
+  check_responses(received, reset, pool_full);
   return 0;
 }

@@ -1,8 +1,9 @@
 // The node's request handling, through Node::handle (the layer the HTTP server and the simulator
 // both call). Input: "METHOD\nTARGET\nBODY". Asserted for any input: one answer, never a 5xx (but
-// the 502 of a /register_with whose peer does not answer: the peer's fault, not the request's),
+// the 502 of a /register_with whose peer does not answer: the peer's fault, not the request's, and
+// the 503 of a full pool),
 // every event the node reports can be written as JSON (as chainnode logs it), and a refused
-// request (4xx, 502) leaves the node's chain, pool and peers as they were.
+// request (4xx, 502, 503) leaves the node's chain, pool and peers as they were.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -65,7 +66,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   fuzz::check(answers.size() == 1, "answered " + std::to_string(answers.size()) + " times");
   const HttpResponse& answer = answers.front();
   const bool peer_failed = answer.status == 502 && request.target.starts_with("/register_with");
-  fuzz::check(answer.status >= 200 && (answer.status < 500 || peer_failed),
+  // A full pool is the server's 503, with when to come back. Canonical JSON writes a byte of the
+  // body as at most 6 (\u escapes), plus the timestamp the node adds.
+  const auto& limits = node.config().mempool;
+  const bool pool_full = node.mempool().size() + 1 > limits.max_posts ||
+                         node.mempool().bytes() + 6 * request.body.size() + 64 > limits.max_bytes;
+  const bool busy = answer.status == 503 && request.target.starts_with("/new_transaction") &&
+                    pool_full && answer.header("retry-after").has_value();
+  fuzz::check(answer.status >= 200 && (answer.status < 500 || peer_failed || busy),
               "status " + std::to_string(answer.status) + ": " + answer.body.str());
   if (answer.status >= 400) {
     fuzz::check(state_of(node) == before,

@@ -2,17 +2,26 @@
 
 namespace yournet {
 
-Expected<std::string, std::string> Mempool::add(const Json& post) {
+Expected<std::string, PostRefused> Mempool::add(const Json& post) {
   std::string bytes = canonical(post);
   std::string id = sha256_hex(bytes);
-  if (contains(id))
-    return unexpected(std::string("post " + id.substr(0, 16) + " is already pending"));
+  if (contains(id)) {
+    return unexpected(PostRefused{PostRefusal::already_pending,
+                                  "post " + id.substr(0, 16) + " is already pending"});
+  }
   if (bytes.size() > limits_.max_post_bytes) {
-    return unexpected("post is " + std::to_string(bytes.size()) + " bytes; the limit is " +
-                      std::to_string(limits_.max_post_bytes));
+    return unexpected(
+        PostRefused{PostRefusal::too_large, "post is " + std::to_string(bytes.size()) +
+                                                " bytes; the limit is " +
+                                                std::to_string(limits_.max_post_bytes)});
   }
   if (size() + 1 > limits_.max_posts || bytes_ + bytes.size() > limits_.max_bytes) {
-    return unexpected(std::string("the pending pool is full; try again after the next block"));
+    return unexpected(PostRefused{
+        PostRefusal::pool_full, "the pending pool is full (" + std::to_string(size()) + " posts, " +
+                                    std::to_string(bytes_) + " bytes; the limits are " +
+                                    std::to_string(limits_.max_posts) + " posts, " +
+                                    std::to_string(limits_.max_bytes) +
+                                    " bytes); try again after the next block"});
   }
   insert(id, post, bytes.size());
   return id;

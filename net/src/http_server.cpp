@@ -7,9 +7,12 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <list>
+#include <map>
 #include <optional>
 #include <string_view>
 
+#include "yournet/json.hpp"
+#include "yournet/net/rate_limited_log.hpp"
 #include "yournet/printable.hpp"
 
 namespace yournet::net {
@@ -25,9 +28,14 @@ class Session;
 
 // What sessions share with the server, kept alive by them after the server is gone.
 struct HttpServer::Shared {
+  Shared(HttpServerOptions options_, Handler handler_)
+      : options(std::move(options_)), handler(std::move(handler_)) {}
   HttpServerOptions options;
   Handler handler;
   std::size_t connections = 0;
+  std::map<asio::ip::address, std::size_t> per_client;  // open connections by client address
+  std::uint64_t refused_per_client = 0;
+  RateLimitedLog log;  // refusals repeat under attack: summed past a burst
   // Sessions waiting for a request, longest waiting first: at the cap, the first is closed to
   // make room, so idle or trickling connections cannot lock everyone else out.
   std::list<std::weak_ptr<Session>> reading;
@@ -39,15 +47,19 @@ constexpr std::size_t kMaxDrainBytes = 64u * 1024u * 1024u;
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, std::shared_ptr<HttpServer::Shared> shared)
+  Session(tcp::socket socket, asio::ip::address client, std::shared_ptr<HttpServer::Shared> shared)
       : stream_(std::move(socket)),
         shared_(std::move(shared)),
-        read_deadline_(stream_.get_executor()) {
+        read_deadline_(stream_.get_executor()),
+        client_(client) {
     ++shared_->connections;
+    ++shared_->per_client[client_];
   }
   ~Session() {
     stop_reading();
     --shared_->connections;
+    auto it = shared_->per_client.find(client_);
+    if (--it->second == 0) shared_->per_client.erase(it);
   }
 
   void start() { do_read(); }
@@ -115,14 +127,19 @@ class Session : public std::enable_shared_from_this<Session> {
     if (ec) return close();  // end of stream between requests, eviction, or a socket error
     auto& message = parser_->get();
     for (const auto& field : message) {
-      // Nothing here reads headers, but a value that is not UTF-8 is hostile input all the same.
+      // Handlers read headers as text: a value that is not UTF-8 is hostile input.
       if (!is_utf8(std::string_view(field.value().data(), field.value().size()))) {
         return refuse(400, "Malformed HTTP request: header " + std::string(field.name_string()) +
                                " is not valid UTF-8");
       }
     }
+    HttpHeaders headers;
+    for (const auto& field : message) {
+      headers.push_back(
+          {lower_header_name(std::string(field.name_string())), std::string(field.value())});
+    }
     HttpRequest request{std::string(message.method_string()), std::string(message.target()),
-                        std::move(message.body())};
+                        std::move(message.body()), std::move(headers)};
     version_ = message.version();
     keep_alive_ = message.keep_alive();
     stream_.expires_never();  // the handler may take its time (mining); no idle timeout meanwhile
@@ -149,6 +166,7 @@ class Session : public std::enable_shared_from_this<Session> {
     response->result(static_cast<unsigned>(answer.status));
     response->set(http::field::server, "yournet-chainnode");
     response->set(http::field::content_type, answer.content_type);
+    for (const auto& header : answer.headers) response->set(header.name, header.value);
     response->body() = answer.body;
     response->keep_alive(keep_alive);
     response->prepare_payload();
@@ -166,7 +184,8 @@ class Session : public std::enable_shared_from_this<Session> {
   // Answers a request the handler never sees (one log line, as the node logs its refusals), then
   // closes the connection.
   void refuse(int status, const std::string& why) {
-    spdlog::info("request_rejected {}", Json{{"status", status}, {"error", why}}.dump());
+    shared_->log.log(spdlog::level::info, "request_rejected",
+                     "request_rejected " + Json{{"status", status}, {"error", why}}.dump());
     write(HttpResponse{status, why, "text/plain; charset=utf-8"}, false, true);
   }
 
@@ -206,13 +225,15 @@ class Session : public std::enable_shared_from_this<Session> {
   std::vector<char> drain_buffer_;
   std::size_t drained_ = 0;
   std::optional<std::list<std::weak_ptr<Session>>::iterator> reading_;  // in shared_->reading
+  asio::ip::address client_;
 };
 
 }  // namespace
 
 HttpServer::HttpServer(asio::io_context& io, HttpServerOptions options, Handler handler)
     : acceptor_(io),
-      shared_(std::make_shared<Shared>(Shared{std::move(options), std::move(handler), 0, {}})) {
+      shared_(std::make_shared<Shared>(std::move(options), std::move(handler))),
+      log_timer_(io) {
   tcp::endpoint endpoint(asio::ip::make_address(shared_->options.host), shared_->options.port);
   acceptor_.open(endpoint.protocol());
   acceptor_.set_option(asio::socket_base::reuse_address(true));
@@ -227,27 +248,62 @@ HttpServer::~HttpServer() {
 
 void HttpServer::start() {
   do_accept();
+  tick_log();
 }
 
 void HttpServer::stop() {
   beast::error_code ignored;
   acceptor_.close(ignored);
+  log_timer_.cancel();
 }
 
 std::size_t HttpServer::open_connections() const {
   return shared_->connections;
 }
 
+std::uint64_t HttpServer::refused_per_client() const {
+  return shared_->refused_per_client;
+}
+
+void HttpServer::tick_log() {
+  log_timer_.expires_after(kLogSummaryInterval);
+  log_timer_.async_wait([this, shared = shared_](const beast::error_code& ec) {
+    if (ec || !acceptor_.is_open()) return;
+    shared->log.tick();
+    tick_log();
+  });
+}
+
 void HttpServer::do_accept() {
   acceptor_.async_accept([this, shared = shared_](const beast::error_code& ec, tcp::socket socket) {
     if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
-    if (!ec) {
+    beast::error_code address_error;
+    const auto client = ec ? asio::ip::address() : socket.remote_endpoint(address_error).address();
+    if (!ec && !address_error) {
+      auto held = shared->per_client.find(client);
+      if (held != shared->per_client.end() &&
+          held->second >= shared->options.max_connections_per_client) {
+        // One client holding its share of slots (idle or trickling) gets no more: closed at once,
+        // before a byte is read, and the others' connections are left alone.
+        ++shared->refused_per_client;
+        shared->log.log(
+            spdlog::level::info, "connection_refused",
+            "connection_refused " + Json{{"client", client.to_string()},
+                                         {"open", held->second},
+                                         {"limit", shared->options.max_connections_per_client}}
+                                        .dump());
+        beast::error_code ignored;
+        socket.close(ignored);
+        return do_accept();
+      }
+    }
+    if (!ec && !address_error) {
       std::shared_ptr<Session> idle;
       const bool full = shared->connections >= shared->options.max_connections;
       if (full && !shared->reading.empty()) idle = shared->reading.front().lock();
       if (idle) idle->evict();  // its count drops once its aborted read returns
       if (!full || idle) {
-        std::make_shared<Session>(std::move(socket), shared)->start();
+        std::make_shared<Session>(std::move(socket), client, shared)->start();
       } else {
         beast::error_code ignored;
         socket.close(ignored);  // every connection is busy with a request: refuse by closing

@@ -151,6 +151,7 @@ class ClientCall : public std::enable_shared_from_this<ClientCall> {
     request_.set(http::field::user_agent, "yournet-chainnode");
     request_.set(http::field::accept, "*/*");
     if (!request.body.empty()) request_.set(http::field::content_type, "application/json");
+    for (const auto& header : request.headers) request_.set(header.name, header.value);
     request_.body() = std::move(request.body);
     request_.keep_alive(false);
     request_.prepare_payload();
@@ -206,6 +207,20 @@ class ClientCall : public std::enable_shared_from_this<ClientCall> {
     response.body = message.body();
     auto type = message.find(http::field::content_type);
     response.content_type = type == message.end() ? std::string() : std::string(type->value());
+    for (const auto& field : message) {
+      // Framing is the transport's business; what is left (Retry-After...) is the answer's.
+      switch (field.name()) {
+        case http::field::content_type:
+        case http::field::content_length:
+        case http::field::transfer_encoding:
+        case http::field::connection:
+        case http::field::keep_alive:
+          continue;
+        default:
+          response.headers.push_back(
+              {lower_header_name(std::string(field.name_string())), std::string(field.value())});
+      }
+    }
     beast::error_code ignored;
     stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
     finish(std::move(response), "");

@@ -20,13 +20,14 @@ TEST(Mempool, DeduplicatesPosts) {
   Mempool pool;
   Json post = test::make_post("a", "hello");
   auto first = pool.add(post);
-  ASSERT_TRUE(first.has_value()) << first.error();
+  ASSERT_TRUE(first.has_value()) << first.error().message;
   EXPECT_EQ(*first, post_id(post));
   EXPECT_TRUE(pool.contains(*first));
   const std::size_t bytes = pool.bytes();
   EXPECT_EQ(bytes, canonical(post).size());
   auto second = pool.add(post);
-  EXPECT_FALSE(second.has_value());
+  ASSERT_FALSE(second.has_value());
+  EXPECT_EQ(second.error().reason, PostRefusal::already_pending);
   EXPECT_EQ(pool.size(), 1u);
   EXPECT_EQ(pool.bytes(), bytes);
 }
@@ -38,7 +39,11 @@ TEST(Mempool, MaxPostsBound) {
   ASSERT_TRUE(pool.add(test::make_post("a", "1")).has_value());
   ASSERT_TRUE(pool.add(test::make_post("a", "2")).has_value());
   const std::size_t bytes = pool.bytes();
-  EXPECT_FALSE(pool.add(test::make_post("a", "3")).has_value());
+  auto third = pool.add(test::make_post("a", "3"));
+  ASSERT_FALSE(third.has_value());
+  EXPECT_EQ(third.error().reason, PostRefusal::pool_full);
+  EXPECT_NE(third.error().message.find("the limits are 2 posts"), std::string::npos)
+      << third.error().message;
   EXPECT_EQ(pool.size(), 2u);
   EXPECT_EQ(pool.bytes(), bytes);
   EXPECT_FALSE(pool.contains(post_id(test::make_post("a", "3"))));
@@ -63,7 +68,9 @@ TEST(Mempool, MaxPostBytesBound) {
   limits.max_post_bytes = 100;
   Mempool pool(limits);
   ASSERT_TRUE(pool.add(test::make_post("a", "small")).has_value());
-  EXPECT_FALSE(pool.add(test::make_post("a", std::string(200, 'x'))).has_value());
+  auto large = pool.add(test::make_post("a", std::string(200, 'x')));
+  ASSERT_FALSE(large.has_value());
+  EXPECT_EQ(large.error().reason, PostRefusal::too_large);
   EXPECT_EQ(pool.size(), 1u);
   EXPECT_EQ(pool.bytes(), canonical(test::make_post("a", "small")).size());
 }

@@ -531,3 +531,77 @@ TEST(OffsetClock, MovesStampsByItsOffsetAndKeepsTimers) {
 }
 
 }  // namespace
+
+TEST(HttpServer, HandsRequestHeadersLowerCasedAndWritesResponseHeaders) {
+  asio::io_context io;
+  auto work = asio::make_work_guard(io);
+  net::HttpServer server(io, net::HttpServerOptions{"127.0.0.1", 0},
+                         [](HttpRequest request, std::function<void(HttpResponse)> respond) {
+                           HttpResponse answer{
+                               503, std::string(request.header("X-Probe").value_or("none")),
+                               "text/plain"};
+                           answer.headers.push_back({"Retry-After", "7"});
+                           respond(std::move(answer));
+                         });
+  server.start();
+  std::thread runner([&] { io.run(); });
+  net::HttpTransport client(io);
+  HttpRequest request{"GET", "/"};
+  request.headers.push_back({"X-Probe", "hello"});
+  const HttpResponse answer = test_support::blocking_call(
+      io, client, "http://127.0.0.1:" + std::to_string(server.port()) + "/", request, kCap);
+  asio::post(io, [&] {
+    server.stop();
+    io.stop();
+  });
+  runner.join();
+  EXPECT_EQ(answer.status, 503);
+  EXPECT_EQ(answer.body, "hello");
+  EXPECT_EQ(answer.header("retry-after"), std::optional<std::string_view>("7"));
+  EXPECT_EQ(answer.content_type, "text/plain");
+}
+
+// Reads from `socket` until it closes or `wait` passes; true when the server closed it.
+bool closed_within(tcp::socket& socket, std::chrono::milliseconds wait) {
+  timeval timeout{static_cast<time_t>(wait.count() / 1000),
+                  static_cast<suseconds_t>((wait.count() % 1000) * 1000)};
+  ::setsockopt(socket.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+  char byte;
+  return ::recv(socket.native_handle(), &byte, 1, 0) == 0;
+}
+
+TEST(LiveNode, OneClientAddressCannotTakeMoreThanItsShareOfConnections) {
+  Cluster cluster;
+  net::HttpServerOptions options;
+  options.max_connections_per_client = 3;
+  const std::string a = cluster.add_node(options);
+  cluster.start();
+  const tcp::endpoint endpoint(asio::ip::make_address("127.0.0.1"),
+                               static_cast<unsigned short>(std::stoi(a.substr(a.rfind(':') + 1))));
+  asio::io_context client_io;
+  auto connect_from = [&](const char* source) {
+    tcp::socket socket(client_io);
+    socket.open(tcp::v4());
+    socket.bind(tcp::endpoint(asio::ip::make_address(source), 0));
+    socket.connect(endpoint);
+    return socket;
+  };
+  std::vector<tcp::socket> hogs;
+  for (int i = 0; i < 3; ++i) hogs.push_back(connect_from("127.0.0.2"));
+  // The hogs' fourth is closed at once, with nothing read...
+  tcp::socket fourth = connect_from("127.0.0.2");
+  EXPECT_TRUE(closed_within(fourth, 3000ms));
+  // ...while the first three stay open, and another address is served.
+  EXPECT_FALSE(closed_within(hogs[0], 200ms));
+  EXPECT_EQ(cluster.call(a, "GET", "/status").status, 200);
+  // A slot freed is a slot again.
+  hogs.pop_back();
+  EXPECT_TRUE(eventually([&] {
+    tcp::socket again = connect_from("127.0.0.2");
+    asio::write(again, asio::buffer(std::string("GET /status HTTP/1.1\r\nHost: a\r\n\r\n")));
+    std::string answer;
+    boost::system::error_code ec;
+    asio::read_until(again, asio::dynamic_buffer(answer), "\r\n", ec);
+    return answer.starts_with("HTTP/1.1 200");
+  }));
+}

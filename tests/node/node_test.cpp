@@ -562,3 +562,56 @@ TEST(Node, TheChainBodyLeadsWithLengthAndTipAndFollowsReorgs) {
   EXPECT_EQ(parsed["chain"], main_chain());
   EXPECT_EQ(parse_json(chain_answer()), parsed);  // asked again: the same answer
 }
+
+TEST(Node, AFullPoolIsTheServers503WithRetryAfterAndTakesNothing) {
+  FixedClock clock;
+  InlineMiner miner;
+  TestNetwork net;
+  NodeConfig config;
+  config.self_address = A;
+  config.mempool.max_posts = 1;
+  config.pool_full_retry_after_s = 17;
+  Node node(config, net, clock, miner);
+  auto post = [&](const std::string& content) {
+    HttpResponse out{-1, ""};
+    node.handle(
+        HttpRequest{"POST", "/new_transaction", Json{{"author", "a"}, {"content", content}}.dump()},
+        [&](HttpResponse r) { out = std::move(r); });
+    return out;
+  };
+  EXPECT_EQ(post("first").status, 201);
+  const HttpResponse full = post("second");
+  EXPECT_EQ(full.status, 503) << full.body;
+  EXPECT_EQ(full.header("Retry-After"), std::optional<std::string_view>("17"));
+  EXPECT_NE(full.body.find("pending pool is full"), std::string::npos) << full.body;
+  EXPECT_EQ(node.mempool().size(), 1u);
+  // A post the pool holds already is the client's mistake: still 400.
+  EXPECT_EQ(post("first").status, 400);
+  auto refused = node.submit_post(Json{{"author", "a"}, {"content", "third"}});
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_EQ(refused.error().reason, PostRefusal::pool_full);
+}
+
+TEST(Node, ARequestTheServerRefusedIsCountedByRouteAndReason) {
+  FixedClock clock;
+  InlineMiner miner;
+  TestNetwork net;
+  NodeConfig config;
+  config.self_address = A;
+  Node node(config, net, clock, miner);
+  int answers = 0;
+  node.refuse(HttpRequest{"POST", "/new_transaction?x=1", "{}"},
+              HttpResponse{403, "Refused (foreign_origin)", "text/plain"}, "foreign_origin",
+              [&](const HttpResponse& r) {
+                ++answers;
+                EXPECT_EQ(r.status, 403);
+              });
+  EXPECT_EQ(answers, 1);
+  EXPECT_EQ(node.mempool().size(), 0u);
+  const std::string text = node.metrics_text();
+  EXPECT_NE(text.find("yournet_http_refused_total{reason=\"foreign_origin\"} 1"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("yournet_http_requests_total{route=\"/new_transaction\",status=\"403\"} 1"),
+            std::string::npos)
+      << text;
+}

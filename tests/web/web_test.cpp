@@ -161,6 +161,27 @@ TEST(WebApp, NodeAnswersKeepTheirStatusButNeverComeBackAsHtml) {
   EXPECT_EQ(app.call("GET", "/api/chain").content_type, "application/json");
 }
 
+TEST(WebApp, AFullPoolsRetryAfterReachesTheBrowserButNoOtherNodeHeader) {
+  App app;
+  app.fast.answers["POST /new_transaction"] =
+      HttpResponse{503, "Pending pool full: try again", "text/html; charset=utf-8",
+                   HttpHeaders{{"retry-after", "30"}, {"set-cookie", "a=b"}}};
+  HttpResponse busy = app.call("POST", "/api/new_transaction", "{}");
+  EXPECT_EQ(busy.status, 503);
+  EXPECT_EQ(busy.header("Retry-After"), std::optional<std::string_view>("30"));
+  EXPECT_EQ(busy.header("set-cookie"), std::nullopt);
+}
+
+TEST(WebApp, InfoCountsTheRequestsTheGuardRefusedByReason) {
+  App app;
+  app.app.count_refused("unknown_host");
+  app.app.count_refused("unknown_host");
+  app.app.count_refused("foreign_origin");
+  const Json info = parse_json(app.call("GET", "/api/info").body);
+  EXPECT_EQ(info["refused"], (Json{{"foreign_origin", 1}, {"unknown_host", 2}})) << info.dump();
+  EXPECT_TRUE(app.fast.sent.empty());
+}
+
 TEST(WebApp, ADownNodeIsA502NamingTheNode) {
   App app;
   app.fast.down = true;

@@ -34,10 +34,16 @@ std::string_view route_of(std::string_view target) {
 // A node's answer as it may go to the browser: only JSON keeps its type; anything else (the
 // reference answers text as text/html) goes out as plain text, so a node can never have the
 // browser render its HTML in the app's origin.
+// Of the node's headers only Retry-After (a full pool's 503) goes on: the browser should not get
+// cookies or caching rules from a node.
 HttpResponse sanitized(const HttpResponse& answer) {
   const bool json = answer.content_type.starts_with("application/json");
-  return HttpResponse{answer.status, answer.body,
-                      json ? "application/json" : "text/plain; charset=utf-8"};
+  HttpResponse out{answer.status, answer.body,
+                   json ? "application/json" : "text/plain; charset=utf-8"};
+  if (auto retry = answer.header("retry-after")) {
+    out.headers.push_back({"retry-after", std::string(*retry)});
+  }
+  return out;
 }
 
 // A node's answer quoted in an error: it may hold any bytes, and the error is JSON.
@@ -186,8 +192,9 @@ void WebApp::handle(const HttpRequest& request, Respond respond) {
     if (route == "/api/feed" || route == "/api/blocks" || route == "/api/info") {
       if (request.method != "GET") return respond(json_error(405, "use GET on " + route));
       if (route == "/api/info")
-        return respond(
-            HttpResponse{200, Json{{"node", options_.node_address}}.dump(), "application/json"});
+        return respond(HttpResponse{
+            200, Json{{"node", options_.node_address}, {"refused", Json(refused_)}}.dump(),
+            "application/json"});
       if (route == "/api/blocks") return blocks(std::move(respond));
       return feed(std::move(respond));
     }

@@ -19,13 +19,27 @@ struct MempoolLimits {
   std::size_t max_post_bytes = 64 << 10;  // one post's canonical size
 };
 
+// Why a post was not taken: a typed reason, so that callers map it (a full pool is the server's
+// 503, the rest the client's 400) without reading the message.
+enum class PostRefusal {
+  invalid,           // breaks a rule (check_post), or a signed post without its own timestamp
+  already_in_chain,  // the main chain holds it
+  already_pending,   // the pool holds it
+  too_large,         // over MempoolLimits::max_post_bytes
+  pool_full,         // the pool is at max_posts or max_bytes: try again after a block
+};
+struct PostRefused {
+  PostRefusal reason;
+  std::string message;  // for people: names the post and the limit
+};
+
 class Mempool {
  public:
   explicit Mempool(MempoolLimits limits = {}) : limits_(limits) {}
 
   // Adds a post that already passed check_post; returns its id or says why it was refused
   // (duplicate, too large, pool full). The pool is unchanged on refusal.
-  Expected<std::string, std::string> add(const Json& post);
+  Expected<std::string, PostRefused> add(const Json& post);
   // Puts back a post from a block that left the main chain. It bypasses the count and byte
   // bounds: losing an accepted post is worse than a pool briefly over its limit.
   void restore(const Json& post);

@@ -50,6 +50,13 @@ std::string Node::metrics_text() const {
     out += "yournet_http_requests_total{route=\"" + key.first + "\",status=\"" +
            std::to_string(key.second) + "\"} " + std::to_string(count) + "\n";
   }
+  out +=
+      "# HELP yournet_http_refused_total Requests refused by the server's guard (CSRF, DNS "
+      "rebinding), by reason.\n";
+  out += "# TYPE yournet_http_refused_total counter\n";
+  for (const auto& [reason, count] : metrics_.requests_refused) {
+    out += "yournet_http_refused_total{reason=\"" + reason + "\"} " + std::to_string(count) + "\n";
+  }
   return out;
 }
 

@@ -212,18 +212,22 @@ void Node::note_peer_contact(const std::string& peer, bool answered) {
   }
 }
 
-Expected<std::string, std::string> Node::submit_post(Json post) {
+Expected<std::string, PostRefused> Node::submit_post(Json post) {
   if (post.is_object() && !post.contains("timestamp")) {
     // A stamp added here would not be what the author signed.
     if (post.contains("signature")) {
-      return unexpected(std::string("a signed post must carry its own \"timestamp\""));
+      return unexpected(
+          PostRefused{PostRefusal::invalid, "a signed post must carry its own \"timestamp\""});
     }
     post["timestamp"] = clock_.now();
   }
-  if (auto verdict = check_post(post, config_.params)) return unexpected(verdict->message());
+  if (auto verdict = check_post(post, config_.params)) {
+    return unexpected(PostRefused{PostRefusal::invalid, verdict->message()});
+  }
   std::string id = post_id(post);
   if (tree_.main_chain_post_height(id)) {
-    return unexpected(std::string("post " + id.substr(0, 16) + " is already in the chain"));
+    return unexpected(PostRefused{PostRefusal::already_in_chain,
+                                  "post " + id.substr(0, 16) + " is already in the chain"});
   }
   auto added = mempool_.add(post);
   if (added) {
@@ -436,30 +440,56 @@ void Node::count_request(const std::string& route, const HttpResponse& response)
   }
 }
 
-void Node::handle(const HttpRequest& request, Respond respond) {
-  // "/block/<hash>" is one route; its hash is the rest of the path.
-  const std::string path = route_of(request.target);
-  const std::string block_prefix = "/block/";
-  const std::string route = path.rfind(block_prefix, 0) == 0 ? block_prefix : path;
-  struct Route {
-    const char* path;
-    const char* method;
-  };
-  static constexpr Route kRoutes[] = {
-      {"/new_transaction", "POST"}, {"/chain", "GET"},          {"/mine", "GET"},
-      {"/pending_tx", "GET"},       {"/register_node", "POST"}, {"/register_with", "POST"},
-      {"/add_block", "POST"},       {"/status", "GET"},         {"/block/", "GET"},
-      {"/metrics", "GET"},          {"/sync", "POST"}};
+namespace {
+
+struct Route {
+  const char* path;
+  const char* method;
+};
+constexpr Route kRoutes[] = {
+    {"/new_transaction", "POST"}, {"/chain", "GET"},          {"/mine", "GET"},
+    {"/pending_tx", "GET"},       {"/register_node", "POST"}, {"/register_with", "POST"},
+    {"/add_block", "POST"},       {"/status", "GET"},         {"/block/", "GET"},
+    {"/metrics", "GET"},          {"/sync", "POST"}};
+constexpr std::string_view kBlockPrefix = "/block/";
+
+// "/block/<hash>" is one route; its hash is the rest of the path.
+std::string route_key(const std::string& path) {
+  return path.rfind(kBlockPrefix, 0) == 0 ? std::string(kBlockPrefix) : path;
+}
+
+const Route* find_route(const std::string& route) {
   auto known = std::find_if(std::begin(kRoutes), std::end(kRoutes),
                             [&](const Route& r) { return route == r.path; });
+  return known == std::end(kRoutes) ? nullptr : known;
+}
+
+}  // namespace
+
+std::string Node::route_label(const HttpRequest& request) {
+  const Route* known = find_route(route_key(route_of(request.target)));
+  return known ? std::string(known->path) : std::string("other");
+}
+
+void Node::refuse(const HttpRequest& request, HttpResponse answer, const std::string& reason,
+                  const Respond& respond) {
+  ++metrics_.requests_refused[reason];
+  count_request(route_label(request), answer);
+  respond(std::move(answer));
+}
+
+void Node::handle(const HttpRequest& request, Respond respond) {
+  const std::string path = route_of(request.target);
+  const std::string block_prefix(kBlockPrefix);
+  const std::string route = route_key(path);
+  const Route* known = find_route(route);
   // Every answer is counted by route and status, and every refusal reported.
-  respond = [this,
-             label = known == std::end(kRoutes) ? std::string("other") : std::string(known->path),
+  respond = [this, label = known ? std::string(known->path) : std::string("other"),
              inner = std::move(respond)](HttpResponse response) {
     count_request(label, response);
     inner(std::move(response));
   };
-  if (known == std::end(kRoutes)) {
+  if (!known) {
     respond(text(404, "Not found: " + printable(route)));
     return;
   }
@@ -495,7 +525,13 @@ void Node::handle_new_transaction(const HttpRequest& request, Respond& respond) 
   auto post = parse_object(request.body, error);
   if (!post) return respond(error);
   auto added = submit_post(std::move(*post));
-  if (!added) return respond(text(400, "Invalid transaction data: " + added.error()));
+  if (!added && added.error().reason == PostRefusal::pool_full) {
+    // The client did nothing wrong: the server is busy, and says when to come back.
+    HttpResponse busy = text(503, "Pending pool full: " + added.error().message);
+    busy.headers.push_back({"retry-after", std::to_string(config_.pool_full_retry_after_s)});
+    return respond(std::move(busy));
+  }
+  if (!added) return respond(text(400, "Invalid transaction data: " + added.error().message));
   respond(text(201, "Success"));
 }
 

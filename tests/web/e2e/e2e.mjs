@@ -2,10 +2,13 @@
 // starts a chainnode and a webapp on free 127.0.0.1 ports, then as a user: imports a key made by
 // chaintool, writes signed posts, sees them pending, mines, sees them in blocks marked verified,
 // checks that a post with <script> shows as text, that a tampered post is rejected with the
-// reason, the chain view, and that stopping the node shows the error. Screenshots go to --out.
+// reason, the chain view, that a page of another origin (served on another port) can make neither
+// the web app nor the node act (its fetches and form POST are refused with 403, the chain and pool
+// are unchanged), and that stopping the node shows the error. Screenshots go to --out.
 //
 //   node e2e.mjs --chainnode PATH --webapp PATH --chaintool PATH --out DIR
 import { spawn, execFileSync } from 'node:child_process';
+import { createServer } from 'node:http';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -210,6 +213,50 @@ async function main() {
   // The node view: its status.
   await page.click('#tab-node');
   await page.waitForFunction(() => /height\s*1/.test(document.getElementById('status-list').textContent));
+
+  // A page elsewhere (another port: another origin, the same site) tries to make the app and the
+  // node act, as CSRF does: simple requests no preflight stops, a form POST, GETs of /mine.
+  const stateOf = async () => Promise.all(['/chain', '/pending_tx'].map(
+    async (route) => (await fetch(nodeUrl + route)).text()));
+  const stateBefore = await stateOf();
+  const evilServer = createServer((request, response) => {
+    response.setHeader('Content-Type', 'text/html; charset=utf-8');
+    response.end(`<!doctype html><body>
+<iframe name="sink"></iframe>
+<form id="forged" method="POST" action="${nodeUrl}/new_transaction" enctype="text/plain" target="sink">
+<input name='{"author": "mallory", "content": "forged", "x": "' value='"}'></form>
+<script>
+(async () => {
+  const post = JSON.stringify({ author: 'mallory', content: 'forged' });
+  const simple = { method: 'POST', mode: 'no-cors', headers: { 'Content-Type': 'text/plain' }, body: post };
+  await fetch('${appUrl}api/new_transaction', simple).catch(() => {});
+  await fetch('${nodeUrl}/new_transaction', simple).catch(() => {});
+  await fetch('${appUrl}api/mine', { mode: 'no-cors' }).catch(() => {});
+  await fetch('${nodeUrl}/mine', { mode: 'no-cors' }).catch(() => {});
+  document.querySelector('iframe').addEventListener('load', () => { document.title = 'done'; });
+  document.getElementById('forged').submit();
+})();
+</script></body>`);
+  });
+  await new Promise((resolve) => evilServer.listen(0, '127.0.0.1', resolve));
+  const evilUrl = `http://127.0.0.1:${evilServer.address().port}/`;
+  const evil = await context.newPage();
+  evil.setDefaultTimeout(WAIT);
+  const forged = [];
+  evil.on('response', (response) => {
+    if (!response.url().startsWith(evilUrl)) forged.push(`${response.status()} ${response.url()}`);
+  });
+  await evil.goto(evilUrl);
+  await evil.waitForFunction(() => document.title === 'done');
+  await evil.close();
+  evilServer.close();
+  if (forged.length !== 5 || !forged.every((line) => line.startsWith('403 '))) {
+    fail(`a page of another origin was not refused 5 times with 403: ${forged.join(' | ')}`);
+  }
+  const stateAfter = await stateOf();
+  if (JSON.stringify(stateAfter) !== JSON.stringify(stateBefore)) {
+    fail('a page of another origin changed the chain or the pool');
+  }
 
   // Stopping the node: the page says so in plain words.
   await page.click('#tab-feed');

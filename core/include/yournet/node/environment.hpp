@@ -3,95 +3,12 @@
 // live node implements them with HTTP, the system clock and worker threads; the simulator with its
 // in-memory network, virtual clock and deterministic mining.
 #include <functional>
-#include <memory>
-#include <optional>
-#include <ostream>
-#include <string>
-#include <string_view>
-#include <utility>
 
+#include "yournet/http_message.hpp"
 #include "yournet/pow.hpp"
+#include "yournet/transport.hpp"
 
 namespace yournet {
-
-struct HttpRequest {
-  std::string method;  // "GET", "POST", ...
-  std::string target;  // "/chain", "/add_block?x=1"
-  std::string body;
-};
-
-// A response body: text of its own, or text shared, unchanged, by every answer that carries it
-// (a node's GET /chain body: the same for every peer that asks until its chain moves, so an answer
-// costs no copy of the chain). Read it as a string.
-class Body {
- public:
-  Body() = default;
-  Body(std::string text) : own_(std::move(text)) {}
-  Body(const char* text) : own_(text) {}
-  Body(std::shared_ptr<const std::string> shared) : shared_(std::move(shared)) {}
-
-  const std::string& str() const { return shared_ ? *shared_ : own_; }
-  operator const std::string&() const { return str(); }
-  operator std::string_view() const { return str(); }
-  std::size_t size() const { return str().size(); }
-  bool empty() const { return str().empty(); }
-  std::size_t find(std::string_view text, std::size_t from = 0) const {
-    return str().find(text, from);
-  }
-  std::string substr(std::size_t from, std::size_t count = std::string::npos) const {
-    return str().substr(from, count);
-  }
-  friend bool operator==(const Body& a, const Body& b) { return a.str() == b.str(); }
-  // One for each kind of text, so a comparison never has to choose between conversions.
-  friend bool operator==(const Body& a, std::string_view b) { return a.str() == b; }
-  friend bool operator==(const Body& a, const std::string& b) { return a.str() == b; }
-  friend bool operator==(const Body& a, const char* b) { return a.str() == b; }
-  friend std::ostream& operator<<(std::ostream& out, const Body& body) { return out << body.str(); }
-
- private:
-  std::string own_;
-  std::shared_ptr<const std::string> shared_;
-};
-
-struct HttpResponse {
-  int status = 200;
-  Body body;
-  std::string content_type = "text/html; charset=utf-8";  // the reference's default for text
-};
-
-// Exactly one of response / error is set when the callback runs. An empty callback says nobody
-// waits for the answer: the transport may then spare itself the bookkeeping of one.
-using ResponseCallback =
-    std::function<void(const std::optional<HttpResponse>& response, const std::string& error)>;
-
-// A block on its way to peers: the shared immutable block, and its wire bytes, made at most once
-// (by the first transport that needs them) however many peers it goes to.
-class OutgoingBlock {
- public:
-  explicit OutgoingBlock(std::shared_ptr<const Block> block) : block_(std::move(block)) {}
-  const std::shared_ptr<const Block>& block() const { return block_; }
-  const std::string& body() const {
-    if (body_.empty()) body_ = block_to_json(*block_).dump();
-    return body_;
-  }
-
- private:
-  std::shared_ptr<const Block> block_;
-  mutable std::string body_;
-};
-
-class Transport {
- public:
-  virtual ~Transport() = default;
-  // Sends a request to a peer ("http://host:port/"); the callback runs later, on the node's thread.
-  virtual void send(const std::string& peer, HttpRequest request, ResponseCallback done) = 0;
-  // Sends POST /add_block with this block. An in-process transport (the simulator) may pass the
-  // shared immutable block itself and never make its bytes.
-  virtual void send_block(const std::string& peer, const OutgoingBlock& block,
-                          ResponseCallback done) {
-    send(peer, HttpRequest{"POST", "/add_block", block.body()}, std::move(done));
-  }
-};
 
 class Clock {
  public:

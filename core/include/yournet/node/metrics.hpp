@@ -17,6 +17,8 @@ struct NodeMetrics {
   std::uint64_t peers_dropped = 0;
   // Answers by (route, status); unknown paths count under the route "other".
   std::map<std::pair<std::string, int>, std::uint64_t> requests;
+  // Requests the server refused before the node saw them, by reason ("foreign_origin"...).
+  std::map<std::string, std::uint64_t> requests_refused;
 };
 
 }  // namespace yournet

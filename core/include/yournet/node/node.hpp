@@ -26,6 +26,9 @@ struct NodeConfig {
   MempoolLimits mempool;
   std::size_t max_peers = 64;
   std::size_t max_posts_per_block = 1000;
+  // The Retry-After (seconds) of the 503 that answers a post while the pool is full: about when a
+  // block may have made room.
+  unsigned pool_full_retry_after_s = 30;
   // Canonical bytes of the posts a mined block carries: peers refuse an /add_block body over
   // 1 MiB (413), and the block's other fields take well under the margin.
   std::size_t max_block_post_bytes = (1u << 20) - 1024;
@@ -69,6 +72,10 @@ class Node {
   const std::vector<std::string>& peers() const { return *peers_; }
   const NodeConfig& config() const { return config_; }
   const NodeMetrics& metrics() const { return metrics_; }
+  // Answers a request the server refused before the node saw it (CSRF, DNS rebinding...): counted
+  // by route and status as any answer, and by `reason` in yournet_http_refused_total.
+  void refuse(const HttpRequest& request, HttpResponse answer, const std::string& reason,
+              const Respond& respond);
   // The GET /metrics body, Prometheus text format.
   std::string metrics_text() const;
 
@@ -77,7 +84,7 @@ class Node {
   Json status() const;
 
   // Adds a post (stamping it with the clock if it carries no timestamp); returns its id or why not.
-  Expected<std::string, std::string> submit_post(Json post);
+  Expected<std::string, PostRefused> submit_post(Json post);
   // Adds a block from a peer or the miner; on a change of main chain the pool follows it.
   AddResult accept_block(const std::shared_ptr<const Block>& block, const std::string& from);
   AddResult accept_block(const Block& block, const std::string& from);  // copies it if new
@@ -117,6 +124,8 @@ class Node {
   // or as long and ending in a block we hold.
   bool brings_nothing(const std::string& body) const;
   void count_request(const std::string& route, const HttpResponse& response);
+  // The route label of a request in metrics: a known route, "/block/" or "other".
+  static std::string route_label(const HttpRequest& request);
   void handle_get_block(const std::string& hash, Respond& respond);
   void handle_new_transaction(const HttpRequest& request, Respond& respond);
   void handle_add_block(const HttpRequest& request, Respond& respond);

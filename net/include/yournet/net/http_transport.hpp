@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "yournet/expected.hpp"
-#include "yournet/node/environment.hpp"
+#include "yournet/transport.hpp"
 
 namespace yournet::net {
 

@@ -8,14 +8,17 @@
 // here, with the core's own rules, on the very bytes the node sent. Failures to reach the node
 // become 502 with a JSON error naming the node.
 #include <cstddef>
+#include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
 
 #include "yournet/expected.hpp"
+#include "yournet/http_message.hpp"
 #include "yournet/json.hpp"
-#include "yournet/node/environment.hpp"
+#include "yournet/transport.hpp"
 
 namespace yournet::web {
 
@@ -63,6 +66,9 @@ class WebApp {
   void handle(const HttpRequest& request, Respond respond);
 
   const WebAppOptions& options() const { return options_; }
+  // Counts a request the server's guard refused (by reason: "foreign_origin"...); GET /api/info
+  // reports the counts as {"refused": {reason: count}}.
+  void count_refused(const std::string& reason) { ++refused_[reason]; }
 
  private:
   void forward(const ProxyRoute& route, const HttpRequest& request, Respond respond);
@@ -76,6 +82,7 @@ class WebApp {
   HttpResponse bad_answer(const std::string& what) const;
 
   WebAppOptions options_;
+  std::map<std::string, std::uint64_t> refused_;  // by reason, for /api/info
   Transport& transport_;
   Transport& slow_transport_;
 };
