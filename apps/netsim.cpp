@@ -214,7 +214,7 @@ int main(int argc, char** argv) {
     return usage("--check-determinism needs the simulator: live runs depend on real timing");
   }
 
-  auto file = read_json_file(how.scenario_path);
+  auto file = read_scenario_file(how.scenario_path);
   if (!file) return kExitUsage;
   std::optional<std::uint64_t> seed;
   if (vm.count("seed")) seed = vm["seed"].as<std::uint64_t>();

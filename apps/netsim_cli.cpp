@@ -207,6 +207,18 @@ std::optional<Json> read_json_file(const std::string& path) {
   }
 }
 
+std::optional<Json> read_scenario_file(const std::string& path) {
+  std::error_code error;
+  const std::uintmax_t size = fs::file_size(path, error);
+  if (!error && size > sim::kMaxScenarioFileBytes) {
+    std::cerr << "netsim: " << path << ": " << size
+              << " bytes is past the scenario limit max_file_bytes (" << sim::kMaxScenarioFileBytes
+              << ")\n";
+    return std::nullopt;
+  }
+  return read_json_file(path);  // which says why a file it cannot read is refused
+}
+
 std::optional<sim::DrawnScenario> load_file_for_seed(const std::string& path, const Json& file,
                                                      std::optional<std::uint64_t> seed) {
   try {

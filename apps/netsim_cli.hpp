@@ -76,6 +76,8 @@ int run_single(const sim::Scenario& scenario, const Json& drawn, const Invocatio
 
 // The file as JSON; nullopt (after saying why on stderr) when it cannot be read.
 std::optional<Json> read_json_file(const std::string& path);
+// The same for a scenario file, refused past sim::kMaxScenarioFileBytes (max_file_bytes).
+std::optional<Json> read_scenario_file(const std::string& path);
 // Writes `json` to DIR/NAME; false (after saying so) when it cannot.
 bool write_json(const fs::path& dir, const char* name, const Json& json);
 // The scenario file for a seed (its draw, if it has ranges); nullopt after saying why.

@@ -53,7 +53,7 @@ int shrink_main(int argc, char** argv) {
   Invocation how;
   how.scenario_path = vm["scenario"].as<std::string>();
   how.quiet = vm.count("quiet") != 0;
-  auto file = read_json_file(how.scenario_path);
+  auto file = read_scenario_file(how.scenario_path);
   if (!file) return kExitUsage;
   std::optional<std::uint64_t> seed;
   if (vm.count("seed")) seed = vm["seed"].as<std::uint64_t>();
