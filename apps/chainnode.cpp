@@ -97,6 +97,9 @@ int main(int argc, char** argv) {
   std::size_t max_connections = net::kDefaultMaxConnections;
   std::size_t max_per_client = net::kDefaultMaxConnectionsPerClient;
   std::size_t max_pending = MempoolLimits{}.max_posts;
+  std::size_t max_peers = NodeConfig{}.max_peers;
+  std::size_t max_orphans = kDefaultMaxOrphans;
+  std::size_t max_side_branch_mib = kDefaultMaxSideBranchBytes >> 20;
   options.add_options()("help,h", "show this help")("port", po::value(&port)->default_value(8000),
                                                     "port to listen on (0: any free port)")(
       "host", po::value(&host)->default_value("127.0.0.1"), "address to listen on")(
@@ -144,6 +147,17 @@ int main(int argc, char** argv) {
       "max-chain-mib", po::value(&max_chain_mib)->default_value(16)->value_name("MIB"),
       "largest answer taken from a peer (its whole chain, as /chain); raise it to join a "
       "network whose chain is longer")(
+      "max-peers", po::value(&max_peers)->default_value(max_peers)->value_name("N"),
+      "most peers kept (--peer, /register_node, /register_with and the peers it learns); past it "
+      "a new peer is refused (400 on /register_node and /register_with)")(
+      "max-orphans", po::value(&max_orphans)->default_value(max_orphans)->value_name("N"),
+      "most blocks kept waiting for an unknown parent; past it the one that arrived first is "
+      "dropped")(
+      "max-side-branch-mib",
+      po::value(&max_side_branch_mib)->default_value(max_side_branch_mib)->value_name("MIB"),
+      "most canonical bytes of blocks kept off the main chain; past it the stale tip that arrived "
+      "first is forgotten, then the next (never a main-chain block, nor one a kept block builds "
+      "on); 0 keeps no side branch")(
       "http-proxy", po::value(&http_proxy)->value_name("URL"),
       "send every request to peers through this HTTP forward proxy, http://host:port (\"\": "
       "none); default: the http_proxy (or HTTP_PROXY) environment variable, bypassed for the "
@@ -173,6 +187,18 @@ int main(int argc, char** argv) {
   if (mine_threads == 0) mine_threads = 1;
   if (max_chain_mib == 0 || max_chain_mib > 4096) {
     std::cerr << "chainnode: --max-chain-mib must be from 1 to 4096\n";
+    return 2;
+  }
+  if (max_peers == 0 || max_peers > 100'000) {
+    std::cerr << "chainnode: --max-peers must be from 1 to 100000\n";
+    return 2;
+  }
+  if (max_orphans > 1'000'000) {
+    std::cerr << "chainnode: --max-orphans must be at most 1000000\n";
+    return 2;
+  }
+  if (max_side_branch_mib > 1'048'576) {
+    std::cerr << "chainnode: --max-side-branch-mib must be at most 1048576 (1 TiB)\n";
     return 2;
   }
   if (!advertise.empty() && !normalize_peer_address(advertise)) {
@@ -297,6 +323,9 @@ int main(int argc, char** argv) {
     config.params = params;
     config.mining_threads = mine_threads;
     config.drop_peer_after = drop_peer_after;
+    config.max_peers = max_peers;
+    config.tree.max_orphans = max_orphans;
+    config.tree.max_side_branch_bytes = max_side_branch_mib << 20;
     config.allow_empty_blocks = mine_empty;
     Node node(config, transport, clock, miner, &observer, store.get());
     node_ptr = &node;

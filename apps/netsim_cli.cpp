@@ -207,10 +207,22 @@ std::optional<Json> read_json_file(const std::string& path) {
   }
 }
 
+std::optional<Json> read_scenario_file(const std::string& path) {
+  std::error_code error;
+  const std::uintmax_t size = fs::file_size(path, error);
+  if (!error && size > sim::kMaxScenarioFileBytes) {
+    std::cerr << "netsim: " << path << ": " << size
+              << " bytes is past the scenario limit max_file_bytes (" << sim::kMaxScenarioFileBytes
+              << ")\n";
+    return std::nullopt;
+  }
+  return read_json_file(path);  // which says why a file it cannot read is refused
+}
+
 std::optional<ScenarioFile> load_scenario_for_seed(
     const boost::program_options::variables_map& vm) {
   const auto path = vm["scenario"].as<std::string>();
-  auto file = read_json_file(path);
+  auto file = read_scenario_file(path);
   if (!file) return std::nullopt;
   std::optional<std::uint64_t> seed;
   if (vm.count("seed")) seed = vm["seed"].as<std::uint64_t>();

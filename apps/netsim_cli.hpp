@@ -78,6 +78,8 @@ int run_single(const sim::Scenario& scenario, const Json& drawn, const Invocatio
 
 // The file as JSON; nullopt (after saying why on stderr) when it cannot be read.
 std::optional<Json> read_json_file(const std::string& path);
+// The same for a scenario file, refused past sim::kMaxScenarioFileBytes (max_file_bytes).
+std::optional<Json> read_scenario_file(const std::string& path);
 // Writes `json` to DIR/NAME; false (after saying so) when it cannot.
 bool write_json(const fs::path& dir, const char* name, const Json& json);
 // The command line's scenario file ("scenario") as JSON, which a sweep draws every seed from, and

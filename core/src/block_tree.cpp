@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <set>
+#include <utility>
+
+#include "yournet/assert.hpp"
 
 namespace yournet {
 
@@ -10,8 +13,8 @@ BlockTree::BlockTree(ChainParams params, BlockTreeLimits limits)
   // Every tree shares the one genesis block.
   static const std::shared_ptr<const Block> genesis =
       std::make_shared<const Block>(genesis_block());
-  Entry entry{genesis, params_.difficulty.work(), next_sequence_++, {}, 0};
-  const Entry& stored = entries_.emplace(genesis->hash, std::move(entry)).first->second;
+  Entry entry{genesis, params_.difficulty.work(), next_sequence_++, {}, 0, 0};
+  Entry& stored = entries_.emplace(genesis->hash, std::move(entry)).first->second;
   main_.push_back(&stored);
   tip_block_ = genesis.get();
   tips_by_sequence_.emplace(0, genesis->hash);
@@ -110,8 +113,7 @@ AddResult BlockTree::add(const std::shared_ptr<const Block>& block) {
     result.status = AddStatus::already_known;
     return result;
   }
-  // main_ views the entries as const; entries_ owns them, mutable.
-  if (extends_tip) return connect(block, const_cast<Entry&>(*main_.back()));
+  if (extends_tip) return connect(block, *main_.back());
   auto parent = entries_.find(block->previous_hash);
   if (parent == entries_.end()) {
     store_orphan(block);
@@ -128,6 +130,10 @@ void BlockTree::store_orphan(std::shared_ptr<const Block> block) {
   }
   orphan_order_.emplace_back(block->previous_hash, block->hash);
   waiting.push_back(std::move(block));
+  trim_orphans();
+}
+
+void BlockTree::trim_orphans() {
   while (orphan_order_.size() > limits_.max_orphans) {  // evict the oldest
     // Plain names, not a structured binding: the lambda below captures `hash` (Clang < 16 refuses
     // to capture a binding).
@@ -153,7 +159,7 @@ std::optional<ValidationError> BlockTree::check_no_replayed_post(
   const Entry* cursor = &parent;
   while (!on_main_chain(*cursor)) {
     branch_posts.insert(cursor->post_ids.begin(), cursor->post_ids.end());
-    cursor = &entries_.at(cursor->block->previous_hash);
+    cursor = &parent_of(*cursor);
   }
   const std::uint64_t fork_height = cursor->block->index;
   for (std::size_t i = 0; i < ids.size(); ++i) {
@@ -167,10 +173,33 @@ std::optional<ValidationError> BlockTree::check_no_replayed_post(
   return std::nullopt;
 }
 
+const BlockTree::Entry& BlockTree::parent_of(const Entry& entry) const {
+  auto parent = entries_.find(entry.block->previous_hash);
+  YOURNET_ASSERT(parent != entries_.end(), "a held block's parent is held (tree links)");
+  return parent->second;
+}
+
+BlockTree::Entry& BlockTree::parent_of(const Entry& entry) {
+  return const_cast<Entry&>(std::as_const(*this).parent_of(entry));
+}
+
+void BlockTree::count_side(Entry& entry) {
+  if (entry.side_bytes != 0) return;
+  entry.side_bytes = block_canonical(*entry.block).size();
+  side_bytes_ += entry.side_bytes;
+}
+
+void BlockTree::uncount_side(Entry& entry) {
+  YOURNET_ASSERT(side_bytes_ >= entry.side_bytes, "side-branch bytes count every side block");
+  side_bytes_ -= entry.side_bytes;
+  entry.side_bytes = 0;
+}
+
 AddResult BlockTree::connect(std::shared_ptr<const Block> first, Entry& first_parent) {
   AddResult result;
-  const Entry* const old_tip = main_.back();
-  const Entry* best = old_tip;
+  Entry* const old_tip = main_.back();
+  Entry* best = old_tip;
+  std::vector<Entry*> stored_entries;
   // Connect the block, then any orphans that were waiting for it, breadth first.
   std::deque<std::shared_ptr<const Block>> pending{std::move(first)};
   bool first_block = true;
@@ -182,6 +211,7 @@ AddResult BlockTree::connect(std::shared_ptr<const Block> first, Entry& first_pa
     // The first block is known to be new, with this parent; orphans are looked up.
     if (!is_first && entries_.count(block->hash) != 0) continue;
     Entry& parent = is_first ? first_parent : entries_.at(block->previous_hash);
+    YOURNET_ASSERT(parent.block->hash == block->previous_hash, "a block joins its own parent");
     Verdict verdict = check_block_link(*block, *parent.block);
     std::vector<std::string> ids;
     ids.reserve(block->transactions.size());
@@ -196,12 +226,17 @@ AddResult BlockTree::connect(std::shared_ptr<const Block> first, Entry& first_pa
       continue;  // a bad orphan is dropped; its own descendants stay orphaned and age out
     }
     const std::string_view hash = block->hash;  // owned by the entry's block from here on
-    Entry entry{std::move(block), parent.work + params_.difficulty.work(), next_sequence_++,
-                std::move(ids), 0};
+    Entry entry{std::move(block),
+                parent.work + params_.difficulty.work(),
+                next_sequence_++,
+                std::move(ids),
+                0,
+                0};
     if (parent.children++ == 0) tips_by_sequence_.erase(parent.sequence);
     tips_by_sequence_.emplace(entry.sequence, hash);
-    const Entry& stored = entries_.emplace(hash, std::move(entry)).first->second;
+    Entry& stored = entries_.emplace(hash, std::move(entry)).first->second;
     result.stored.emplace_back(hash);
+    stored_entries.push_back(&stored);
     if (stored.work > best->work) best = &stored;
 
     auto waiting = orphans_.find(stored.block->hash);
@@ -217,32 +252,161 @@ AddResult BlockTree::connect(std::shared_ptr<const Block> first, Entry& first_pa
   }
   result.status = AddStatus::added;
   if (best != old_tip) switch_main_to(*best, result);
+  for (Entry* entry : stored_entries) {
+    if (!on_main_chain(*entry)) count_side(*entry);
+  }
+  evict_side_branches(result);
+  YOURNET_ASSERT(orphan_order_.size() <= limits_.max_orphans, "orphans within max_orphans");
+  if constexpr (kFullChecks) check_invariants();
   return result;
 }
 
-void BlockTree::switch_main_to(const Entry& new_tip, AddResult& result) {
+void BlockTree::switch_main_to(Entry& new_tip, AddResult& result) {
+  YOURNET_ASSERT(new_tip.work > main_.back()->work,
+                 "the main chain changes only for more work (main-chain work never decreases)");
   // Walk the new branch down to the main chain, collecting the blocks that join it.
-  std::vector<const Entry*> joining;
-  const Entry* cursor = &new_tip;
+  std::vector<Entry*> joining;
+  Entry* cursor = &new_tip;
   while (!on_main_chain(*cursor)) {
     joining.push_back(cursor);
-    cursor = &entries_.at(cursor->block->previous_hash);
+    cursor = &parent_of(*cursor);
   }
   const std::uint64_t fork_height = cursor->block->index;
   while (main_.size() - 1 > fork_height) {
-    const Entry& leaving = *main_.back();
+    Entry& leaving = *main_.back();
     for (const auto& id : leaving.post_ids) main_posts_.erase(id);
     result.disconnected.push_back(leaving.block->hash);
     main_.pop_back();
+    count_side(leaving);
   }
   std::reverse(joining.begin(), joining.end());
-  for (const Entry* entry : joining) {
+  for (Entry* entry : joining) {
+    YOURNET_ASSERT(entry->block->previous_hash == main_.back()->block->hash,
+                   "each main-chain block links to the one below it");
     for (const auto& id : entry->post_ids) main_posts_[id] = entry->block->index;
     main_.push_back(entry);
+    uncount_side(*entry);
     result.connected.push_back(entry->block->hash);
   }
   tip_block_ = main_.back()->block.get();
   result.tip_changed = true;
+}
+
+void BlockTree::evict_side_branches(AddResult& result) {
+  const auto just_left = [&](std::string_view hash) {
+    return std::find(result.disconnected.begin(), result.disconnected.end(), hash) !=
+           result.disconnected.end();
+  };
+  while (side_bytes_ > limits_.max_side_branch_bytes) {
+    // The stale tip that arrived first. The map is ordered by arrival, so this is the same for the
+    // same history (no hash order, no unordered iteration): the simulator stays deterministic.
+    auto tip = tips_by_sequence_.begin();
+    while (tip != tips_by_sequence_.end() &&
+           (tip->first == main_.back()->sequence || just_left(tip->second)))
+      ++tip;
+    if (tip == tips_by_sequence_.end()) break;  // only blocks that left the main chain just now
+    auto victim = entries_.find(tip->second);
+    YOURNET_ASSERT(victim != entries_.end(), "every tip is a held block");
+    Entry& entry = victim->second;
+    YOURNET_ASSERT(entry.children == 0 && !on_main_chain(entry),
+                   "only a stale tip, which no held block builds on, is evicted");
+    Entry& parent = parent_of(entry);
+    YOURNET_ASSERT(parent.children > 0, "a parent counts its children");
+    tips_by_sequence_.erase(tip);
+    // Its parent may become a stale tip, older than every tip after it: a branch goes from its
+    // tip down before a branch that arrived later is touched.
+    if (--parent.children == 0) {
+      YOURNET_ASSERT(!on_main_chain(parent), "a main-chain block keeps its main-chain child");
+      tips_by_sequence_.emplace(parent.sequence, parent.block->hash);
+    }
+    uncount_side(entry);
+    std::string hash = entry.block->hash;
+    result.stored.erase(std::remove(result.stored.begin(), result.stored.end(), hash),
+                        result.stored.end());
+    entries_.erase(victim);
+    result.evicted.push_back(std::move(hash));
+  }
+  // What stays over the bound is only what left the main chain in this call.
+  if (side_bytes_ > limits_.max_side_branch_bytes) {
+    std::size_t just_left_bytes = 0;
+    for (const auto& hash : result.disconnected) {
+      auto it = entries_.find(hash);
+      if (it != entries_.end()) just_left_bytes += it->second.side_bytes;
+    }
+    YOURNET_ASSERT(side_bytes_ - just_left_bytes <= limits_.max_side_branch_bytes,
+                   "side branches within max_side_branch_bytes");
+  }
+}
+
+std::vector<std::string> BlockTree::set_limits(BlockTreeLimits limits) {
+  limits_ = limits;
+  trim_orphans();
+  AddResult result;
+  evict_side_branches(result);
+  if constexpr (kFullChecks) check_invariants();
+  return std::move(result.evicted);
+}
+
+void BlockTree::check_invariants() const {
+  // The main chain: the genesis, then each block on the one below it, with more work.
+  YOURNET_ASSERT(!main_.empty() && main_[0]->block->hash == kGenesisHash,
+                 "the main chain starts at the genesis");
+  YOURNET_ASSERT(tip_block_ == main_.back()->block.get(), "tip_block_ is the main tip's block");
+  std::size_t main_post_count = 0;
+  for (std::size_t height = 0; height < main_.size(); ++height) {
+    const Entry& entry = *main_[height];
+    YOURNET_ASSERT(entry.block->index == height, "a main-chain block sits at its index");
+    YOURNET_ASSERT(entry.side_bytes == 0, "a main-chain block is not counted as side branch");
+    auto held = entries_.find(entry.block->hash);
+    YOURNET_ASSERT(held != entries_.end() && &held->second == &entry, "main-chain blocks are held");
+    if (height > 0) {
+      YOURNET_ASSERT(entry.block->previous_hash == main_[height - 1]->block->hash,
+                     "each main-chain block links to the one below it");
+      YOURNET_ASSERT(entry.work > main_[height - 1]->work, "work grows along the main chain");
+    }
+    for (const auto& id : entry.post_ids) {
+      auto at = main_posts_.find(id);
+      YOURNET_ASSERT(at != main_posts_.end() && at->second == height,
+                     "every main-chain post is indexed at its height");
+    }
+    main_post_count += entry.post_ids.size();
+  }
+  YOURNET_ASSERT(main_posts_.size() == main_post_count,
+                 "the post index holds main-chain posts only");
+  // Every block: its parent held, child counts, tips and side bytes. Counted into ordered maps:
+  // nothing here depends on the unordered map's order.
+  std::map<std::string_view, std::size_t> children;
+  std::map<std::uint64_t, std::string_view> tips;
+  std::size_t side_bytes = 0;
+  for (const auto& [hash, entry] : entries_) {
+    YOURNET_ASSERT(hash == entry.block->hash, "a block is held under its own hash");
+    side_bytes += entry.side_bytes;
+    YOURNET_ASSERT(on_main_chain(entry) || entry.side_bytes > 0,
+                   "a side-branch block is counted in side-branch bytes");
+    if (entry.children == 0) tips.emplace(entry.sequence, hash);
+    if (entry.block->index == 0) continue;
+    auto parent = entries_.find(entry.block->previous_hash);
+    YOURNET_ASSERT(parent != entries_.end(), "a held block's parent is held (tree links)");
+    YOURNET_ASSERT(entry.work == parent->second.work + params_.difficulty.work(),
+                   "a block's work is its parent's and its own");
+    ++children[parent->first];
+  }
+  for (const auto& [hash, entry] : entries_) {
+    auto counted = children.find(hash);
+    YOURNET_ASSERT(entry.children == (counted == children.end() ? 0 : counted->second),
+                   "a block counts its children");
+  }
+  YOURNET_ASSERT(tips == tips_by_sequence_, "the tips are the blocks nothing builds on");
+  YOURNET_ASSERT(side_bytes == side_bytes_, "side-branch bytes are the side blocks' sizes");
+  // Orphans: the arrival list and the lists by parent hold the same blocks, within the bound.
+  std::size_t orphans = 0;
+  for (const auto& [parent, list] : orphans_) {
+    YOURNET_ASSERT(!list.empty(), "no empty orphan list is kept");
+    YOURNET_ASSERT(entries_.count(parent) == 0, "an orphan waits for a parent not held");
+    orphans += list.size();
+  }
+  YOURNET_ASSERT(orphans == orphan_order_.size(), "the orphan order lists every orphan once");
+  YOURNET_ASSERT(orphan_order_.size() <= limits_.max_orphans, "orphans within max_orphans");
 }
 
 }  // namespace yournet

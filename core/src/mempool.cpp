@@ -1,5 +1,7 @@
 #include "yournet/mempool.hpp"
 
+#include "yournet/assert.hpp"
+
 namespace yournet {
 
 Expected<std::string, PostRefused> Mempool::add(const Json& post) {
@@ -72,6 +74,14 @@ void Mempool::apply(const BlockTree& tree, const AddResult& change) {
     const Block* block = tree.find(hash);
     if (!block) continue;
     for (const auto& post : block->transactions) remove(post_id(post));
+  }
+  if (change.is_reorg() || kFullChecks) check_consistent_with(tree);
+}
+
+void Mempool::check_consistent_with(const BlockTree& tree) const {
+  for (const auto& [arrival, entry] : by_arrival_) {
+    YOURNET_ASSERT(!tree.main_chain_post_height(entry.id),
+                   "no pending post is in the main chain (pool consistent with the chain)");
   }
 }
 

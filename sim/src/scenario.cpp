@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <set>
 
 #include "yournet/overloaded.hpp"
@@ -41,10 +42,18 @@ const char* behaviour_name(Behaviour behaviour) {
 
 namespace {
 
-constexpr int kMaxNodes = 100'000;
-
 [[noreturn]] void bad(const std::string& path, const std::string& why) {
   throw ScenarioError(path + ": " + why);
+}
+
+// A size past one of the loader's named bounds (kMaxScenario*).
+[[noreturn]] void over_limit(const std::string& path, const std::string& what, const char* limit,
+                             const std::string& value) {
+  bad(path, what + " is past the scenario limit " + limit + " (" + value + ")");
+}
+void check_size(const std::string& path, std::size_t size, const char* what, const char* limit,
+                std::size_t max) {
+  if (size > max) over_limit(path, std::to_string(size) + " " + what, limit, std::to_string(max));
 }
 
 const Json& need(const Json& object, const std::string& key, const std::string& path) {
@@ -91,7 +100,10 @@ void only_keys(const Json& object, const std::string& path, const std::set<std::
 }
 
 std::int64_t seconds_to_us(const Json& value, const std::string& path) {
-  return static_cast<std::int64_t>(std::llround(number(value, path, 0, 1e8) * 1e6));
+  if (value.is_number() && value.get<double>() > kMaxScenarioSeconds) {
+    over_limit(path, canonical(value) + " s", "max_duration_s", "100000000 s");
+  }
+  return static_cast<std::int64_t>(std::llround(number(value, path, 0, kMaxScenarioSeconds) * 1e6));
 }
 
 LatencyModel load_latency(const Json& json, const std::string& path) {
@@ -186,12 +198,17 @@ ForeignCommand load_command(const Json& item, const std::string& path) {
 
 void load_nodes(const Json& json, Scenario& s) {
   if (json.is_number()) {
-    int count = static_cast<int>(integer(json, "$.nodes", 1, kMaxNodes));
+    if (json.is_number_integer() && json.get<std::int64_t>() > kMaxScenarioNodes) {
+      over_limit("$.nodes", canonical(json) + " nodes", "max_nodes",
+                 std::to_string(kMaxScenarioNodes));
+    }
+    int count = static_cast<int>(integer(json, "$.nodes", 1, kMaxScenarioNodes));
     s.nodes.assign(static_cast<std::size_t>(count), NodeSpec{});
     for (auto& node : s.nodes) node.hash_rate = s.hash_rate;
     return;
   }
   if (!json.is_array() || json.empty()) bad("$.nodes", "must be a node count or a non-empty array");
+  check_size("$.nodes", json.size(), "node groups", "max_nodes", kMaxScenarioNodes);
   for (std::size_t i = 0; i < json.size(); ++i) {
     const std::string path = "$.nodes[" + std::to_string(i) + "]";
     const Json& item = json[i];
@@ -224,9 +241,12 @@ void load_nodes(const Json& json, Scenario& s) {
     } else if (item.contains("cwd") || item.contains("env")) {
       bad(path + (item.contains("cwd") ? ".cwd" : ".env"), "applies only with \"command\"");
     }
-    auto count = item.contains("count") ? integer(item["count"], path + ".count", 1, kMaxNodes) : 1;
-    if (static_cast<std::int64_t>(s.nodes.size()) + count > kMaxNodes) {
-      bad(path + ".count", "makes more than " + std::to_string(kMaxNodes) + " nodes");
+    auto count = item.contains("count") ? integer(item["count"], path + ".count", 1, INT32_MAX) : 1;
+    if (static_cast<std::int64_t>(s.nodes.size()) + count > kMaxScenarioNodes) {
+      over_limit(
+          path + ".count",
+          std::to_string(static_cast<std::int64_t>(s.nodes.size()) + count) + " nodes in all",
+          "max_nodes", std::to_string(kMaxScenarioNodes));
     }
     s.nodes.insert(s.nodes.end(), static_cast<std::size_t>(count), spec);
   }
@@ -259,6 +279,7 @@ void load_topology(const Json& json, Scenario& s) {
       bad(path, "an \"edges\" topology needs {\"kind\": \"edges\", \"edges\": [[a, b], ...]}");
     const Json& edges = need(json, "edges", path);
     if (!edges.is_array()) bad(path + ".edges", "must be an array of [a, b] pairs");
+    check_size(path + ".edges", edges.size(), "edges", "max_edges", kMaxScenarioEdges);
     for (std::size_t i = 0; i < edges.size(); ++i) {
       const std::string edge_path = path + ".edges[" + std::to_string(i) + "]";
       if (!edges[i].is_array() || edges[i].size() != 2) bad(edge_path, "must be a pair [a, b]");
@@ -456,6 +477,7 @@ Scenario load_scenario(const Json& json) {
   if (json.contains("links")) {
     const Json& links = json["links"];
     if (!links.is_array()) bad("$.links", "must be an array of link overrides");
+    check_size("$.links", links.size(), "link overrides", "max_link_overrides", kMaxScenarioLinks);
     for (std::size_t i = 0; i < links.size(); ++i) {
       const std::string path = "$.links[" + std::to_string(i) + "]";
       std::set<std::string> allowed = kLinkFields;
@@ -489,6 +511,7 @@ Scenario load_scenario(const Json& json) {
   }
   const Json& timeline = need(json, "timeline", "$");
   if (!timeline.is_array()) bad("$.timeline", "must be an array");
+  check_size("$.timeline", timeline.size(), "actions", "max_actions", kMaxScenarioActions);
   for (std::size_t i = 0; i < timeline.size(); ++i) {
     s.timeline.push_back(load_action(timeline[i], "$.timeline[" + std::to_string(i) + "]", s));
   }

@@ -18,6 +18,7 @@ constexpr std::string_view kNames[kTraceEventKinds] = {
     "block_accepted",
     "tip",
     "block_orphaned",
+    "blocks_evicted",
     "block_rejected",
     "chain_rejected",
     "post_accepted",
@@ -63,6 +64,7 @@ TraceEvent trace_event_of(const NodeEvent& event) {
                  [](const event::BlockAccepted&) { return TraceEvent::block_accepted; },
                  [](const event::BlockRejected&) { return TraceEvent::block_rejected; },
                  [](const event::BlockOrphaned&) { return TraceEvent::block_orphaned; },
+                 [](const event::BlocksEvicted&) { return TraceEvent::blocks_evicted; },
                  [](const event::ChainRejected&) { return TraceEvent::chain_rejected; },
                  [](const event::Reorg&) { return TraceEvent::reorg; },
                  [](const event::Mined&) { return TraceEvent::mined; },
@@ -83,6 +85,7 @@ bool trace_keeps(TraceDetail level, TraceEvent event) {
     case TraceEvent::block_accepted:
     case TraceEvent::tip:
     case TraceEvent::block_orphaned:
+    case TraceEvent::blocks_evicted:
     case TraceEvent::post_accepted:
     case TraceEvent::mine_done:
     case TraceEvent::request_rejected:

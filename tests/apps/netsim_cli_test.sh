@@ -51,6 +51,28 @@ malformed_scenario_exits_2)
   run 2 "$work/no_such_file.json"
   has "$work/stderr" "cannot read"
   ;;
+scenario_limits_exit_2)
+  # One past each named limit of the loader: exit 2, naming the field and the limit.
+  python3 -c '
+import json, sys
+base = {"name": "big", "nodes": 2, "stop_at_s": 30, "timeline": []}
+json.dump(dict(base, timeline=[{"at_s": 1, "do": "heal"}] * 100001), open(sys.argv[1], "w"))
+json.dump(dict(base, stop_at_s=1e9), open(sys.argv[2], "w"))
+json.dump(dict(base, nodes=100001, topology="ring"), open(sys.argv[3], "w"))
+' "$work/actions.json" "$work/duration.json" "$work/nodes.json" || exit 99
+  run 2 "$work/actions.json" --out "$work/out"
+  has "$work/stderr" 'actions.json: \$.timeline: 100001 actions is past the scenario limit max_actions (100000)'
+  run 2 "$work/duration.json" --out "$work/out"
+  has "$work/stderr" 'past the scenario limit max_duration_s'
+  run 2 "$work/nodes.json" --out "$work/out"
+  has "$work/stderr" 'nodes.json: \$.nodes: 100001 nodes is past the scenario limit max_nodes'
+  run 2 shrink "$work/nodes.json" --out "$work/out"
+  has "$work/stderr" 'past the scenario limit max_nodes'
+  # A file past max_file_bytes is refused before it is read (a sparse file: no disk used).
+  truncate -s 65M "$work/huge.json" || exit 99
+  run 2 "$work/huge.json" --out "$work/out"
+  has "$work/stderr" 'huge.json: 68157440 bytes is past the scenario limit max_file_bytes (67108864)'
+  ;;
 bad_usage_exits_2)
   for seeds in 5..1 abc 1.. ..4 1..x -1..3 1...3; do
     run 2 "$src/scenarios/fork.json" --seeds "$seeds"

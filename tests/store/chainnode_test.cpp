@@ -503,4 +503,37 @@ TEST(Chainnode, StampsPostsAndBlocksWithItsClockOffset) {
   EXPECT_NEAR(chain["chain"][1]["timestamp"].get<double>(), now + kOffset, 30);
 }
 
+TEST(Chainnode, HonoursItsPeerAndSideBranchLimits) {
+  TempDir dir;
+  Client client;
+  Chainnode node(dir.path(), (dir.path() / "data").string(),
+                 {"--max-peers", "1", "--max-side-branch-mib", "0"});
+  ASSERT_TRUE(node.running()) << read_file(node.log_file());
+  auto register_node = [&](const std::string& peer) {
+    return client.call(node.address(), "POST", "/register_node",
+                       Json{{"node_address", peer}}.dump());
+  };
+  EXPECT_EQ(register_node("http://127.0.0.1:1").status, 200);
+  HttpResponse full = register_node("http://127.0.0.1:2");
+  EXPECT_EQ(full.status, 400);
+  EXPECT_EQ(full.body, "this node has as many peers as it takes (1)");
+  // With no room for side branches, a valid block off the main chain is taken, then forgotten.
+  ASSERT_EQ(client.call(node.address(), "POST", "/new_transaction", post_body("main")).status, 201);
+  ASSERT_EQ(client.call(node.address(), "GET", "/mine").body, "Block #1 is mined.");
+  MiningRequest side;
+  side.block.index = 1;
+  side.block.previous_hash = kGenesisHash;
+  side.block.timestamp = 1700000000.5;
+  side.block.transactions = Json::array({Json{{"author", "s"}, {"content", "side"}}});
+  side.difficulty = Difficulty::hex_digits(1);
+  const Block block = mine(side).block;
+  EXPECT_EQ(client.call(node.address(), "POST", "/add_block", block_to_json(block).dump()).status,
+            201);
+  EXPECT_EQ(client.call(node.address(), "GET", "/block/" + block.hash).status, 404);
+  EXPECT_EQ(get_json(client, node.address(), "/status")["height"], 1);
+  const std::string metrics = client.call(node.address(), "GET", "/metrics").body.str();
+  EXPECT_NE(metrics.find("yournet_blocks_evicted_total 1\n"), std::string::npos) << metrics;
+  EXPECT_NE(read_file(node.log_file()).find("blocks_evicted"), std::string::npos);
+}
+
 }  // namespace

@@ -1,6 +1,7 @@
 #pragma once
 // Every valid block a node has seen, by hash, with the main chain chosen by most cumulative work
-// (the first seen wins a tie). Blocks whose parent is unknown wait in a bounded orphan pool.
+// (the first seen wins a tie). Blocks whose parent is unknown wait in a bounded orphan pool; side
+// branches are bounded in bytes, the oldest stale tips forgotten first.
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -31,13 +32,27 @@ struct AddResult {
   // (lowest first). A plain extension has an empty `disconnected`; a reorg has both.
   std::vector<std::string> disconnected;
   std::vector<std::string> connected;
-  // Every block stored by this call: the block itself and any orphans it let connect.
+  // Every block stored by this call and still held: the block itself and any orphans it let
+  // connect.
   std::vector<std::string> stored;
+  // Side-branch blocks forgotten by this call to stay within max_side_branch_bytes, in the order
+  // they went (a later copy of one is accepted again like any new block).
+  std::vector<std::string> evicted;
   bool is_reorg() const { return !disconnected.empty(); }
 };
 
+// The tree's bounds (README, "Limits"; chainnode --max-orphans, --max-side-branch-mib).
+inline constexpr std::size_t kDefaultMaxOrphans = 512;
+inline constexpr std::size_t kDefaultMaxSideBranchBytes = std::size_t{64} << 20;
+
 struct BlockTreeLimits {
-  std::size_t max_orphans = 512;
+  // Blocks waiting for an unknown parent; past it the one that arrived first is dropped.
+  std::size_t max_orphans = kDefaultMaxOrphans;
+  // Canonical bytes of the blocks off the main chain. Past it the stale tip that arrived first is
+  // forgotten, then the next, until back within: a branch goes from its tip down, and neither a
+  // main-chain block nor a block another held block builds on is ever evicted. Blocks that left
+  // the main chain in the very call are kept until the next one (the caller reads their posts).
+  std::size_t max_side_branch_bytes = kDefaultMaxSideBranchBytes;
 };
 
 class BlockTree {
@@ -56,6 +71,16 @@ class BlockTree {
   std::uint64_t tip_work() const;
   std::size_t size() const { return entries_.size(); }
   std::size_t orphan_count() const { return orphan_order_.size(); }
+  // Canonical bytes of the blocks held off the main chain.
+  std::size_t side_branch_bytes() const { return side_bytes_; }
+  const BlockTreeLimits& limits() const { return limits_; }
+  // New bounds, applied now (Node::load replays a store unbounded, then bounds it); returns the
+  // side-branch blocks evicted.
+  std::vector<std::string> set_limits(BlockTreeLimits limits);
+  // Checks every invariant of the whole structure (links, child counts, tips, main chain, post
+  // index, byte and orphan counts) with YOURNET_ASSERT: O(blocks + posts). After every change in a
+  // YOURNET_FULL_CHECKS build; cheaper checks of the same run on every change in every build.
+  void check_invariants() const;
 
   const Block* find(const std::string& hash) const;
   // The stored block itself, to pass on without a copy; nullptr when unknown.
@@ -81,20 +106,32 @@ class BlockTree {
     std::uint64_t sequence = 0;  // arrival order, for tie-breaks
     std::vector<std::string> post_ids;
     std::size_t children = 0;
+    // Its canonical size while it is off the main chain (counted in side_bytes_), 0 on it:
+    // measured only for blocks that go off it, rare next to blocks extending it.
+    std::size_t side_bytes = 0;
   };
 
   AddResult connect(std::shared_ptr<const Block> block, Entry& parent);
+  // The entry's parent, which every held block but the genesis has (asserted).
+  const Entry& parent_of(const Entry& entry) const;
+  Entry& parent_of(const Entry& entry);
+  void count_side(Entry& entry);
+  void uncount_side(Entry& entry);
+  void trim_orphans();
+  // Evicts the oldest stale tips while over max_side_branch_bytes (see BlockTreeLimits).
+  void evict_side_branches(AddResult& result);
   std::optional<ValidationError> check_no_replayed_post(const Entry& parent,
                                                         const std::vector<std::string>& ids,
                                                         std::uint64_t index) const;
-  void switch_main_to(const Entry& new_tip, AddResult& result);
+  void switch_main_to(Entry& new_tip, AddResult& result);
   void store_orphan(std::shared_ptr<const Block> block);
   bool on_main_chain(const Entry& entry) const;
 
   ChainParams params_;
   BlockTreeLimits limits_;
-  // Looked up by hash, never iterated. A key views its entry's block hash (entries are never
-  // erased, and an unordered_map never moves its elements), so a hash is stored once.
+  // Looked up by hash, never iterated (but by check_invariants, whose verdict does not depend on
+  // the order). A key views its entry's block hash (an unordered_map never moves its elements, and
+  // an eviction erases key and entry together), so a hash is stored once.
   // Hashed on the last 16 hex digits only: a block hash is uniform there (its leading digits are
   // the proof of work's zeros), and only real block hashes are ever stored.
   struct HashTail {
@@ -103,13 +140,15 @@ class BlockTree {
     }
   };
   std::unordered_map<std::string_view, Entry, HashTail> entries_;
-  std::vector<const Entry*> main_;  // by height
+  std::vector<Entry*> main_;  // by height
   // main_.back()'s block, kept beside the tree's other fields: a simulated network hands one shared
   // block to every node several times over, and the copies after the first find it here.
   const Block* tip_block_ = nullptr;
   std::unordered_map<std::string, std::uint64_t> main_posts_;  // post id -> height on main chain
+  // Blocks no held block builds on, by arrival: the main tip and every stale tip.
   std::map<std::uint64_t, std::string_view> tips_by_sequence_;
   std::uint64_t next_sequence_ = 0;
+  std::size_t side_bytes_ = 0;  // sum of the entries' side_bytes
   // Orphans by parent hash, and their arrival order for eviction.
   std::map<std::string, std::vector<std::shared_ptr<const Block>>> orphans_;
   std::deque<std::pair<std::string, std::string>> orphan_order_;  // (parent hash, block hash)

@@ -54,6 +54,9 @@ class Mempool {
   // After a change of the main chain: posts now mined leave, posts of abandoned blocks return
   // unless the new main chain holds them.
   void apply(const BlockTree& tree, const AddResult& change);
+  // Asserts (YOURNET_ASSERT) that no pending post is on the tree's main chain: O(pool). apply runs
+  // it after every reorg, and after every change in a YOURNET_FULL_CHECKS build.
+  void check_consistent_with(const BlockTree& tree) const;
 
  private:
   struct Entry {

@@ -5,6 +5,7 @@
 namespace yournet {
 
 void MemoryStore::save_block(const std::shared_ptr<const Block>& block) {
+  if (!block_keys_.insert(block->hash).second) return;  // as SQLite's INSERT OR IGNORE
   StoredRecord record;
   record.kind = StoredRecord::Kind::block;
   record.sequence = next_sequence_++;

@@ -30,6 +30,8 @@ std::string Node::metrics_text() const {
                 {"work", "Cumulative work of the main chain (expected hashes).", tree_.tip_work()},
                 {"blocks_known", "Blocks stored, side branches included.", tree_.size()},
                 {"orphans", "Blocks waiting for their parent.", tree_.orphan_count()},
+                {"side_branch_bytes", "Canonical bytes of the blocks off the main chain.",
+                 tree_.side_branch_bytes()},
                 {"pending_posts", "Posts waiting to be mined.", mempool_.size()},
                 {"pending_bytes", "Canonical bytes of the pending posts.", mempool_.bytes()},
                 {"peers", "Peers this node talks to.", peers_->size()}});
@@ -40,6 +42,8 @@ std::string Node::metrics_text() const {
        {"blocks_rejected_total", "Blocks refused as invalid.", metrics_.blocks_rejected},
        {"blocks_orphaned_total", "Blocks that arrived before their parent.",
         metrics_.blocks_orphaned},
+       {"blocks_evicted_total", "Side-branch blocks forgotten past the side-branch bound.",
+        metrics_.blocks_evicted},
        {"blocks_mined_total", "Blocks this node mined.", metrics_.blocks_mined},
        {"reorgs_total", "Changes of main chain that abandoned blocks.", metrics_.reorgs},
        {"posts_accepted_total", "Posts accepted into the pending pool.", metrics_.posts_accepted},

@@ -103,7 +103,7 @@ Node::Node(NodeConfig config, Transport& transport, Clock& clock, MiningService&
       miner_(miner),
       observer_(observer),
       store_(store),
-      tree_(config_.params),
+      tree_(config_.params, config_.tree),
       mempool_(config_.mempool),
       peers_(std::make_shared<const std::vector<std::string>>()) {}
 
@@ -254,6 +254,10 @@ AddResult Node::accept_block(const std::shared_ptr<const Block>& shared, const s
         for (const auto& hash : result.stored) store_->save_block(tree_.find_shared(hash));
       }
       metrics_.blocks_accepted += result.stored.size();
+      if (!result.evicted.empty()) {
+        metrics_.blocks_evicted += result.evicted.size();
+        emit(event::BlocksEvicted{result.evicted});
+      }
       if (result.tip_changed) {
         mempool_.apply(tree_, result);
         if (result.is_reorg()) {

@@ -11,6 +11,7 @@ const char* event_name(const NodeEvent& event) {
                                [](const event::BlockAccepted&) { return "block_accepted"; },
                                [](const event::BlockRejected&) { return "block_rejected"; },
                                [](const event::BlockOrphaned&) { return "block_orphaned"; },
+                               [](const event::BlocksEvicted&) { return "blocks_evicted"; },
                                [](const event::ChainRejected&) { return "chain_rejected"; },
                                [](const event::Reorg&) { return "reorg"; },
                                [](const event::Mined&) { return "mined"; },
@@ -44,6 +45,9 @@ Json event_detail(const NodeEvent& event) {
                  },
                  [](const event::BlockOrphaned& e) {
                    return Json{{"hash", e.hash}, {"from", e.from}};
+                 },
+                 [](const event::BlocksEvicted& e) {
+                   return Json{{"count", e.hashes.size()}, {"hashes", e.hashes}};
                  },
                  [](const event::ChainRejected& e) {
                    return Json{{"from", e.from}, {"error", e.error}};

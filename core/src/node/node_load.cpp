@@ -2,6 +2,7 @@
 // node accepted them, through the same block tree and post rules as live input. Replaying in order
 // reproduces the tie-breaks (first seen wins) and the pending pool, reorgs included.
 #include <algorithm>
+#include <cstdint>
 #include <memory>
 
 #include "yournet/node/node.hpp"
@@ -32,6 +33,12 @@ std::optional<std::string> Node::load(const StoredState& state) {
   if (tree_.size() != 1 || mempool_.size() != 0 || !peers_->empty()) {
     return std::string("a node loads its store only when fresh");
   }
+  // Replayed without the side-branch bound, then bounded: the store keeps blocks the live tree
+  // has since evicted, and a child of one recorded after its parent came back (the parent's first
+  // record stands) would otherwise find its parent gone.
+  BlockTreeLimits unbounded = config_.tree;
+  unbounded.max_side_branch_bytes = SIZE_MAX;
+  tree_.set_limits(unbounded);
   std::size_t blocks = 0, posts = 0;
   for (const auto& record : state.records) {
     const bool is_block = record.kind == StoredRecord::Kind::block;
@@ -73,6 +80,10 @@ std::optional<std::string> Node::load(const StoredState& state) {
     if (std::find(peers->begin(), peers->end(), address) == peers->end()) peers->push_back(address);
   }
   peers_ = std::move(peers);
+  if (auto evicted = tree_.set_limits(config_.tree); !evicted.empty()) {
+    metrics_.blocks_evicted += evicted.size();
+    emit(event::BlocksEvicted{std::move(evicted)});
+  }
   emit(event::Loaded{blocks, posts, tree_.height(), mempool_.size(), peers_->size()});
   return std::nullopt;
 }

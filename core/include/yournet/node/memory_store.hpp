@@ -4,6 +4,7 @@
 // immutable objects (no text is made unless a restart reads them).
 #include <cstdint>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "yournet/node/store.hpp"
@@ -22,6 +23,7 @@ class MemoryStore : public NodeStore {
 
  private:
   StoredState state_;
+  std::unordered_set<std::string> block_keys_;  // recorded blocks, looked up only
   std::uint64_t next_sequence_ = 1;
 };
 

@@ -11,6 +11,7 @@ struct NodeMetrics {
   std::uint64_t blocks_accepted = 0;  // stored, on the main chain or a side branch
   std::uint64_t blocks_rejected = 0;  // invalid
   std::uint64_t blocks_orphaned = 0;  // parent unknown when they arrived
+  std::uint64_t blocks_evicted = 0;   // side-branch blocks forgotten past max_side_branch_bytes
   std::uint64_t blocks_mined = 0;
   std::uint64_t reorgs = 0;
   std::uint64_t posts_accepted = 0;

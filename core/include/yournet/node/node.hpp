@@ -24,6 +24,7 @@ struct NodeConfig {
   std::string self_address;  // how peers reach this node: "http://127.0.0.1:8000/"
   ChainParams params;
   MempoolLimits mempool;
+  BlockTreeLimits tree;  // orphans and side-branch bytes
   std::size_t max_peers = 64;
   std::size_t max_posts_per_block = 1000;
   // The Retry-After (seconds) of the 503 that answers a post while the pool is full: about when a

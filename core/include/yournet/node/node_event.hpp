@@ -37,6 +37,10 @@ struct BlockRejected {
 struct BlockOrphaned {
   std::string hash, from;
 };
+// Side-branch blocks the tree forgot to stay within its byte bound (BlockTreeLimits).
+struct BlocksEvicted {
+  std::vector<std::string> hashes;  // in the order they went
+};
 struct ChainRejected {
   std::string from, error;
 };
@@ -59,8 +63,8 @@ struct Loaded {
 
 using NodeEvent = std::variant<event::PeerAdded, event::PeerDropped, event::PeerUnreachable,
                                event::PostAccepted, event::BlockAccepted, event::BlockRejected,
-                               event::BlockOrphaned, event::ChainRejected, event::Reorg,
-                               event::Mined, event::RequestRejected, event::Loaded>;
+                               event::BlockOrphaned, event::BlocksEvicted, event::ChainRejected,
+                               event::Reorg, event::Mined, event::RequestRejected, event::Loaded>;
 
 // "block_accepted", "reorg"...: the event's name in traces and logs.
 const char* event_name(const NodeEvent& event);

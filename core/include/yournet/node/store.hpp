@@ -39,7 +39,8 @@ struct StoredState {
 class NodeStore {
  public:
   virtual ~NodeStore() = default;
-  // Each call returns once its record is durable, or throws StoreError.
+  // Each call returns once its record is durable, or throws StoreError. A block saved again
+  // (accepted again after the tree evicted it from a side branch) keeps its first record.
   virtual void save_block(const std::shared_ptr<const Block>& block) = 0;
   virtual void save_post(const std::string& id, const Json& post) = 0;
   virtual void save_peer(const std::string& address) = 0;

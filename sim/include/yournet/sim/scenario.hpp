@@ -166,6 +166,16 @@ struct Scenario {
   bool operator==(const Scenario&) const = default;
 };
 
+// The loader's bounds on a scenario's size (README, "Limits"), so that a file cannot make netsim
+// run out of memory or time before it starts: past one, load_scenario throws a ScenarioError naming
+// the field and the limit, and netsim exits 2.
+inline constexpr int kMaxScenarioNodes = 100'000;                   // max_nodes
+inline constexpr std::size_t kMaxScenarioActions = 100'000;         // max_actions (timeline)
+inline constexpr double kMaxScenarioSeconds = 1e8;                  // max_duration_s (any time)
+inline constexpr std::size_t kMaxScenarioLinks = 100'000;           // max_link_overrides
+inline constexpr std::size_t kMaxScenarioEdges = 1'000'000;         // max_edges
+inline constexpr std::uintmax_t kMaxScenarioFileBytes = 64u << 20;  // max_file_bytes (netsim)
+
 class ScenarioError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;

@@ -38,6 +38,7 @@ enum class TraceEvent : std::uint8_t {
   block_accepted,
   tip,
   block_orphaned,
+  blocks_evicted,
   block_rejected,
   chain_rejected,
   post_accepted,
