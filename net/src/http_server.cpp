@@ -6,6 +6,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <cctype>
 #include <list>
 #include <optional>
 #include <string_view>
@@ -114,15 +115,18 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     if (ec) return close();  // end of stream between requests, eviction, or a socket error
     auto& message = parser_->get();
+    HttpRequest request{std::string(message.method_string()), std::string(message.target()),
+                        std::move(message.body())};
     for (const auto& field : message) {
-      // Nothing here reads headers, but a value that is not UTF-8 is hostile input all the same.
+      // A value that is not UTF-8 is hostile input: refused before any handler reads it.
       if (!is_utf8(std::string_view(field.value().data(), field.value().size()))) {
         return refuse(400, "Malformed HTTP request: header " + std::string(field.name_string()) +
                                " is not valid UTF-8");
       }
+      std::string name(field.name_string());
+      for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      request.headers.emplace_back(std::move(name), std::string(field.value()));
     }
-    HttpRequest request{std::string(message.method_string()), std::string(message.target()),
-                        std::move(message.body())};
     version_ = message.version();
     keep_alive_ = message.keep_alive();
     stream_.expires_never();  // the handler may take its time (mining); no idle timeout meanwhile

@@ -9,15 +9,33 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "yournet/pow.hpp"
 
 namespace yournet {
 
+// The header our nodes add to the blocks they send (POST /add_block): the sender's own address,
+// "http://host:port/", which the request does not otherwise carry (the tutorial's nodes just POST
+// the block, and the server sees the peer's IP but not the port it listens on). The receiver
+// fetches the sender's chain when it cannot connect the block, and learns the sender as a peer;
+// the tutorial's nodes ignore it.
+inline constexpr std::string_view kSenderHeader = "x-yournet-node";
+
 struct HttpRequest {
   std::string method;  // "GET", "POST", ...
   std::string target;  // "/chain", "/add_block?x=1"
   std::string body;
+  // Names in lower case (HTTP names are case-insensitive), in the order received.
+  std::vector<std::pair<std::string, std::string>> headers = {};
+
+  // The value of the first header of that name (lower case); nullopt when absent.
+  std::optional<std::string_view> header(std::string_view name) const {
+    for (const auto& [key, value] : headers) {
+      if (key == name) return std::string_view(value);
+    }
+    return std::nullopt;
+  }
 };
 
 // A response body: text of its own, or text shared, unchanged, by every answer that carries it
@@ -68,15 +86,25 @@ using ResponseCallback =
 // (by the first transport that needs them) however many peers it goes to.
 class OutgoingBlock {
  public:
-  explicit OutgoingBlock(std::shared_ptr<const Block> block) : block_(std::move(block)) {}
+  // `sender`: the sending node's own address, sent as kSenderHeader; empty sends none.
+  explicit OutgoingBlock(std::shared_ptr<const Block> block, std::string sender = {})
+      : block_(std::move(block)), sender_(std::move(sender)) {}
   const std::shared_ptr<const Block>& block() const { return block_; }
+  const std::string& sender() const { return sender_; }
   const std::string& body() const {
     if (body_.empty()) body_ = block_to_json(*block_).dump();
     return body_;
   }
+  // The POST /add_block request that carries it over HTTP.
+  HttpRequest request() const {
+    HttpRequest request{"POST", "/add_block", body()};
+    if (!sender_.empty()) request.headers.emplace_back(kSenderHeader, sender_);
+    return request;
+  }
 
  private:
   std::shared_ptr<const Block> block_;
+  std::string sender_;
   mutable std::string body_;
 };
 
@@ -86,10 +114,11 @@ class Transport {
   // Sends a request to a peer ("http://host:port/"); the callback runs later, on the node's thread.
   virtual void send(const std::string& peer, HttpRequest request, ResponseCallback done) = 0;
   // Sends POST /add_block with this block. An in-process transport (the simulator) may pass the
-  // shared immutable block itself and never make its bytes.
+  // shared immutable block itself and never make its bytes, and tells the receiver the sender
+  // its own way.
   virtual void send_block(const std::string& peer, const OutgoingBlock& block,
                           ResponseCallback done) {
-    send(peer, HttpRequest{"POST", "/add_block", block.body()}, std::move(done));
+    send(peer, block.request(), std::move(done));
   }
 };
 
