@@ -6,6 +6,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <cctype>
 #include <list>
 #include <map>
 #include <optional>
@@ -126,20 +127,17 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     if (ec) return close();  // end of stream between requests, eviction, or a socket error
     auto& message = parser_->get();
+    HttpRequest request{std::string(message.method_string()), std::string(message.target()),
+                        std::move(message.body())};
     for (const auto& field : message) {
-      // Handlers read headers as text: a value that is not UTF-8 is hostile input.
+      // A value that is not UTF-8 is hostile input: refused before any handler reads it.
       if (!is_utf8(std::string_view(field.value().data(), field.value().size()))) {
         return refuse(400, "Malformed HTTP request: header " + std::string(field.name_string()) +
                                " is not valid UTF-8");
       }
-    }
-    HttpHeaders headers;
-    for (const auto& field : message) {
-      headers.push_back(
+      request.headers.push_back(
           {lower_header_name(std::string(field.name_string())), std::string(field.value())});
     }
-    HttpRequest request{std::string(message.method_string()), std::string(message.target()),
-                        std::move(message.body()), std::move(headers)};
     version_ = message.version();
     keep_alive_ = message.keep_alive();
     stream_.expires_never();  // the handler may take its time (mining); no idle timeout meanwhile

@@ -1,5 +1,6 @@
 #include "yournet/net/http_transport.hpp"
 
+#include <algorithm>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -125,6 +126,16 @@ Expected<ProxyEnvironment, std::string> proxy_from_environment(const Environment
 
 namespace {
 
+// Headers that describe one hop's connection and message framing (RFC 9110 7.6.1, RFC 9112):
+// set by the client for its own connection, never copied from a request passed on.
+bool is_framing_header(std::string_view name) {
+  static constexpr std::string_view kFraming[] = {
+      "host", "content-length", "transfer-encoding", "connection", "keep-alive", "proxy-connection",
+      "te",   "trailer",        "upgrade",           "expect"};
+  return std::find(std::begin(kFraming), std::end(kFraming), lowercase(std::string(name))) !=
+         std::end(kFraming);
+}
+
 class ClientCall : public std::enable_shared_from_this<ClientCall> {
  public:
   // `via`: the forward proxy to connect to instead of the peer, if any.
@@ -151,7 +162,11 @@ class ClientCall : public std::enable_shared_from_this<ClientCall> {
     request_.set(http::field::user_agent, "yournet-chainnode");
     request_.set(http::field::accept, "*/*");
     if (!request.body.empty()) request_.set(http::field::content_type, "application/json");
-    for (const auto& header : request.headers) request_.set(header.name, header.value);
+    // The request's own headers (a node's kSenderHeader; whatever a forward proxy passes on),
+    // but never the framing, which is this connection's own.
+    for (const auto& header : request.headers) {
+      if (!is_framing_header(header.name)) request_.set(header.name, header.value);
+    }
     request_.body() = std::move(request.body);
     request_.keep_alive(false);
     request_.prepare_payload();

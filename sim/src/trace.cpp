@@ -40,6 +40,8 @@ constexpr std::string_view kNames[kTraceEventKinds] = {
     "join",
     "leave",
     "sync",
+    "catch_up",
+    "register_failed",
     "invariant_broken",
 };
 }  // namespace
@@ -69,7 +71,9 @@ TraceEvent trace_event_of(const NodeEvent& event) {
                  [](const event::Reorg&) { return TraceEvent::reorg; },
                  [](const event::Mined&) { return TraceEvent::mined; },
                  [](const event::RequestRejected&) { return TraceEvent::request_rejected; },
-                 [](const event::Loaded&) { return TraceEvent::loaded; }},
+                 [](const event::Loaded&) { return TraceEvent::loaded; },
+                 [](const event::CatchUp&) { return TraceEvent::catch_up; },
+                 [](const event::RegisterFailed&) { return TraceEvent::register_failed; }},
       event);
 }
 
@@ -81,6 +85,7 @@ bool trace_keeps(TraceDetail level, TraceEvent event) {
     case TraceEvent::drop:
     case TraceEvent::peer_added:
     case TraceEvent::peer_unreachable:
+    case TraceEvent::catch_up:
       return false;  // message level
     case TraceEvent::block_accepted:
     case TraceEvent::tip:

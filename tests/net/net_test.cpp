@@ -192,6 +192,32 @@ TEST(LiveNode, ForkAtTheSameHeightResolvesWhenAThirdBlockArrives) {
   EXPECT_EQ(cluster.chain_of(a)[3]["transactions"][0]["content"], "on B");
 }
 
+TEST(LiveNode, AJoinerWhoseRegistrationAnswerWasLostCatchesUpFromTheBlocksItIsSent) {
+  Cluster cluster;
+  const std::string a = cluster.add_node(), b = cluster.add_node();
+  cluster.start();
+  auto mine_at_a = [&](const std::string& content) {
+    ASSERT_EQ(cluster
+                  .call(a, "POST", "/new_transaction",
+                        R"({"author": "a", "content": ")" + content + "\"}")
+                  .status,
+              201);
+    ASSERT_EQ(cluster.call(a, "GET", "/mine").status, 200);
+  };
+  mine_at_a("1");
+  mine_at_a("2");
+  // a adds b, as when the answer to b's /register_with is lost: b knows no peer.
+  ASSERT_EQ(cluster.call(a, "POST", "/register_node", R"({"node_address": ")" + b + "\"}").status,
+            200);
+  // Block 3 reaches b, which cannot connect it; the request names its sender (X-Yournet-Node), so
+  // b fetches that node's chain and takes it as a peer.
+  mine_at_a("3");
+  EXPECT_TRUE(eventually([&] { return cluster.chain_of(b).size() == 4; }));
+  EXPECT_TRUE(eventually([&] {
+    return parse_json(cluster.call(b, "GET", "/chain").body)["peers"] == Json::array({a});
+  }));
+}
+
 TEST(LiveNode, BadInputIsRejectedAndLeavesStateUnchanged) {
   Cluster cluster;
   const std::string a = cluster.add_node();

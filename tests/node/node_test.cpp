@@ -16,6 +16,7 @@
 using namespace yournet;
 using yournet::test::FixedClock;
 using yournet::test::InlineMiner;
+using yournet::test::ManualClock;
 using yournet::test::mine_child;
 
 namespace {
@@ -51,14 +52,20 @@ class TestNetwork : public Transport {
   }
   // Calls a node's API as a client would and delivers everything that follows.
   HttpResponse call(const std::string& address, const std::string& method,
-                    const std::string& target, const std::string& body = "") {
+                    const std::string& target, const std::string& body = "",
+                    HttpHeaders headers = {}) {
     HttpResponse out{-1, ""};
-    nodes.at(address)->handle(HttpRequest{method, target, body}, [&](HttpResponse r) { out = r; });
+    nodes.at(address)->handle(HttpRequest{method, target, body, std::move(headers)},
+                              [&](HttpResponse r) { out = r; });
     drain();
     return out;
   }
+  // Lets `seconds` pass: the nodes' timers fire, and what they send is delivered.
+  void wait(double seconds) {
+    clock.advance(seconds, [this] { drain(); });
+  }
 
-  FixedClock clock;
+  ManualClock clock;
   InlineMiner miner;
   std::map<std::string, std::unique_ptr<Node>> nodes;
   std::set<std::string> down;
@@ -442,6 +449,167 @@ TEST(Node, SyncRunsOneConsensusRoundAndAnswersHeightAndTipOnceItIsDone) {
             (Json{{"height", 1}, {"tip", net.nodes[B]->tree().tip().hash}}));
   EXPECT_EQ(net.sent["/chain"], 1);
   EXPECT_EQ(net.call(A, "GET", "/sync").status, 405);
+}
+
+// ---- catching up (issue 14) -------------------------------------------------------------------
+
+// Posts and mines one block at `node`.
+void mine_one(TestNetwork& net, const std::string& node, const std::string& content) {
+  ASSERT_EQ(net.call(node, "POST", "/new_transaction",
+                     R"({"author": "m", "content": ")" + content + "\"}")
+                .status,
+            201);
+  ASSERT_EQ(net.call(node, "GET", "/mine").status, 200);
+}
+
+TEST(Node, AJoinerWhoseRegistrationAnswerWasLostCatchesUpFromTheBlocksItIsSent) {
+  // B asked A to register it and A did, but the answer was lost: B has no peer, A has B.
+  TestNetwork net;
+  net.add(A), net.add(B);
+  mine_one(net, A, "1");
+  mine_one(net, A, "2");
+  ASSERT_EQ(net.call(A, "POST", "/register_node", R"({"node_address": ")" + B + "\"}").status, 200);
+  ASSERT_TRUE(net.nodes[B]->peers().empty());
+  // Block 3 reaches B, which cannot connect it: B fetches the chain of its sender.
+  mine_one(net, A, "3");
+  EXPECT_EQ(net.nodes[B]->tree().height(), 3u);
+  EXPECT_EQ(net.nodes[B]->tree().tip().hash, net.nodes[A]->tree().tip().hash);
+  EXPECT_EQ(net.nodes[B]->peers(), std::vector<std::string>{A});
+  // A peer now: B's own blocks reach A.
+  mine_one(net, B, "4");
+  EXPECT_EQ(net.nodes[A]->tree().height(), 4u);
+}
+
+TEST(Node, ASenderBecomesAPeerOnlyOnceItAnswersForItsChain) {
+  TestNetwork net;
+  net.add(A), net.add(B);
+  ASSERT_TRUE(net.nodes[A]->add_peer(B));
+  mine_one(net, A, "1");  // connects at B
+  EXPECT_EQ(net.nodes[B]->tree().height(), 1u);
+  EXPECT_EQ(net.nodes[B]->peers(), std::vector<std::string>{A});
+  // A header may name any address: nobody answers there, so it is no peer.
+  const std::string nobody = "http://127.0.0.1:8009/";
+  const Block next = mine_child(net.nodes[A]->tree().tip(), {}, Difficulty::bits(4));
+  EXPECT_EQ(
+      net.call(B, "POST", "/add_block", block_to_json(next).dump(), {{"x-yournet-node", nobody}})
+          .status,
+      201);
+  // A's round before announcing, B's fetch of A's chain, and B's fetch from that address...
+  EXPECT_EQ(net.sent["/chain"], 3);
+  EXPECT_EQ(net.nodes[B]->peers(), std::vector<std::string>{A});
+  // ...and none for the silent address at its next block within the interval.
+  net.sent.clear();
+  const Block after = mine_child(next, {}, Difficulty::bits(4));
+  net.call(B, "POST", "/add_block", block_to_json(after).dump(), {{"x-yournet-node", nobody}});
+  EXPECT_EQ(net.sent["/chain"], 0);
+}
+
+TEST(Node, CatchUpFetchesASendersChainOneAtATimeAndAtMostOnceAnInterval) {
+  TestNetwork net;
+  Node& a = net.add(A);
+  Node& b = net.add(B);
+  std::vector<Block> chain{genesis_block()};
+  auto grow = [&](int blocks) {
+    for (int i = 0; i < blocks; ++i) {
+      chain.push_back(mine_child(chain.back(), {}, Difficulty::bits(4)));
+      ASSERT_EQ(a.accept_block(chain.back(), "test").status, AddStatus::added);
+    }
+  };
+  grow(4);
+  // A block from A, handed to B without delivering what follows.
+  auto send = [&](const Block& block) {
+    HttpResponse answer{-1, ""};
+    b.handle(
+        HttpRequest{"POST", "/add_block", block_to_json(block).dump(), {{"x-yournet-node", A}}},
+        [&](HttpResponse r) { answer = r; });
+    return answer.status;
+  };
+  EXPECT_EQ(send(chain[3]), 202);
+  EXPECT_EQ(net.sent["/chain"], 1);
+  EXPECT_EQ(send(chain[4]), 202);
+  EXPECT_EQ(net.sent["/chain"], 1) << "one fetch of a sender at a time";
+  net.drain();
+  EXPECT_EQ(b.tree().height(), 4u);
+  EXPECT_EQ(b.peers(), std::vector<std::string>{A});
+  // The block that came while the fetch was under way: one more fetch, at the interval's end.
+  EXPECT_EQ(net.sent["/chain"], 1);
+  net.wait(kCatchUpMinIntervalS - 0.5);
+  EXPECT_EQ(net.sent["/chain"], 1);
+  net.wait(0.5);
+  EXPECT_EQ(net.sent["/chain"], 2);
+  // Two blocks later, within the interval of that fetch: again only at its end.
+  grow(2);
+  net.wait(1);
+  EXPECT_EQ(send(chain[6]), 202);
+  net.drain();
+  EXPECT_EQ(net.sent["/chain"], 2);
+  EXPECT_EQ(b.tree().height(), 4u);
+  net.wait(kCatchUpMinIntervalS - 1);
+  EXPECT_EQ(net.sent["/chain"], 3);
+  EXPECT_EQ(b.tree().height(), 6u);
+}
+
+TEST(Node, AnAddBlockWithAMalformedSenderHeaderIsRefusedAndChangesNothing) {
+  TestNetwork net;
+  Node& b = net.add(B);
+  const Block block = mine_child(genesis_block(), {}, Difficulty::bits(4));
+  HttpResponse answer = net.call(B, "POST", "/add_block", block_to_json(block).dump(),
+                                 {{"x-yournet-node", "ftp://127.0.0.1:8000/"}});
+  EXPECT_EQ(answer.status, 400);
+  EXPECT_EQ(answer.body,
+            "The block was discarded by the node: header X-Yournet-Node must be "
+            "http://host:port/, not ftp://127.0.0.1:8000/");
+  EXPECT_EQ(b.tree().height(), 0u);
+  EXPECT_TRUE(net.sent.empty());
+}
+
+TEST(Node, AFailedRegistrationIsTriedAgainWithBackoffUntilThePeerAnswers) {
+  TestNetwork net;
+  net.add(A), net.add(B);
+  net.down.insert(B);
+  HttpResponse answer =
+      net.call(A, "POST", "/register_with", R"({"node_address": "http://127.0.0.1:8001"})");
+  EXPECT_EQ(answer.status, 502);
+  EXPECT_EQ(answer.body,
+            "Registration failed: connection refused; trying again in 2.0 s (attempt 2 of 6)");
+  EXPECT_EQ(net.sent["/register_node"], 1);
+  net.wait(kRegisterRetryBaseS - 0.1);
+  EXPECT_EQ(net.sent["/register_node"], 1);
+  net.wait(0.1);
+  EXPECT_EQ(net.sent["/register_node"], 2);  // and again 4 s later
+  net.wait(2 * kRegisterRetryBaseS);
+  EXPECT_EQ(net.sent["/register_node"], 3);  // and again 8 s later
+  net.down.clear();
+  net.wait(4 * kRegisterRetryBaseS);
+  EXPECT_EQ(net.sent["/register_node"], 4);
+  EXPECT_EQ(net.nodes[A]->peers(), std::vector<std::string>{B});
+  EXPECT_EQ(net.nodes[B]->peers(), std::vector<std::string>{A});
+  net.wait(1000);
+  EXPECT_EQ(net.sent["/register_node"], 4);
+  EXPECT_TRUE(net.clock.timers.empty());
+}
+
+TEST(Node, RegistrationRetriesStopAtTheLastAttemptAndNeverFollowARefusal) {
+  TestNetwork net;
+  net.add(A), net.add(B);
+  net.down.insert(B);
+  net.call(A, "POST", "/register_with", R"({"node_address": "http://127.0.0.1:8001"})");
+  net.wait(10'000);
+  EXPECT_EQ(net.sent["/register_node"], static_cast<int>(kRegisterMaxAttempts));
+  EXPECT_TRUE(net.clock.timers.empty());
+  EXPECT_TRUE(net.nodes[A]->peers().empty());
+  // A peer that answers, refusing (it has no room): its answer stands.
+  NodeConfig full;
+  full.self_address = C;
+  full.params.difficulty = Difficulty::bits(4);
+  full.max_peers = 0;
+  net.nodes[C] = std::make_unique<Node>(full, net, net.clock, net.miner);
+  net.sent.clear();
+  HttpResponse answer =
+      net.call(A, "POST", "/register_with", R"({"node_address": "http://127.0.0.1:8002"})");
+  EXPECT_EQ(answer.body, "Registration failed: peer answered 400");
+  net.wait(10'000);
+  EXPECT_EQ(net.sent["/register_node"], 1);
 }
 
 }  // namespace

@@ -237,6 +237,30 @@ TEST(Scenarios, LateJoinerRegistersDownloadsTheChainAndConverges) {
   EXPECT_TRUE(result.passed);
 }
 
+// Issue 14's stuck joiner (tests/sim/data/joiner_lost_answers.json): its four /register_with
+// calls, and all their retries, time out after the peers did add it. Before catch-up it stayed on
+// a chain of its own for good, orphaning every block its peers sent (116 with seed 3), and the run
+// failed `converged`, `converged_within_s` and `no_post_lost`.
+TEST(Scenarios, AJoinerWhoseRegistrationsAllTimeOutCatchesUpFromTheBlocksItIsSent) {
+  std::ifstream file(std::string(YOURNET_SIM_TEST_DATA_DIR) + "/joiner_lost_answers.json");
+  auto scenario =
+      sim::load_scenario(parse_json(std::string(std::istreambuf_iterator<char>(file), {})));
+  auto result = sim::run_scenario(scenario);
+  EXPECT_TRUE(result.passed) << result.summary["expectations"].dump(2);
+  auto events = events_of(result.trace);
+  auto of_joiner = [](const Json& e) { return e["node"] == 6; };
+  EXPECT_EQ(count_events(events, "registered",
+                         [](const Json& e) { return e["detail"]["status"] == 502; }),
+            4u);
+  EXPECT_EQ(count_events(events, "register_failed",
+                         [](const Json& e) { return e["detail"]["retry_in_s"].is_null(); }),
+            4u);  // every retry spent
+  EXPECT_GT(count_events(events, "block_orphaned", of_joiner), 0u);
+  EXPECT_GT(count_events(events, "catch_up", of_joiner), 0u);
+  EXPECT_GT(count_events(events, "peer_added", of_joiner), 0u);
+  EXPECT_EQ(result.trace, sim::run_scenario(scenario).trace);
+}
+
 TEST(Scenarios, SelfishMinerWithholdsReleasesAndOrphansHonestBlocks) {
   auto result = sim::run_scenario(load("selfish_miner.json"));
   auto events = events_of(result.trace);

@@ -5,12 +5,20 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 
 #include "yournet/block.hpp"
 #include "yournet/http_message.hpp"
 
 namespace yournet {
+
+// The header our nodes add to the blocks they send (POST /add_block): the sender's own address,
+// "http://host:port/", which the request does not otherwise carry (the tutorial's nodes just POST
+// the block, and the server sees the peer's IP but not the port it listens on). The receiver
+// fetches the sender's chain when it cannot connect the block, and learns the sender as a peer;
+// the tutorial's nodes ignore it.
+inline constexpr std::string_view kSenderHeader = "x-yournet-node";
 
 // Exactly one of response / error is set when the callback runs. An empty callback says nobody
 // waits for the answer: the transport may then spare itself the bookkeeping of one.
@@ -21,15 +29,25 @@ using ResponseCallback =
 // (by the first transport that needs them) however many peers it goes to.
 class OutgoingBlock {
  public:
-  explicit OutgoingBlock(std::shared_ptr<const Block> block) : block_(std::move(block)) {}
+  // `sender`: the sending node's own address, sent as kSenderHeader; empty sends none.
+  explicit OutgoingBlock(std::shared_ptr<const Block> block, std::string sender = {})
+      : block_(std::move(block)), sender_(std::move(sender)) {}
   const std::shared_ptr<const Block>& block() const { return block_; }
+  const std::string& sender() const { return sender_; }
   const std::string& body() const {
     if (body_.empty()) body_ = block_to_json(*block_).dump();
     return body_;
   }
+  // The POST /add_block request that carries it over HTTP.
+  HttpRequest request() const {
+    HttpRequest request{"POST", "/add_block", body()};
+    if (!sender_.empty()) request.headers.push_back({std::string(kSenderHeader), sender_});
+    return request;
+  }
 
  private:
   std::shared_ptr<const Block> block_;
+  std::string sender_;
   mutable std::string body_;
 };
 
@@ -39,10 +57,11 @@ class Transport {
   // Sends a request to a peer ("http://host:port/"); the callback runs later, on the node's thread.
   virtual void send(const std::string& peer, HttpRequest request, ResponseCallback done) = 0;
   // Sends POST /add_block with this block. An in-process transport (the simulator) may pass the
-  // shared immutable block itself and never make its bytes.
+  // shared immutable block itself and never make its bytes, and tells the receiver the sender
+  // its own way.
   virtual void send_block(const std::string& peer, const OutgoingBlock& block,
                           ResponseCallback done) {
-    send(peer, HttpRequest{"POST", "/add_block", block.body()}, std::move(done));
+    send(peer, block.request(), std::move(done));
   }
 };
 

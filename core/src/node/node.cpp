@@ -203,7 +203,8 @@ void Node::note_peer_contact(const std::string& peer, bool answered) {
     if (!failing_since_.empty()) failing_since_.erase(peer);
     return;
   }
-  if (config_.drop_peer_after <= 0) return;
+  // A sender fetched to catch up may be no peer: nothing to forget.
+  if (config_.drop_peer_after <= 0 || !is_peer(peer)) return;
   const double now = clock_.now();
   auto [since, first_failure] = failing_since_.emplace(peer, now);
   if (!first_failure && now - since->second >= config_.drop_peer_after) {
@@ -312,7 +313,7 @@ std::optional<ValidationError> Node::accept_chain(const ChainText& text, const s
 }
 
 void Node::announce(const std::shared_ptr<const Block>& block, const std::string& except) {
-  const OutgoingBlock outgoing(block);
+  const OutgoingBlock outgoing(block, config_.self_address);
   auto targets = peers_;  // a failure may drop a peer meanwhile: the callbacks keep this list
   // The answers only serve to forget peers that stopped answering; when that is off (the
   // simulator), nobody waits for them, which halves a simulated network's events.
@@ -359,31 +360,128 @@ void Node::start_consensus_round(std::vector<std::function<void()>> waiters) {
   });
   const auto targets = peers_;  // a failure may drop a peer meanwhile
   for (const auto& peer : *targets) {
-    transport_.send(peer, HttpRequest{"GET", "/chain", ""},
-                    [this, peer, remaining, finish](const std::optional<HttpResponse>& response,
-                                                    const std::string& error) {
-                      if (!response) {
-                        emit(event::PeerUnreachable{peer, error});
-                      } else if (response->status == 200 && brings_nothing(response->body)) {
-                        // The usual answer to a miner's round or a sync: not read further.
-                      } else if (response->status == 200) {
-                        // Taking a chain is idempotent, so the answer a peer gave last round needs
-                        // no second look.
-                        Digest digest = sha256(response->body);
-                        auto [last, first] = last_chain_answer_.try_emplace(peer, digest);
-                        if (first || last->second != digest) {
-                          last->second = digest;
-                          try {
-                            accept_chain(ChainText(response->body), peer);
-                          } catch (const JsonError& e) {
-                            emit(event::ChainRejected{peer, e.what()});
-                          }
-                        }
-                      }
-                      note_peer_contact(peer, response.has_value());
-                      if (--*remaining == 0) (*finish)();
-                    });
+    fetch_chain(peer, [remaining, finish](bool) {
+      if (--*remaining == 0) (*finish)();
+    });
   }
+}
+
+void Node::fetch_chain(const std::string& peer, std::function<void(bool)> done) {
+  transport_.send(peer, HttpRequest{"GET", "/chain", ""},
+                  [this, peer, done = std::move(done)](const std::optional<HttpResponse>& response,
+                                                       const std::string& error) {
+                    bool answered = false;
+                    if (!response) {
+                      emit(event::PeerUnreachable{peer, error});
+                    } else if (response->status == 200 && brings_nothing(response->body)) {
+                      // The usual answer to a miner's round or a sync: not read further.
+                      answered = true;
+                    } else if (response->status == 200) {
+                      // Taking a chain is idempotent, so the answer a peer gave last time needs no
+                      // second look (kept for peers only: a sender fetched to catch up may never
+                      // come back).
+                      const Digest digest = sha256(response->body);
+                      auto last = last_chain_answer_.find(peer);
+                      if (last != last_chain_answer_.end() && last->second.digest == digest) {
+                        answered = last->second.good;
+                      } else {
+                        try {
+                          answered = !accept_chain(ChainText(response->body), peer);
+                        } catch (const JsonError& e) {
+                          emit(event::ChainRejected{peer, e.what()});
+                        }
+                        if (is_peer(peer)) last_chain_answer_[peer] = ChainAnswer{digest, answered};
+                      }
+                    }
+                    note_peer_contact(peer, response.has_value());
+                    done(answered);
+                  });
+}
+
+bool Node::is_peer(const std::string& address) const {
+  return std::find(peers_->begin(), peers_->end(), address) != peers_->end();
+}
+
+bool Node::catch_up(const std::string& sender, event::CatchUpReason reason) {
+  if (sender.empty() || sender == config_.self_address) return false;
+  auto it = catch_up_.find(sender);
+  if (it == catch_up_.end()) {
+    if (catch_up_.size() >= kCatchUpSendersTracked) forget_idle_senders();
+    if (catch_up_.size() >= kCatchUpSendersTracked) return false;
+    it = catch_up_.emplace(sender, CatchUpState{}).first;
+  }
+  CatchUpState& state = it->second;
+  const bool orphan = reason == event::CatchUpReason::orphan;
+  if (state.in_flight || state.deferred) {
+    // The answer on its way (or the chain fetched at the interval's end) may predate this block:
+    // one more fetch after it.
+    if (orphan && state.in_flight) state.again = true;
+    return true;
+  }
+  // A clock that went back (a wall clock stepped) counts as the interval passed.
+  const double since = state.last_start ? clock_.now() - *state.last_start : kCatchUpMinIntervalS;
+  if (since >= 0 && since < kCatchUpMinIntervalS) {
+    if (orphan) defer_catch_up(sender, kCatchUpMinIntervalS - since);
+    return true;
+  }
+  if (catch_up_fetches_ >= kMaxCatchUpFetches) return false;
+  start_catch_up(sender, reason);
+  return true;
+}
+
+void Node::start_catch_up(const std::string& sender, event::CatchUpReason reason) {
+  CatchUpState& state = catch_up_[sender];
+  state.in_flight = true;
+  state.last_start = clock_.now();
+  ++catch_up_fetches_;
+  emit(event::CatchUp{sender, reason});
+  fetch_chain(sender, [this, sender, reason](bool answered) {
+    --catch_up_fetches_;
+    CatchUpState& done = catch_up_[sender];  // kept while in flight
+    done.in_flight = false;
+    if (answered) {
+      add_peer(sender);  // a node that answers with its chain: a peer, if there is room
+    } else if (reason == event::CatchUpReason::orphan) {
+      run_consensus([] {});  // the sender did not help: ask every peer
+    }
+    if (std::exchange(done.again, false)) {
+      const double since = clock_.now() - *done.last_start;
+      if (since >= 0 && since < kCatchUpMinIntervalS) {
+        defer_catch_up(sender, kCatchUpMinIntervalS - since);
+      } else if (catch_up_fetches_ < kMaxCatchUpFetches) {
+        start_catch_up(sender, event::CatchUpReason::orphan);
+      } else {
+        run_consensus([] {});
+      }
+    }
+  });
+}
+
+void Node::defer_catch_up(const std::string& sender, double wait_s) {
+  catch_up_[sender].deferred = true;
+  clock_.after(wait_s, [this, sender] {
+    catch_up_[sender].deferred = false;
+    if (catch_up_fetches_ < kMaxCatchUpFetches) {
+      start_catch_up(sender, event::CatchUpReason::orphan);
+    } else {
+      run_consensus([] {});
+    }
+  });
+}
+
+void Node::forget_idle_senders() {
+  const double now = clock_.now();
+  std::erase_if(catch_up_, [now](const auto& entry) {
+    const CatchUpState& state = entry.second;
+    return !state.in_flight && !state.deferred &&
+           (!state.last_start || now - *state.last_start >= kCatchUpMinIntervalS ||
+            now < *state.last_start);
+  });
+}
+
+void Node::learn_sender(const std::string& sender) {
+  if (sender.empty() || peers_->size() >= config_.max_peers || is_peer(sender)) return;
+  catch_up(sender, event::CatchUpReason::new_sender);
 }
 
 bool Node::brings_nothing(const std::string& body) const {
@@ -547,6 +645,18 @@ void Node::handle_get_block(const std::string& hash, Respond& respond) {
 }
 
 void Node::handle_add_block(const HttpRequest& request, Respond& respond) {
+  // Who sent it, when the request says (our nodes do): the address that node is reached at.
+  std::string sender;
+  if (auto claimed = request.header(kSenderHeader)) {
+    auto address = normalize_peer_address(std::string(*claimed));
+    if (!address) {
+      return respond(text(400,
+                          "The block was discarded by the node: header X-Yournet-Node must "
+                          "be http://host:port/, not " +
+                              printable(*claimed, 100)));
+    }
+    if (*address != config_.self_address) sender = std::move(*address);
+  }
   HttpResponse error;
   auto json = parse_object(request.body, error);
   if (!json) return respond(text(400, "The block was discarded by the node: " + error.body.str()));
@@ -554,7 +664,7 @@ void Node::handle_add_block(const HttpRequest& request, Respond& respond) {
   if (!block) {
     return respond(text(400, "The block was discarded by the node: " + block.error().message()));
   }
-  receive_block(std::make_shared<const Block>(std::move(*block)), respond);
+  receive_block(std::make_shared<const Block>(std::move(*block)), respond, sender);
 }
 
 void Node::receive_block(const std::shared_ptr<const Block>& block, const Respond& respond,
@@ -564,13 +674,16 @@ void Node::receive_block(const std::shared_ptr<const Block>& block, const Respon
     case AddStatus::invalid:
       return respond(text(400, "The block was discarded by the node: " + result.error->message()));
     case AddStatus::orphan:
-      // The parent is unknown: fetch the peers' chains to fill the gap.
-      run_consensus([] {});
+      // The parent is unknown. The sender has it (it sends blocks of its main chain): fetch its
+      // chain; with no sender known, fetch every peer's.
+      if (!catch_up(from, event::CatchUpReason::orphan)) run_consensus([] {});
       return respond(text(202, "Block kept until its parent arrives"));
     case AddStatus::already_known:
+      learn_sender(from);
       return respond(text(201, "Block added to the chain"));
     case AddStatus::added:
       if (tree_.on_main_chain(*block)) announce(block, from);  // gossip once: new blocks only
+      learn_sender(from);
       return respond(text(201, "Block added to the chain"));
   }
 }
@@ -606,20 +719,36 @@ void Node::handle_register_node(const HttpRequest& request, Respond& respond) {
 void Node::handle_register_with(const HttpRequest& request, Respond respond) {
   auto peer = requested_peer(request);
   if (!peer) return respond(peer.error());
-  if (peers_->size() >= config_.max_peers &&
-      std::find(peers_->begin(), peers_->end(), *peer) == peers_->end()) {
-    return respond(peers_full());
-  }
+  if (peers_->size() >= config_.max_peers && !is_peer(*peer)) return respond(peers_full());
+  register_with(*peer, 1, std::move(respond));
+}
+
+void Node::register_with(const std::string& peer, unsigned attempt, Respond respond) {
   Json body{{"node_address", config_.self_address}};
   transport_.send(
-      *peer, HttpRequest{"POST", "/register_node", body.dump()},
-      [this, peer = *peer, respond](const std::optional<HttpResponse>& response,
-                                    const std::string& failure) {
-        if (!response) return respond(text(502, "Registration failed: " + failure));
+      peer, HttpRequest{"POST", "/register_node", body.dump()},
+      [this, peer, attempt, respond = std::move(respond)](
+          const std::optional<HttpResponse>& response, const std::string& failure) {
+        auto finish = [&respond](HttpResponse answer) {
+          if (respond) respond(std::move(answer));
+        };
+        if (!response || response->status >= 500) {
+          // No answer, or the peer (or a proxy on the way) failing for now: may pass, so try
+          // again later.
+          const std::string error =
+              response ? "peer answered " + std::to_string(response->status) : failure;
+          std::string message = "Registration failed: " + error;
+          if (auto retry_in = plan_register_retry(peer, attempt, error)) {
+            message += "; trying again in " + canonical(*retry_in) + " s (attempt " +
+                       std::to_string(attempt + 1) + " of " + std::to_string(kRegisterMaxAttempts) +
+                       ")";
+          }
+          return finish(text(502, std::move(message)));
+        }
         if (response->status != 200) {
           // Its status only: echoing its body would let a caller read what any
           // host the node can reach answers (the reference's open-proxy bug).
-          return respond(
+          return finish(
               text(502, "Registration failed: peer answered " + std::to_string(response->status)));
         }
         std::optional<ValidationError> bad;
@@ -629,10 +758,10 @@ void Node::handle_register_with(const HttpRequest& request, Respond respond) {
           bad = accept_chain(remote, peer);
           if (!bad) peers = parse_json(remote.peers().value_or("[]"));
         } catch (const JsonError&) {  // not e.what(): it quotes the body
-          return respond(text(502, "Registration failed: the peer's answer is not JSON"));
+          return finish(text(502, "Registration failed: the peer's answer is not JSON"));
         }
         if (bad) {
-          return respond(
+          return finish(
               text(502, "Registration failed: peer's chain is invalid: " + bad->message()));
         }
         add_peer(peer);
@@ -643,8 +772,30 @@ void Node::handle_register_with(const HttpRequest& request, Respond respond) {
             if (other.is_string()) add_peer(other.get<std::string>());
           }
         }
-        respond(text(200, "Registration successful"));
+        finish(text(200, "Registration successful"));
       });
+}
+
+std::optional<double> Node::plan_register_retry(const std::string& peer, unsigned attempt,
+                                                const std::string& error) {
+  // One retry planned per peer (an operator's second call while one is planned leaves it be),
+  // for at most max_peers peers.
+  const bool planned = register_retrying_.count(peer) > 0;
+  if (attempt >= kRegisterMaxAttempts || planned ||
+      register_retrying_.size() >= config_.max_peers) {
+    emit(event::RegisterFailed{peer, error, attempt, std::nullopt});
+    return std::nullopt;
+  }
+  const double delay = std::min(kRegisterRetryCapS, kRegisterRetryBaseS * (1u << (attempt - 1)));
+  register_retrying_.insert(peer);
+  emit(event::RegisterFailed{peer, error, attempt, delay});
+  clock_.after(delay, [this, peer, attempt] {
+    register_retrying_.erase(peer);
+    // A peer already (it sent us a block and answered for its chain), or no room left: done.
+    if (is_peer(peer) || peers_->size() >= config_.max_peers) return;
+    register_with(peer, attempt + 1, nullptr);
+  });
+  return delay;
 }
 
 }  // namespace yournet

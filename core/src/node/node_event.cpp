@@ -3,6 +3,16 @@
 #include "yournet/overloaded.hpp"
 
 namespace yournet {
+const char* event::catch_up_reason_name(CatchUpReason reason) {
+  switch (reason) {
+    case CatchUpReason::orphan:
+      return "orphan";
+    case CatchUpReason::new_sender:
+      return "new_sender";
+  }
+  return "?";
+}
+
 const char* event_name(const NodeEvent& event) {
   return std::visit(Overloaded{[](const event::PeerAdded&) { return "peer_added"; },
                                [](const event::PeerDropped&) { return "peer_dropped"; },
@@ -16,7 +26,9 @@ const char* event_name(const NodeEvent& event) {
                                [](const event::Reorg&) { return "reorg"; },
                                [](const event::Mined&) { return "mined"; },
                                [](const event::RequestRejected&) { return "request_rejected"; },
-                               [](const event::Loaded&) { return "loaded"; }},
+                               [](const event::Loaded&) { return "loaded"; },
+                               [](const event::CatchUp&) { return "catch_up"; },
+                               [](const event::RegisterFailed&) { return "register_failed"; }},
                     event);
 }
 
@@ -70,6 +82,14 @@ Json event_detail(const NodeEvent& event) {
                                {"height", e.height},
                                {"pending", e.pending},
                                {"peers", e.peers}};
+                 },
+                 [](const event::CatchUp& e) {
+                   return Json{{"peer", e.peer}, {"reason", catch_up_reason_name(e.reason)}};
+                 },
+                 [](const event::RegisterFailed& e) {
+                   Json detail{{"peer", e.peer}, {"error", e.error}, {"attempt", e.attempt}};
+                   detail["retry_in_s"] = e.retry_in_s ? Json(*e.retry_in_s) : Json(nullptr);
+                   return detail;
                  }},
       event);
 }

@@ -6,6 +6,8 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -41,6 +43,31 @@ struct NodeConfig {
   // forever (the simulator's default: a partitioned peer must still be there when it heals).
   double drop_peer_after = 0;
 };
+
+// Catching up. A node that receives a block it cannot connect fetches the chain of the node that
+// sent it (which had the block on its main chain, so holds its ancestors), and a node that
+// receives a block from a node it does not know fetches that node's chain too, and takes it as a
+// peer if it answers with a chain (within max_peers): a node whose registrations were all lost
+// still hears from the peers that did add it, and learns them. The sender is the transport's (the
+// simulator's) or the request's kSenderHeader; without one, a block that does not connect makes
+// the node fetch all its peers' chains (run_consensus), as before.
+// At most one GET /chain of a sender per this interval (clock seconds); a block that does not
+// connect meanwhile brings one more fetch at the interval's end.
+inline constexpr double kCatchUpMinIntervalS = 5;
+// Catch-up fetches in flight at once, all senders together; past it, a block that does not
+// connect falls back to a consensus round (one at a time).
+inline constexpr std::size_t kMaxCatchUpFetches = 8;
+// Senders remembered for the rate limit; those idle for the interval are forgotten first, and
+// past it a sender is not fetched from (the fallback above).
+inline constexpr std::size_t kCatchUpSendersTracked = 256;
+
+// A /register_with whose /register_node call gets no answer (timeout, refused connection) or a
+// 5xx is tried again on the node's clock after base * 2^(attempt - 1) seconds, at most the cap,
+// up to this many attempts in all, unless the peer has become ours meanwhile; one retry at a time
+// per peer, for at most max_peers peers at once.
+inline constexpr double kRegisterRetryBaseS = 2;
+inline constexpr double kRegisterRetryCapS = 60;
+inline constexpr unsigned kRegisterMaxAttempts = 6;
 
 // What a node reports as it works (accepted block, reorg, rejected request, peer added...), for
 // logs, traces and tests. Core code never logs by itself.
@@ -102,8 +129,9 @@ class Node {
   // Mines the pending posts; `done` gets the reference's message.
   void mine(std::function<void(std::string)> done);
   // POST /add_block once its body is parsed (the simulator parses each distinct body once).
-  // `from`: the sender's address when the transport knows it (the simulator's does; HTTP's
-  // /add_block does not say), so the block is not sent back to it.
+  // `from`: the sender's address when known (the simulator's transport knows it; over HTTP our
+  // nodes say it in kSenderHeader), so the block is not sent back to it, and for catching up
+  // (kCatchUpMinIntervalS above).
   void receive_block(const std::shared_ptr<const Block>& block, const Respond& respond,
                      const std::string& from = {});
   // Sends a block to every peer except `except`.
@@ -121,6 +149,19 @@ class Node {
   // Keeps track of a peer's failures; drops it once it has failed for config.drop_peer_after.
   void note_peer_contact(const std::string& peer, bool answered);
   void start_consensus_round(std::vector<std::function<void()>> waiters);
+  // Fetches a peer's GET /chain and adopts what it brings; `done(answered)`: whether the peer
+  // answered with a chain (one that brings nothing counts; a refused or unreadable one does not).
+  void fetch_chain(const std::string& peer, std::function<void(bool answered)> done);
+  bool is_peer(const std::string& address) const;
+  // A block from `sender` (empty: unknown) asks for its chain (kCatchUpMinIntervalS above);
+  // false when the node cannot fetch it (no sender, too many fetches or senders): the caller
+  // falls back.
+  bool catch_up(const std::string& sender, event::CatchUpReason reason);
+  void start_catch_up(const std::string& sender, event::CatchUpReason reason);
+  void defer_catch_up(const std::string& sender, double wait_s);
+  void forget_idle_senders();
+  // Takes a block's sender as a peer if it answers with its chain, when there is room.
+  void learn_sender(const std::string& sender);
   // Whether a GET /chain body can be left unparsed: its head says it is shorter than our chain,
   // or as long and ending in a block we hold.
   bool brings_nothing(const std::string& body) const;
@@ -135,6 +176,11 @@ class Node {
   HttpResponse peers_full() const;
   void handle_register_node(const HttpRequest& request, Respond& respond);
   void handle_register_with(const HttpRequest& request, Respond respond);
+  // One /register_node call of a /register_with; `respond` (empty for a retry) gets the outcome.
+  void register_with(const std::string& peer, unsigned attempt, Respond respond);
+  // After a failed attempt: when the next one starts (and it is planned), nullopt for none.
+  std::optional<double> plan_register_retry(const std::string& peer, unsigned attempt,
+                                            const std::string& error);
 
   NodeConfig config_;
   Transport& transport_;
@@ -151,7 +197,21 @@ class Node {
   bool consensus_running_ = false;
   std::vector<std::function<void()>> consensus_next_;  // waiting for the round after this one
   std::map<std::string, double> failing_since_;        // peer -> time of its first failure in a row
-  std::map<std::string, Digest> last_chain_answer_;    // peer -> SHA-256 of its last /chain body
+  // peer -> its last /chain body's SHA-256 and whether it was a chain we could take
+  struct ChainAnswer {
+    Digest digest;
+    bool good = false;
+  };
+  std::map<std::string, ChainAnswer> last_chain_answer_;
+  struct CatchUpState {
+    std::optional<double> last_start;  // clock time of the last fetch started
+    bool in_flight = false;
+    bool deferred = false;  // a fetch is planned at the interval's end
+    bool again = false;     // a block did not connect while one was in flight: fetch once more
+  };
+  std::map<std::string, CatchUpState> catch_up_;  // sender -> its catch-up fetches
+  std::size_t catch_up_fetches_ = 0;              // in flight, all senders together
+  std::set<std::string> register_retrying_;       // peers whose /register_with retry is planned
   NodeMetrics metrics_;
   std::shared_ptr<std::string> chain_answer_;  // the body: head, "[", blocks, "]", peers
   std::size_t chain_head_size_ = 0;            // its head: {"length":N,"tip":"...","chain":

@@ -3,6 +3,7 @@
 // scenario runner's checks) switch on the type, never on a string. `event_name` and
 // `event_detail` give the trace's schema: {"event": name, "detail": detail}.
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -59,12 +60,30 @@ struct RequestRejected {
 struct Loaded {
   std::uint64_t blocks = 0, posts = 0, height = 0, pending = 0, peers = 0;
 };
+// Why a node fetches one sender's chain (catch-up), apart from its consensus rounds.
+enum class CatchUpReason : std::uint8_t {
+  orphan,      // the sender's block does not connect to anything we hold
+  new_sender,  // a node we do not know sent a block: learned as a peer if it answers
+};
+const char* catch_up_reason_name(CatchUpReason reason);
+struct CatchUp {
+  std::string peer;
+  CatchUpReason reason = CatchUpReason::orphan;
+};
+// A /register_with call to `peer` failed (no answer, or a 5xx); `retry_in_s`: when the node tries
+// again, nullopt when it gives up (attempts spent, or a failure no retry can mend).
+struct RegisterFailed {
+  std::string peer, error;
+  unsigned attempt = 1;
+  std::optional<double> retry_in_s;
+};
 }  // namespace event
 
-using NodeEvent = std::variant<event::PeerAdded, event::PeerDropped, event::PeerUnreachable,
-                               event::PostAccepted, event::BlockAccepted, event::BlockRejected,
-                               event::BlockOrphaned, event::BlocksEvicted, event::ChainRejected,
-                               event::Reorg, event::Mined, event::RequestRejected, event::Loaded>;
+using NodeEvent =
+    std::variant<event::PeerAdded, event::PeerDropped, event::PeerUnreachable, event::PostAccepted,
+                 event::BlockAccepted, event::BlockRejected, event::BlockOrphaned,
+                 event::BlocksEvicted, event::ChainRejected, event::Reorg, event::Mined,
+                 event::RequestRejected, event::Loaded, event::CatchUp, event::RegisterFailed>;
 
 // "block_accepted", "reorg"...: the event's name in traces and logs.
 const char* event_name(const NodeEvent& event);

@@ -69,7 +69,7 @@ class AdversaryTransport : public Transport {
   // The adversary works on bytes: the shared block is not passed as is.
   void send_block(const std::string& peer, const OutgoingBlock& block,
                   ResponseCallback done) override {
-    send(peer, HttpRequest{"POST", "/add_block", block.body()}, std::move(done));
+    send(peer, block.request(), std::move(done));
   }
 
  private:

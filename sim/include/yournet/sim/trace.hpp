@@ -60,6 +60,8 @@ enum class TraceEvent : std::uint8_t {
   join,
   leave,
   sync,
+  catch_up,
+  register_failed,
   invariant_broken,
 };
 inline constexpr std::size_t kTraceEventKinds =
