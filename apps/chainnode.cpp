@@ -166,12 +166,7 @@ int main(int argc, char** argv) {
       "seconds added to this node's clock, which stamps its posts and blocks (a skewed clock)")(
       "sync-interval", po::value(&sync_interval)->default_value(0),
       "seconds between consensus rounds with the peers (0: off)")(
-      "log-level", po::value(&log_level)->default_value("info"),
-      ("trace, debug, info, warn, error, critical or off; lines a flood repeats (refused "
-       "requests) are written " +
-       std::to_string(net::kLogBurstPerInterval) + " times a kind per " +
-       std::to_string(net::kLogSummaryInterval.count()) + " s, then summed in one line")
-          .c_str());
+      "log-level", po::value(&log_level)->default_value("info"), net::log_level_help().c_str());
   const auto parsed =
       cli::parse_command_line(argc, argv, {"chainnode", "Usage: chainnode [options]\n"}, options);
   if (parsed.exit) return *parsed.exit;

@@ -132,7 +132,7 @@ bool is_framing_header(std::string_view name) {
   static constexpr std::string_view kFraming[] = {
       "host", "content-length", "transfer-encoding", "connection", "keep-alive", "proxy-connection",
       "te",   "trailer",        "upgrade",           "expect"};
-  return std::find(std::begin(kFraming), std::end(kFraming), lowercase(std::string(name))) !=
+  return std::find(std::begin(kFraming), std::end(kFraming), lower_header_name(name)) !=
          std::end(kFraming);
 }
 

@@ -68,11 +68,7 @@ int main(int argc, char** argv) {
       po::value(&max_per_client)->default_value(max_per_client)->value_name("N"),
       "open connections of one client IP address at most; past it a new one is closed at once")(
       "log-level", po::value(&log_level)->default_value("info")->value_name("LEVEL"),
-      ("trace, debug, info, warn, error, critical or off; lines a flood repeats (refused "
-       "requests) are written " +
-       std::to_string(net::kLogBurstPerInterval) + " times a kind per " +
-       std::to_string(net::kLogSummaryInterval.count()) + " s, then summed in one line")
-          .c_str());
+      net::log_level_help().c_str());
   const auto parsed =
       cli::parse_command_line(argc, argv, {"webapp", "Usage: webapp [options]\n"}, options);
   if (parsed.exit) return *parsed.exit;

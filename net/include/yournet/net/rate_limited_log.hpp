@@ -16,6 +16,14 @@ namespace yournet::net {
 inline constexpr std::chrono::seconds kLogSummaryInterval{10};
 inline constexpr std::uint64_t kLogBurstPerInterval = 20;
 
+// The --log-level help of the servers that log through it (chainnode, webapp).
+inline std::string log_level_help() {
+  return "trace, debug, info, warn, error, critical or off; lines a flood repeats (refused "
+         "requests) are written " +
+         std::to_string(kLogBurstPerInterval) + " times a kind per " +
+         std::to_string(kLogSummaryInterval.count()) + " s, then summed in one line";
+}
+
 class RateLimitedLog {
  public:
   using Clock = std::chrono::steady_clock;
