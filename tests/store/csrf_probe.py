@@ -12,39 +12,15 @@ import json
 import os
 import re
 import shutil
-import socket
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from hostile_input_probe import exchange, free_port, get, node_state, start, wait_for  # noqa: E402
+from http_probe import exchange, free_port, get, node_state, raw_request as raw, start, wait_for  # noqa: E402
 
 MAX_PENDING = 4  # chainnode --max-pending-posts: small, to fill it
 LOG_BURST = 20  # kLogBurstPerInterval: lines of one kind written per interval before summing
 LOG_INTERVAL_S = 10  # kLogSummaryInterval
-
-
-def raw(method, target, host, headers=(), body=b''):
-    if isinstance(body, str):
-        body = body.encode()
-    head = f'{method} {target} HTTP/1.1\r\nHost: {host}\r\n'
-    head += ''.join(f'{name}: {value}\r\n' for name, value in headers)
-    return head.encode() + f'Content-Length: {len(body)}\r\n\r\n'.encode() + body
-
-
-def answer_of(port, data):
-    """(status, headers text, body) of the answer to raw bytes."""
-    with socket.create_connection(('127.0.0.1', port), timeout=15) as sock:
-        sock.sendall(data)
-        sock.shutdown(socket.SHUT_WR)
-        received = b''
-        while True:
-            chunk = sock.recv(65536)
-            if not chunk:
-                break
-            received += chunk
-    head, _, body = received.partition(b'\r\n\r\n')
-    return int(head.split(b' ')[1]), head.decode('latin-1'), body
 
 
 POST = json.dumps({'author': 'mallory', 'content': 'forged'})
@@ -135,13 +111,13 @@ def main():
             failures = []
             # Something to lose: a mined block and a pending post, sent as the tutorial's Python
             # nodes and curl send them (no Origin; the first with no Content-Type at all).
-            status, _, _ = answer_of(node_port, raw('POST', '/new_transaction',
+            status, _, _ = exchange(node_port, raw('POST', '/new_transaction',
                                                     f'127.0.0.1:{node_port}', [], json.dumps(
                                                         {'author': 'alice', 'content': 'mined'})))
             check('a header-less POST /new_transaction', status, 201, failures)
-            status, _, _ = answer_of(node_port, raw('GET', '/mine', f'127.0.0.1:{node_port}'))
+            status, _, _ = exchange(node_port, raw('GET', '/mine', f'127.0.0.1:{node_port}'))
             check('GET /mine with no Origin (curl)', status, 200, failures)
-            status, _, _ = answer_of(node_port, raw(
+            status, _, _ = exchange(node_port, raw(
                 'POST', '/new_transaction', f'127.0.0.1:{node_port}',
                 [('Content-Type', 'application/json'),
                  ('Origin', f'http://127.0.0.1:{node_port}')],
@@ -150,13 +126,13 @@ def main():
 
             before = node_state(node_port)
             for name, want, reason, data in node_probes(node_port, web_port):
-                status, _, body = answer_of(node_port, data)
+                status, _, body = exchange(node_port, data)
                 check('chainnode: ' + name, (status, reason in body.decode('utf-8', 'replace')),
                       (want, True), failures)
                 if node_state(node_port) != before:
                     failures.append(name + ': the node changed')
             for name, want, reason, data in web_probes(web_port, node_port):
-                status, _, body = answer_of(web_port, data)
+                status, _, body = exchange(web_port, data)
                 check('webapp: ' + name, (status, reason in body.decode('utf-8', 'replace')),
                       (want, True), failures)
                 if node_state(node_port) != before:
@@ -165,22 +141,22 @@ def main():
             # The page's own same-origin requests, as Chromium sends them.
             here = f'127.0.0.1:{web_port}'
             page = [('Origin', f'http://{here}'), ('Sec-Fetch-Site', 'same-origin')]
-            status, _, _ = answer_of(web_port, raw(
+            status, _, _ = exchange(web_port, raw(
                 'POST', '/api/new_transaction', here, [('Content-Type', 'application/json')] + page,
                 json.dumps({'author': 'bob', 'content': 'from the page'})))
             check('webapp: the page\'s own POST', status, 201, failures)
-            status, _, _ = answer_of(web_port, raw('GET', '/api/feed', f'localhost:{web_port}',
+            status, _, _ = exchange(web_port, raw('GET', '/api/feed', f'localhost:{web_port}',
                                                    [('Sec-Fetch-Site', 'same-origin')]))
             check('webapp: the page\'s feed under localhost', status, 200, failures)
 
             # A full pool: 503 with Retry-After, from the node and through the web app.
             for i in range(MAX_PENDING):
-                answer_of(node_port, raw('POST', '/new_transaction', f'127.0.0.1:{node_port}', [],
+                exchange(node_port, raw('POST', '/new_transaction', f'127.0.0.1:{node_port}', [],
                                          json.dumps({'author': 'f', 'content': str(i)})))
             pool_before = node_state(node_port)
             for port, route, what in ((node_port, '/new_transaction', 'chainnode'),
                                       (web_port, '/api/new_transaction', 'webapp')):
-                status, head, body = answer_of(port, raw(
+                status, head, body = exchange(port, raw(
                     'POST', route, f'127.0.0.1:{port}', [('Content-Type', 'application/json')],
                     json.dumps({'author': 'f', 'content': 'one too many'})))
                 retry = re.search(r'(?im)^retry-after: *(\d+)', head)
@@ -191,7 +167,7 @@ def main():
             # Refusals counted in metrics, and a flood of them rate-limited in the log.
             flood = 300
             for _ in range(flood):
-                answer_of(node_port, raw('GET', '/mine', f'127.0.0.1:{node_port}',
+                exchange(node_port, raw('GET', '/mine', f'127.0.0.1:{node_port}',
                                          [('Origin', 'http://evil.example')]))
             _, metrics = get(node_port, '/metrics')
             counted = re.search(rb'yournet_http_refused_total\{reason="foreign_origin"\} (\d+)',

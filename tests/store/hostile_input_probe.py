@@ -8,78 +8,17 @@ usage: hostile_input_probe.py CHAINNODE WEBAPP WORKDIR
 import json
 import os
 import shutil
-import socket
-import subprocess
 import sys
 import time
 import urllib.request
 
+from http_probe import exchange, free_port, get, node_state, raw_request, start, wait_for
+
 READ_TIMEOUT_S = 2  # chainnode --read-timeout: a request not complete by then gets 408
 
 
-def request(method, target, body=b'', headers=''):
-    if isinstance(body, str):
-        body = body.encode()
-    head = f'{method} {target} HTTP/1.1\r\nHost: 127.0.0.1\r\n{headers}'
-    return head.encode('latin-1') + f'Content-Length: {len(body)}\r\n\r\n'.encode() + body
-
-
-def exchange(port, data, half_close=True, pause_s=0.0):
-    """Sends raw bytes, then reads until the server closes; (status, body) of the first answer."""
-    with socket.create_connection(('127.0.0.1', port), timeout=15) as sock:
-        sock.sendall(data)
-        if pause_s:
-            time.sleep(pause_s)
-        if half_close:
-            sock.shutdown(socket.SHUT_WR)
-        received = b''
-        try:
-            while True:
-                chunk = sock.recv(65536)
-                if not chunk:
-                    break
-                received += chunk
-                if b'\r\n\r\n' in received:
-                    head, _, rest = received.partition(b'\r\n\r\n')
-                    length = [int(line.split(b':')[1]) for line in head.split(b'\r\n')
-                              if line.lower().startswith(b'content-length:')]
-                    if length and len(rest) >= length[0]:
-                        break
-        except (ConnectionResetError, socket.timeout):
-            pass
-    if not received.startswith(b'HTTP/1.'):
-        return None, received
-    head, _, body = received.partition(b'\r\n\r\n')
-    return int(head.split(b' ')[1]), body
-
-
-def get(port, target):
-    with urllib.request.urlopen(f'http://127.0.0.1:{port}{target}', timeout=10) as answer:
-        return answer.status, answer.read()
-
-
-def node_state(port):
-    return [get(port, route)[1] for route in ('/chain', '/pending_tx', '/status')]
-
-
-def start(command, log):
-    return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
-
-
-def wait_for(port):
-    for _ in range(100):
-        try:
-            socket.create_connection(('127.0.0.1', port), timeout=1).close()
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError(f'nothing listens on port {port}')
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(('127.0.0.1', 0))
-        return sock.getsockname()[1]
+def request(method, target, body=b'', headers=()):
+    return raw_request(method, target, headers=headers, body=body)
 
 
 DEEP = '[' * 100000 + ']' * 100000
@@ -112,11 +51,11 @@ NODE_PROBES = [
     ('a bad block hash', request('GET', '/block/' + 'Z' * 64)),
     ('invalid UTF-8 in a path', request('GET', '/\xff\xfe')),
     ('invalid UTF-8 in a query', request('GET', '/chai\xe9?x=\xff')),
-    ('invalid UTF-8 in a header', request('GET', '/chain', headers='X-Name: \xff\xfe\r\n')),
+    ('invalid UTF-8 in a header', request('GET', '/chain', headers=[('X-Name', '\xff\xfe')])),
     ('invalid UTF-8 in the method', b'G\xffT /chain HTTP/1.1\r\nHost: x\r\n\r\n'),
     ('a wrong method', request('DELETE', '/chain')),
     ('an unknown route', request('GET', '/admin')),
-    ('huge headers', request('GET', '/chain', headers='X-Big: ' + 'a' * 20000 + '\r\n')),
+    ('huge headers', request('GET', '/chain', headers=[('X-Big', 'a' * 20000)])),
     ('a huge body', request('POST', '/new_transaction', b'{"author": "' + b'a' * (2 << 20))),
     ('a negative Content-Length', b'POST /add_block HTTP/1.1\r\nContent-Length: -5\r\n\r\nxx'),
     ('a bad chunk size', b'POST /add_block HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n'),
@@ -138,13 +77,13 @@ WEB_PROBES = [
     ('a peer route', request('POST', '/api/add_block', '{}')),
     ('a bad block hash', request('GET', '/api/block/zz')),
     ('a wrong method', request('POST', '/api/feed')),
-    ('huge headers', request('GET', '/api/feed', headers='X-Big: ' + 'a' * 20000 + '\r\n')),
+    ('huge headers', request('GET', '/api/feed', headers=[('X-Big', 'a' * 20000)])),
     ('garbage on the socket', bytes(range(256)) * 4),
 ]
 
 
 def probe(name, port, data, before, node_port, failures, **how):
-    status, body = exchange(port, data, **how)
+    status, _, body = exchange(port, data, **how)
     state = node_state(node_port)
     ok = status is not None and 400 <= status < 500 and body.strip() and state == before
     print(f'{"ok  " if ok else "FAIL"} {status} {name}: {body[:120]!r}')
