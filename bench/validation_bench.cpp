@@ -5,13 +5,16 @@
 //   - in process, for prefixes of 100 to all 10,001 blocks: ChainText::validate against the
 //     reference's way in Python (json.loads, then per block json.dumps(sort_keys=True) + SHA-256 +
 //     link check).
-// Best of REPEAT runs each, interleaved with Python's. Writes validation.md and validation.svg.
+// Best of REPEAT runs each, interleaved with Python's, in wall time and in CPU time (user + system:
+// what other load on a shared machine disturbs least). Writes validation.md and validation.svg.
 //
 // Usage: validation_bench --chaintool PATH --baseline scripts/validation_baseline.py
 //                         --work DIR --report-dir DIR [--repeat N]
 #include <fcntl.h>
 #include <spawn.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
+#include <time.h>
 
 #include <algorithm>
 #include <chrono>
@@ -40,8 +43,19 @@ double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
-// Runs argv to completion, its output to /dev/null; its exit status.
-int run(const std::vector<std::string>& args) {
+double cpu_seconds() {
+  timespec now{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &now);
+  return static_cast<double>(now.tv_sec) + static_cast<double>(now.tv_nsec) * 1e-9;
+}
+
+double seconds(const timeval& time) {
+  return static_cast<double>(time.tv_sec) + static_cast<double>(time.tv_usec) * 1e-6;
+}
+
+// Runs argv to completion, its output to /dev/null; its exit status, and its CPU time (user +
+// system) in `cpu` when given.
+int run(const std::vector<std::string>& args, double* cpu = nullptr) {
   std::vector<char*> argv;
   for (const auto& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
   argv.push_back(nullptr);
@@ -51,7 +65,9 @@ int run(const std::vector<std::string>& args) {
   pid_t pid = 0;
   int status = -1;
   if (posix_spawnp(&pid, argv[0], &actions, nullptr, argv.data(), environ) == 0) {
-    waitpid(pid, &status, 0);
+    rusage usage{};
+    wait4(pid, &status, 0, &usage);
+    if (cpu) *cpu = seconds(usage.ru_utime) + seconds(usage.ru_stime);
   }
   posix_spawn_file_actions_destroy(&actions);
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
@@ -112,23 +128,32 @@ int main(int argc, char** argv) {
   }
   const std::string load_before = bench::load_average();
 
-  // Python, in process, every length at once (best of REPEAT inside the script).
+  // Wall and CPU seconds.
+  struct Times {
+    double wall = 1e9, cpu = 1e9;
+    void keep_best(const Times& other) {
+      wall = std::min(wall, other.wall);
+      cpu = std::min(cpu, other.cpu);
+    }
+  };
+  // Python, in process (best of REPEAT inside the script).
   auto python_seconds = [&](const fs::path& file) {
     for (const auto& line : output_of("REPEAT=" + std::to_string(repeat) + " python3 " + baseline +
                                       " time " + file.string())) {
       Json row = parse_json(line);
-      return row["seconds"].get<double>();
+      return Times{row["seconds"].get<double>(), row["cpu_seconds"].get<double>()};
     }
-    return 0.0;
+    return Times{0, 0};
   };
   // Ours in process: ChainText validate, best of REPEAT.
   auto ours_seconds = [&](const std::string& text) {
-    double best = 1e9;
+    Times best;
     for (int i = 0; i < repeat; ++i) {
       const auto start = Clock::now();
+      const double start_cpu = cpu_seconds();
       ChainText chain(text);
       auto verdict = chain.validate(ChainParams{});
-      best = std::min(best, seconds_since(start));
+      best.keep_best(Times{seconds_since(start), cpu_seconds() - start_cpu});
       if (!verdict) {
         std::cerr << "validation_bench: " << verdict.error().message() << "\n";
         std::exit(1);
@@ -140,25 +165,27 @@ int main(int argc, char** argv) {
   struct Row {
     int blocks;
     std::size_t bytes;
-    double ours, python;
+    Times ours, python;
   };
   std::vector<Row> rows;
   for (int length : lengths) {
     const std::string text = read_file(files[length]);
-    const double python = python_seconds(files[length]);
+    const Times python = python_seconds(files[length]);
     rows.push_back(Row{length, text.size(), ours_seconds(text), python});
   }
 
   // The whole chaintool process against Python in process, interleaved.
-  double process_best = 1e9, python_best = 1e9;
+  Times process_best, python_best;
   for (int i = 0; i < repeat; ++i) {
     const auto start = Clock::now();
-    if (run({chaintool, "verify", full.string()}) != 0) {
+    Times process;
+    if (run({chaintool, "verify", full.string()}, &process.cpu) != 0) {
       std::cerr << "validation_bench: chaintool verify failed\n";
       return 1;
     }
-    process_best = std::min(process_best, seconds_since(start));
-    python_best = std::min(python_best, python_seconds(full));
+    process.wall = seconds_since(start);
+    process_best.keep_best(process);
+    python_best.keep_best(python_seconds(full));
   }
   const std::string load = "before: " + load_before + "; after: " + bench::load_average();
 
@@ -176,15 +203,20 @@ int main(int argc, char** argv) {
         "process: `json.loads`, then per block `json.dumps(block, sort_keys=True)` + SHA-256 + "
         "difficulty + link check.\n\n"
      << "## Whole process: `chaintool verify` against Python in process\n\n"
-     << "| chaintool verify, whole process (s) | Python, in process (s) | ratio |\n|---|---|---|\n"
-     << "| " << fixed(process_best, 4) << " | " << fixed(python_best, 4) << " | **"
-     << fixed(python_best / process_best, 1) << "x** |\n\n"
+     << "| time | chaintool verify, whole process (s) | Python, in process (s) | ratio |\n"
+     << "|---|---|---|---|\n"
+     << "| wall | " << fixed(process_best.wall, 4) << " | " << fixed(python_best.wall, 4) << " | **"
+     << fixed(python_best.wall / process_best.wall, 1) << "x** |\n"
+     << "| CPU (user + system) | " << fixed(process_best.cpu, 4) << " | "
+     << fixed(python_best.cpu, 4) << " | **" << fixed(python_best.cpu / process_best.cpu, 1)
+     << "x** |\n\n"
      << "## In process, by chain length\n\n"
      << "Ours: `ChainText(body).validate(params)` (every rule of `validate_chain`, duplicate posts "
         "across the chain included).\n\n"
      << "![validated blocks per second against chain length](validation.svg)\n\n"
-     << "| blocks | bytes | ours (s) | Python (s) | ours blocks/s | Python blocks/s | ratio |\n"
-     << "|---|---|---|---|---|---|---|\n";
+     << "| blocks | bytes | ours (s) | Python (s) | ours blocks/s | Python blocks/s | ratio | CPU "
+        "ratio |\n"
+     << "|---|---|---|---|---|---|---|---|\n";
   bench::Plot plot;
   plot.title = "Chain validation: blocks per second against chain length";
   plot.subtitle = "in process, best of " + std::to_string(repeat) + "; load " + load;
@@ -195,10 +227,11 @@ int main(int argc, char** argv) {
   bench::PlotSeries ours{"ours (ChainText)", "#1f77b4", {}};
   bench::PlotSeries python{"Python reference", "#d62728", {}};
   for (const Row& row : rows) {
-    const double ours_rate = row.blocks / row.ours, python_rate = row.blocks / row.python;
-    md << "| " << row.blocks << " | " << row.bytes << " | " << fixed(row.ours, 5) << " | "
-       << fixed(row.python, 5) << " | " << fixed(ours_rate, 0) << " | " << fixed(python_rate, 0)
-       << " | **" << fixed(row.python / row.ours, 1) << "x** |\n";
+    const double ours_rate = row.blocks / row.ours.wall, python_rate = row.blocks / row.python.wall;
+    md << "| " << row.blocks << " | " << row.bytes << " | " << fixed(row.ours.wall, 5) << " | "
+       << fixed(row.python.wall, 5) << " | " << fixed(ours_rate, 0) << " | "
+       << fixed(python_rate, 0) << " | **" << fixed(row.python.wall / row.ours.wall, 1) << "x** | "
+       << fixed(row.python.cpu / row.ours.cpu, 1) << "x |\n";
     ours.points.push_back({static_cast<double>(row.blocks), ours_rate, {}, {}});
     python.points.push_back({static_cast<double>(row.blocks), python_rate, {}, {}});
   }

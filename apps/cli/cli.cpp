@@ -1,11 +1,7 @@
-// The mains' shared command-line pieces (yournet/cli/cli.hpp).
+// The mains' shared command-line parsing (yournet/cli/cli.hpp). Kept apart from the log level and
+// signals (log_and_signals.cpp) so that a main needing neither (chaintool) links no spdlog or Asio.
 #include "yournet/cli/cli.hpp"
 
-#include <spdlog/spdlog.h>
-
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/signal_set.hpp>
-#include <csignal>
 #include <iostream>
 
 namespace yournet::cli {
@@ -40,33 +36,5 @@ int usage_error(const Usage& usage, const po::options_description& options, std:
   std::cerr << usage.name << ": " << why << "\n" << usage.text << options;
   return kExitUsage;
 }
-
-bool set_log_level(std::string_view program, const std::string& name) {
-  // from_str answers `off` for any name it does not know.
-  const auto level = spdlog::level::from_str(name);
-  if (level == spdlog::level::off && name != "off") {
-    std::cerr << program << ": unknown --log-level " << name << "\n";
-    return false;
-  }
-  spdlog::set_level(level);
-  return true;
-}
-
-struct StopOnSignal::Signals {
-  explicit Signals(boost::asio::io_context& io) : set(io, SIGINT, SIGTERM) {}
-  boost::asio::signal_set set;
-};
-
-StopOnSignal::StopOnSignal(boost::asio::io_context& io, std::function<void()> stop)
-    : signals_(std::make_unique<Signals>(io)) {
-  signals_->set.async_wait(
-      [stop = std::move(stop)](const boost::system::error_code& ec, int signal) {
-        if (ec) return;  // cancelled: the program is stopping anyway
-        spdlog::info("signal {}: stopping", signal);
-        stop();
-      });
-}
-
-StopOnSignal::~StopOnSignal() = default;
 
 }  // namespace yournet::cli

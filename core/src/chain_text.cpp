@@ -8,6 +8,10 @@
 #include <stdexcept>
 #include <system_error>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "yournet/crypto.hpp"
 
 namespace yournet {
@@ -34,6 +38,28 @@ bool ordinary_word(const char* p) {
   if (x & kHighs) return false;
   return !has_zero(x ^ (kOnes * '"')) && !has_zero(x ^ (kOnes * '\\')) &&
          !has_zero(x ^ (kOnes * 0x7F)) && ((x - kOnes * 0x20) & ~x & kHighs) == 0;
+}
+
+// Skips bytes that need no look inside a string (ordinary_word's test): the first byte from `p`
+// on that does, or a point before it when few bytes are left. 16 bytes at a time with SSE2 (every
+// x86-64), then 8.
+const char* skip_ordinary(const char* p, const char* end) {
+#if defined(__SSE2__)
+  const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\'),
+                del = _mm_set1_epi8(0x7F), space = _mm_set1_epi8(0x20);
+  while (end - p >= 16) {
+    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    // Compared as signed bytes, a non-ASCII byte (0x80 and up) is below ' ' as well.
+    const __m128i special =
+        _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, quote), _mm_cmpeq_epi8(x, backslash)),
+                     _mm_or_si128(_mm_cmpeq_epi8(x, del), _mm_cmplt_epi8(x, space)));
+    const int mask = _mm_movemask_epi8(special);
+    if (mask != 0) return p + __builtin_ctz(static_cast<unsigned>(mask));
+    p += 16;
+  }
+#endif
+  while (end - p >= 8 && ordinary_word(p)) p += 8;
+  return p;
 }
 
 struct StringToken {
@@ -130,7 +156,7 @@ class ChainScanner {
     StringToken token;
     const char* start = p_;
     for (;;) {
-      while (end_ - p_ >= 8 && ordinary_word(p_)) p_ += 8;
+      p_ = skip_ordinary(p_, end_);
       if (p_ == end_) throw Unreadable{};
       const auto c = static_cast<unsigned char>(*p_);
       if (c == '"') break;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 
+#include "yournet/assert.hpp"
 #include "yournet/crypto.hpp"
 
 namespace yournet {
@@ -215,43 +216,38 @@ Verdict check_block_link(const Block& block, const Block& parent) {
   return std::nullopt;
 }
 
-// Open addressing, linear probing; a SHA-256 digest's first bytes are already uniform.
+// Open addressing, linear probing, at most half full; a SHA-256 digest's first bytes are already
+// uniform.
 std::size_t DigestSet::slot_of(const Digest& digest) const {
   std::size_t value = 0;
   for (std::size_t i = 0; i < sizeof value; ++i) value = (value << 8) | digest[i];
-  std::size_t slot = value & (slots_.size() - 1);
-  while (used_[slot] && slots_[slot] != digest) slot = (slot + 1) & (slots_.size() - 1);
+  const std::size_t mask = slots_.size() - 1;
+  std::size_t slot = value & mask;
+  while (slots_[slot] != 0 && digests_[slots_[slot] - 1] != digest) slot = (slot + 1) & mask;
   return slot;
 }
 
 bool DigestSet::contains(const Digest& digest) const {
-  return !slots_.empty() && used_[slot_of(digest)];
+  return !slots_.empty() && slots_[slot_of(digest)] != 0;
 }
 
 void DigestSet::reserve(std::size_t count) {
+  YOURNET_ASSERT(count <= kMaxSize, "a digest set of more than kMaxSize digests");
+  digests_.reserve(count);
   std::size_t slots = 64;
-  while (slots < 2 * count) slots *= 2;  // at most half full
+  while (slots < 2 * count) slots *= 2;
   if (slots <= slots_.size()) return;
-  std::vector<Digest> old_slots = std::move(slots_);
-  std::vector<std::uint8_t> old_used = std::move(used_);
-  slots_.assign(slots, Digest{});
-  used_.assign(slots, 0);
-  for (std::size_t i = 0; i < old_slots.size(); ++i) {
-    if (old_used[i]) {
-      const std::size_t slot = slot_of(old_slots[i]);
-      slots_[slot] = old_slots[i];
-      used_[slot] = 1;
-    }
-  }
+  slots_.assign(slots, 0);
+  for (std::size_t i = 0; i < digests_.size(); ++i)
+    slots_[slot_of(digests_[i])] = static_cast<std::uint32_t>(i + 1);
 }
 
 bool DigestSet::insert(const Digest& digest) {
-  if (2 * (size_ + 1) > slots_.size()) reserve(size_ + 1);  // else room enough: at most half full
+  if (2 * (digests_.size() + 1) > slots_.size()) reserve(digests_.size() + 1);
   const std::size_t slot = slot_of(digest);
-  if (used_[slot]) return false;
-  slots_[slot] = digest;
-  used_[slot] = 1;
-  ++size_;
+  if (slots_[slot] != 0) return false;
+  digests_.push_back(digest);
+  slots_[slot] = static_cast<std::uint32_t>(digests_.size());
   return true;
 }
 

@@ -66,19 +66,24 @@ Verdict check_block_link(const Block& block, const Block& parent);
 // parent's index and hash, every post id seen). One walk serves both ways of reading a chain: from
 // its parsed JSON (next) and from its text (chain_text.hpp: a block found valid there is only
 // recorded, with accept).
-// Digests in one flat table (membership only, never iterated): every post id of a chain goes in
-// without an allocation apiece.
+// Digests in one flat array, found through a table of 4-byte indices into it (membership only,
+// never iterated): every post id of a chain goes in without an allocation apiece, and the table
+// takes an eighth of what slots of whole digests would (fresh memory is most of what a chain's
+// validation costs).
 class DigestSet {
  public:
+  // Indices are 32 bits.
+  static constexpr std::size_t kMaxSize = 0xFFFF'FFFEu;
+
   bool contains(const Digest& digest) const;
   bool insert(const Digest& digest);  // false when it was there already
   void reserve(std::size_t count);
 
  private:
+  // The slot holding `digest`, or the empty one where it would go.
   std::size_t slot_of(const Digest& digest) const;
-  std::vector<Digest> slots_;
-  std::vector<std::uint8_t> used_;
-  std::size_t size_ = 0;
+  std::vector<Digest> digests_;       // in insertion order
+  std::vector<std::uint32_t> slots_;  // 1 + an index into digests_; 0 for an empty slot
 };
 
 class ChainWalk {
