@@ -114,8 +114,9 @@ keep_best() {  # key line
   fi
 }
 
-# The servers: per chain length a chainnode and a Flask node holding the same blocks, and a
-# chainnode of its own for the POSTs (whose miner loop moves its chain).
+# The servers: per chain length a chainnode and a Flask node holding the same blocks; the POSTs go
+# to a fresh chainnode each run (its pool empty, its miner loop moving only its own chain) and to the
+# first Flask node.
 declare -A node_url node_pid flask_url flask_pid chain_bytes
 for length in $chain_lengths; do
   start_chainnode "node$length"
@@ -129,9 +130,6 @@ for length in $chain_lengths; do
   [[ "$got" == "$length" ]] || { echo "http_bench: seeded a chain of $got blocks, not $length" >&2; exit 1; }
   chain_bytes[$length]="$(get "${node_url[$length]}/chain" | wc -c) / $(get "${flask_url[$length]}/chain" | wc -c)"
 done
-start_chainnode post_node
-post_url="$url"
-post_pid="$pid"
 first_length="${chain_lengths%% *}"
 
 load="$(cut -d' ' -f1-3 /proc/loadavg)"
@@ -157,12 +155,16 @@ for round in $(seq "$rounds"); do
     ((round % 2 == 0)) && order=(flask node)
     for server in "${order[@]}"; do
       if [[ "$server" == node ]]; then
+        start_chainnode "post$round-$connections"
+        post_url="$url"
+        post_pid="$pid"
         ( while kill -0 "$post_pid" 2>/dev/null; do get "$post_url/mine" >/dev/null 2>&1 || true; done ) &
         miner_pid=$!
         line="$(measure "$post_pid" "$post_url" /new_transaction HTTP_BENCH_POST=1)"
         kill "$miner_pid" 2>/dev/null || true
         wait "$miner_pid" 2>/dev/null || true
         miner_pid=""
+        kill "$post_pid" 2>/dev/null && wait "$post_pid" 2>/dev/null || true
       else
         line="$(measure "${flask_pid[$first_length]}" "${flask_url[$first_length]}" \
           /new_transaction HTTP_BENCH_POST=1)"
@@ -183,15 +185,15 @@ for connections in $connection_counts; do
   for request in "${requests[@]}"; do
     ours="${best[$request|$connections|node]}"
     theirs="${best[$request|$connections|flask]}"
-    rows+="| $started | $request | $connections | $duration x $rounds | $(field "$ours" ok_rps) | $(field "$theirs" ok_rps) | **$(ratio "$(field "$ours" ok_rps)" "$(field "$theirs" ok_rps)")** | $(field "$ours" p50_ms) | $(field "$ours" p99_ms) | $(field "$theirs" p50_ms) | $(field "$theirs" p99_ms) | $(ratio "$(field "$theirs" p50_ms)" "$(field "$ours" p50_ms)") | $(ratio "$(field "$theirs" p99_ms)" "$(field "$ours" p99_ms)") | $(field "$ours" cpu_us) | $(field "$theirs" cpu_us) | $(field "$ours" non2xx) / $(field "$theirs" non2xx) | $(field "$ours" socket_errors) / $(field "$theirs" socket_errors) | $load → $load_after |"$'\n'
+    rows+="| $started | $request | $connections | $duration x $rounds | $(field "$ours" rps) | $(field "$ours" ok_rps) | $(field "$theirs" ok_rps) | **$(ratio "$(field "$ours" ok_rps)" "$(field "$theirs" ok_rps)")** | $(field "$ours" p50_ms) | $(field "$ours" p99_ms) | $(field "$theirs" p50_ms) | $(field "$theirs" p99_ms) | $(ratio "$(field "$theirs" p50_ms)" "$(field "$ours" p50_ms)") | $(ratio "$(field "$theirs" p99_ms)" "$(field "$ours" p99_ms)") | $(field "$ours" cpu_us) | $(field "$theirs" cpu_us) | $(field "$ours" non2xx) / $(field "$theirs" non2xx) | $(field "$ours" socket_errors) / $(field "$theirs" socket_errors) | $load → $load_after |"$'\n'
   done
 done
 
 mkdir -p "$(dirname "$report")"
-table_head='| date (UTC) | request | connections | duration x rounds | ours 2xx/s | Flask 2xx/s | ours / Flask | ours p50 | ours p99 | Flask p50 | Flask p99 | p50 Flask / ours | p99 Flask / ours | ours CPU µs/request | Flask CPU µs/request | non-2xx ours / Flask | socket errors ours / Flask | load before → after |'
+table_head='| date (UTC) | request | connections | duration x rounds | ours requests/s | ours 2xx/s | Flask 2xx/s | ours / Flask (2xx/s) | ours p50 | ours p99 | Flask p50 | Flask p99 | p50 Flask / ours | p99 Flask / ours | ours CPU µs/request | Flask CPU µs/request | non-2xx ours / Flask | socket errors ours / Flask | load before → after |'
 if ! grep -qF "$table_head" "$report" 2>/dev/null; then
   printf '# HTTP benchmark (scripts/http_bench.sh)\n\n%s\n|%s\n' "$table_head" \
-    "$(printf -- '---|%.0s' $(seq 18))" >>"$report"
+    "$(printf -- '---|%.0s' $(seq 19))" >>"$report"
 fi
 printf '%s' "$rows" >>"$report"
 printf '%s' "$rows"
