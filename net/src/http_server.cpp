@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <array>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
@@ -13,6 +14,7 @@
 #include <string_view>
 
 #include "yournet/json.hpp"
+#include "yournet/net/http_response_head.hpp"
 #include "yournet/net/rate_limited_log.hpp"
 #include "yournet/printable.hpp"
 
@@ -135,8 +137,9 @@ class Session : public std::enable_shared_from_this<Session> {
         return refuse(400, "Malformed HTTP request: header " + std::string(field.name_string()) +
                                " is not valid UTF-8");
       }
-      request.headers.push_back(
-          {lower_header_name(std::string(field.name_string())), std::string(field.value())});
+      const auto name = field.name_string();
+      request.headers.push_back({lower_header_name(std::string_view(name.data(), name.size())),
+                                 std::string(field.value())});
     }
     version_ = message.version();
     keep_alive_ = message.keep_alive();
@@ -147,7 +150,7 @@ class Session : public std::enable_shared_from_this<Session> {
       shared_->handler(std::move(request), [self, answered](HttpResponse response) {
         if (*answered) return;
         *answered = true;
-        self->write(response, self->keep_alive_, false);
+        self->write(std::move(response), self->keep_alive_, false);
       });
     } catch (const std::exception& e) {
       spdlog::error("request handler threw: {}", e.what());
@@ -158,25 +161,24 @@ class Session : public std::enable_shared_from_this<Session> {
     }
   }
 
-  void write(const HttpResponse& answer, bool keep_alive, bool drain) {
-    auto response = std::make_shared<http::response<http::string_body>>();
-    response->version(version_);
-    response->result(static_cast<unsigned>(answer.status));
-    response->set(http::field::server, "yournet-chainnode");
-    response->set(http::field::content_type, answer.content_type);
-    for (const auto& header : answer.headers) response->set(header.name, header.value);
-    response->body() = answer.body;
-    response->keep_alive(keep_alive);
-    response->prepare_payload();
+  // The head and the body go out in one gather write; the body is the answer's own (a shared
+  // /chain text is sent as it is) and is released once written, so that the node can reuse it.
+  void write(HttpResponse answer, bool keep_alive, bool drain) {
+    write_response_head(head_, answer, version_, keep_alive);
+    body_ = std::move(answer.body);
+    const std::string& body = body_.str();
+    const std::array<asio::const_buffer, 2> buffers{asio::buffer(head_),
+                                                    asio::buffer(body.data(), body.size())};
     stream_.expires_after(shared_->options.idle_timeout);
-    http::async_write(stream_, *response,
-                      [self = shared_from_this(), response, keep_alive, drain](
-                          const beast::error_code& ec, std::size_t) {
-                        if (ec) return self->close();
-                        if (drain) return self->drain();
-                        if (!keep_alive) return self->close();
-                        self->do_read();
-                      });
+    asio::async_write(
+        stream_, buffers,
+        [self = shared_from_this(), keep_alive, drain](const beast::error_code& ec, std::size_t) {
+          self->body_ = Body();
+          if (ec) return self->close();
+          if (drain) return self->drain();
+          if (!keep_alive) return self->close();
+          self->do_read();
+        });
   }
 
   // Answers a request the handler never sees (one log line, as the node logs its refusals), then
@@ -220,6 +222,8 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<http::request_parser<http::string_body>> parser_;
   unsigned version_ = 11;
   bool keep_alive_ = true;
+  std::string head_;  // the answer's status line and headers, its capacity kept between answers
+  Body body_;         // the answer's body while it is written
   std::vector<char> drain_buffer_;
   std::size_t drained_ = 0;
   std::optional<std::list<std::weak_ptr<Session>>::iterator> reading_;  // in shared_->reading

@@ -12,6 +12,8 @@
 #include <boost/asio/read.hpp>
 #include <boost/asio/read_until.hpp>
 #include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http.hpp>
 #include <chrono>
 #include <future>
 #include <map>
@@ -585,6 +587,46 @@ TEST(HttpServer, HandsRequestHeadersLowerCasedAndWritesResponseHeaders) {
   EXPECT_EQ(answer.body, "hello");
   EXPECT_EQ(answer.header("retry-after"), std::optional<std::string_view>("7"));
   EXPECT_EQ(answer.content_type, "text/plain");
+}
+
+// A shared body (the node's GET /chain text) larger than the socket buffers goes out whole, for two
+// requests sent at once on one connection, and the server lets go of it once written (the node
+// writes into that text again only when no answer holds it).
+TEST(HttpServer, SendsASharedBodyWholeAndReleasesItOnceWritten) {
+  std::string pattern;
+  for (int i = 0; pattern.size() < 3'000'000; ++i) pattern += std::to_string(i) + ",";
+  const auto text = std::make_shared<const std::string>(pattern);
+  asio::io_context io;
+  auto work = asio::make_work_guard(io);
+  net::HttpServer server(io, net::HttpServerOptions{"127.0.0.1", 0},
+                         [text](HttpRequest, std::function<void(HttpResponse)> respond) {
+                           respond(HttpResponse{200, text, "application/json"});
+                         });
+  server.start();
+  std::thread runner([&] { io.run(); });
+  tcp::socket client(io);
+  client.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), server.port()));
+  asio::write(client, asio::buffer(std::string("GET /chain HTTP/1.1\r\nHost: a\r\n\r\n"
+                                               "GET /chain HTTP/1.0\r\nHost: a\r\n"
+                                               "Connection: keep-alive\r\n\r\n")));
+  boost::beast::flat_buffer buffer;
+  for (unsigned version : {11u, 10u}) {
+    boost::beast::http::response_parser<boost::beast::http::string_body> parser;
+    parser.body_limit(16u << 20);
+    boost::beast::http::read(client, buffer, parser);
+    const auto& answer = parser.get();
+    EXPECT_EQ(answer.version(), version);
+    EXPECT_EQ(answer.result_int(), 200u);
+    EXPECT_TRUE(answer.keep_alive());
+    EXPECT_EQ(answer.body().size(), text->size());
+    EXPECT_TRUE(answer.body() == *text);
+  }
+  EXPECT_TRUE(eventually([&] { return text.use_count() == 2; }));  // ours and the handler's
+  asio::post(io, [&] {
+    server.stop();
+    io.stop();
+  });
+  runner.join();
 }
 
 // Reads from `socket` until it closes or `wait` passes; true when the server closed it.
