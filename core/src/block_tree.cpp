@@ -13,7 +13,7 @@ BlockTree::BlockTree(ChainParams params, BlockTreeLimits limits)
   // Every tree shares the one genesis block.
   static const std::shared_ptr<const Block> genesis =
       std::make_shared<const Block>(genesis_block());
-  Entry entry{genesis, params_.difficulty.work(), next_sequence_++, {}, 0, 0};
+  Entry entry{genesis, next_sequence_++, nullptr, 0, 0};
   Entry& stored = entries_.emplace(genesis->hash, std::move(entry)).first->second;
   main_.push_back(&stored);
   tip_block_ = genesis.get();
@@ -25,7 +25,7 @@ const Block& BlockTree::tip() const {
 }
 
 std::uint64_t BlockTree::tip_work() const {
-  return main_.back()->work;
+  return work_at(*main_.back());
 }
 
 const Block* BlockTree::find(const std::string& hash) const {
@@ -80,7 +80,7 @@ std::vector<std::string> BlockTree::tips() const {
 std::optional<std::uint64_t> BlockTree::work_of(const std::string& hash) const {
   auto it = entries_.find(hash);
   if (it == entries_.end()) return std::nullopt;
-  return it->second.work;
+  return work_at(it->second);
 }
 
 AddResult BlockTree::add(const Block& block) {
@@ -150,15 +150,17 @@ void BlockTree::trim_orphans() {
   }
 }
 
-std::optional<ValidationError> BlockTree::check_no_replayed_post(
-    const Entry& parent, const std::vector<std::string>& ids, std::uint64_t index) const {
+std::optional<ValidationError> BlockTree::check_no_replayed_post(const Entry& parent,
+                                                                 std::span<const std::string> ids,
+                                                                 std::uint64_t index) const {
   if (ids.empty()) return std::nullopt;
   // Posts of the side branch between the parent and the main chain, then the main chain below
   // the fork point.
   std::set<std::string> branch_posts;
   const Entry* cursor = &parent;
   while (!on_main_chain(*cursor)) {
-    branch_posts.insert(cursor->post_ids.begin(), cursor->post_ids.end());
+    const auto posts = posts_of(*cursor);
+    branch_posts.insert(posts.begin(), posts.end());
     cursor = &parent_of(*cursor);
   }
   const std::uint64_t fork_height = cursor->block->index;
@@ -185,7 +187,9 @@ BlockTree::Entry& BlockTree::parent_of(const Entry& entry) {
 
 void BlockTree::count_side(Entry& entry) {
   if (entry.side_bytes != 0) return;
-  entry.side_bytes = block_canonical(*entry.block).size();
+  const std::size_t bytes = block_canonical(*entry.block).size();
+  YOURNET_ASSERT(bytes < (std::size_t{1} << 32), "a block's canonical size fits its counter");
+  entry.side_bytes = static_cast<std::uint32_t>(bytes);
   side_bytes_ += entry.side_bytes;
 }
 
@@ -200,14 +204,13 @@ AddResult BlockTree::connect(std::shared_ptr<const Block> first, Entry& first_pa
   Entry* const old_tip = main_.back();
   Entry* best = old_tip;
   std::vector<Entry*> stored_entries;
-  // Connect the block, then any orphans that were waiting for it, breadth first.
-  std::deque<std::shared_ptr<const Block>> pending{std::move(first)};
-  bool first_block = true;
-  while (!pending.empty()) {
-    std::shared_ptr<const Block> block = std::move(pending.front());
-    pending.pop_front();
-    const bool is_first = first_block;
-    first_block = false;
+  // Connect the block, then any orphans that were waiting for it, breadth first (a vector read
+  // from the front: a deque would allocate its map and a chunk on every call).
+  std::vector<std::shared_ptr<const Block>> pending;
+  pending.push_back(std::move(first));
+  for (std::size_t next = 0; next < pending.size(); ++next) {
+    std::shared_ptr<const Block> block = std::move(pending[next]);
+    const bool is_first = next == 0;
     // The first block is known to be new, with this parent; orphans are looked up.
     if (!is_first && entries_.count(block->hash) != 0) continue;
     Entry& parent = is_first ? first_parent : entries_.at(block->previous_hash);
@@ -226,18 +229,16 @@ AddResult BlockTree::connect(std::shared_ptr<const Block> first, Entry& first_pa
       continue;  // a bad orphan is dropped; its own descendants stay orphaned and age out
     }
     const std::string_view hash = block->hash;  // owned by the entry's block from here on
-    Entry entry{std::move(block),
-                parent.work + params_.difficulty.work(),
-                next_sequence_++,
-                std::move(ids),
-                0,
-                0};
+    Entry entry{
+        std::move(block), next_sequence_++,
+        ids.empty() ? nullptr : std::make_unique<const std::vector<std::string>>(std::move(ids)), 0,
+        0};
     if (parent.children++ == 0) tips_by_sequence_.erase(parent.sequence);
     tips_by_sequence_.emplace(entry.sequence, hash);
     Entry& stored = entries_.emplace(hash, std::move(entry)).first->second;
     result.stored.emplace_back(hash);
     stored_entries.push_back(&stored);
-    if (stored.work > best->work) best = &stored;
+    if (work_at(stored) > work_at(*best)) best = &stored;
 
     auto waiting = orphans_.find(stored.block->hash);
     if (waiting != orphans_.end()) {
@@ -262,7 +263,7 @@ AddResult BlockTree::connect(std::shared_ptr<const Block> first, Entry& first_pa
 }
 
 void BlockTree::switch_main_to(Entry& new_tip, AddResult& result) {
-  YOURNET_ASSERT(new_tip.work > main_.back()->work,
+  YOURNET_ASSERT(work_at(new_tip) > work_at(*main_.back()),
                  "the main chain changes only for more work (main-chain work never decreases)");
   // Walk the new branch down to the main chain, collecting the blocks that join it.
   std::vector<Entry*> joining;
@@ -274,7 +275,7 @@ void BlockTree::switch_main_to(Entry& new_tip, AddResult& result) {
   const std::uint64_t fork_height = cursor->block->index;
   while (main_.size() - 1 > fork_height) {
     Entry& leaving = *main_.back();
-    for (const auto& id : leaving.post_ids) main_posts_.erase(id);
+    for (const auto& id : posts_of(leaving)) main_posts_.erase(id);
     result.disconnected.push_back(leaving.block->hash);
     main_.pop_back();
     count_side(leaving);
@@ -283,7 +284,7 @@ void BlockTree::switch_main_to(Entry& new_tip, AddResult& result) {
   for (Entry* entry : joining) {
     YOURNET_ASSERT(entry->block->previous_hash == main_.back()->block->hash,
                    "each main-chain block links to the one below it");
-    for (const auto& id : entry->post_ids) main_posts_[id] = entry->block->index;
+    for (const auto& id : posts_of(*entry)) main_posts_[id] = entry->block->index;
     main_.push_back(entry);
     uncount_side(*entry);
     result.connected.push_back(entry->block->hash);
@@ -362,14 +363,15 @@ void BlockTree::check_invariants() const {
     if (height > 0) {
       YOURNET_ASSERT(entry.block->previous_hash == main_[height - 1]->block->hash,
                      "each main-chain block links to the one below it");
-      YOURNET_ASSERT(entry.work > main_[height - 1]->work, "work grows along the main chain");
+      YOURNET_ASSERT(work_at(entry) > work_at(*main_[height - 1]),
+                     "work grows along the main chain");
     }
-    for (const auto& id : entry.post_ids) {
+    for (const auto& id : posts_of(entry)) {
       auto at = main_posts_.find(id);
       YOURNET_ASSERT(at != main_posts_.end() && at->second == height,
                      "every main-chain post is indexed at its height");
     }
-    main_post_count += entry.post_ids.size();
+    main_post_count += posts_of(entry).size();
   }
   YOURNET_ASSERT(main_posts_.size() == main_post_count,
                  "the post index holds main-chain posts only");
@@ -387,7 +389,7 @@ void BlockTree::check_invariants() const {
     if (entry.block->index == 0) continue;
     auto parent = entries_.find(entry.block->previous_hash);
     YOURNET_ASSERT(parent != entries_.end(), "a held block's parent is held (tree links)");
-    YOURNET_ASSERT(entry.work == parent->second.work + params_.difficulty.work(),
+    YOURNET_ASSERT(work_at(entry) == work_at(parent->second) + params_.difficulty.work(),
                    "a block's work is its parent's and its own");
     ++children[parent->first];
   }

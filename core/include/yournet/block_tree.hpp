@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -100,16 +101,26 @@ class BlockTree {
   std::optional<std::uint64_t> work_of(const std::string& hash) const;
 
  private:
+  // One per block per node (10 million in a 100,000-node simulation), so kept to 40 bytes: the
+  // cumulative work is not stored (every block of a tree has the tree's difficulty, so it follows
+  // from the height: work_at), nor an empty list of posts.
   struct Entry {
     std::shared_ptr<const Block> block;
-    std::uint64_t work = 0;      // cumulative, genesis included
-    std::uint64_t sequence = 0;  // arrival order, for tie-breaks
-    std::vector<std::string> post_ids;
-    std::size_t children = 0;
+    std::uint64_t sequence = 0;                                // arrival order, for tie-breaks
+    std::unique_ptr<const std::vector<std::string>> post_ids;  // null when it holds none
+    std::uint32_t children = 0;
     // Its canonical size while it is off the main chain (counted in side_bytes_), 0 on it:
     // measured only for blocks that go off it, rare next to blocks extending it.
-    std::size_t side_bytes = 0;
+    std::uint32_t side_bytes = 0;
   };
+  static std::span<const std::string> posts_of(const Entry& entry) {
+    return entry.post_ids ? std::span<const std::string>(*entry.post_ids)
+                          : std::span<const std::string>();
+  }
+  // Cumulative work of the chain ending at an entry (genesis included).
+  std::uint64_t work_at(const Entry& entry) const {
+    return (entry.block->index + 1) * params_.difficulty.work();
+  }
 
   AddResult connect(std::shared_ptr<const Block> block, Entry& parent);
   // The entry's parent, which every held block but the genesis has (asserted).
@@ -121,7 +132,7 @@ class BlockTree {
   // Evicts the oldest stale tips while over max_side_branch_bytes (see BlockTreeLimits).
   void evict_side_branches(AddResult& result);
   std::optional<ValidationError> check_no_replayed_post(const Entry& parent,
-                                                        const std::vector<std::string>& ids,
+                                                        std::span<const std::string> ids,
                                                         std::uint64_t index) const;
   void switch_main_to(Entry& new_tip, AddResult& result);
   void store_orphan(std::shared_ptr<const Block> block);

@@ -179,7 +179,7 @@ bool Node::add_peer(const std::string& address) {
   if (store_) store_->save_peer(*normalized);
   auto grown = std::make_shared<std::vector<std::string>>(*peers_);
   grown->push_back(*normalized);
-  peers_ = std::move(grown);
+  set_peers(std::move(grown));
   emit(event::PeerAdded{*normalized});
   return true;
 }
@@ -190,7 +190,7 @@ bool Node::remove_peer(const std::string& address, const std::string& reason) {
   if (store_) store_->remove_peer(address);
   auto shrunk = std::make_shared<std::vector<std::string>>(*peers_);
   shrunk->erase(shrunk->begin() + (it - peers_->begin()));
-  peers_ = std::move(shrunk);
+  set_peers(std::move(shrunk));
   failing_since_.erase(address);
   last_chain_answer_.erase(address);
   ++metrics_.peers_dropped;
@@ -399,7 +399,17 @@ void Node::fetch_chain(const std::string& peer, std::function<void(bool)> done) 
 }
 
 bool Node::is_peer(const std::string& address) const {
-  return std::find(peers_->begin(), peers_->end(), address) != peers_->end();
+  const std::size_t hash = std::hash<std::string>{}(address);
+  for (std::size_t i = 0; i < peer_hashes_.size(); ++i) {
+    if (peer_hashes_[i] == hash && (*peers_)[i] == address) return true;
+  }
+  return false;
+}
+
+void Node::set_peers(std::shared_ptr<const std::vector<std::string>> peers) {
+  peers_ = std::move(peers);
+  peer_hashes_.clear();
+  for (const auto& peer : *peers_) peer_hashes_.push_back(std::hash<std::string>{}(peer));
 }
 
 bool Node::catch_up(const std::string& sender, event::CatchUpReason reason) {

@@ -79,7 +79,7 @@ std::optional<std::string> Node::load(const StoredState& state) {
     if (address == config_.self_address || peers->size() >= config_.max_peers) continue;
     if (std::find(peers->begin(), peers->end(), address) == peers->end()) peers->push_back(address);
   }
-  peers_ = std::move(peers);
+  set_peers(std::move(peers));
   if (auto evicted = tree_.set_limits(config_.tree); !evicted.empty()) {
     metrics_.blocks_evicted += evicted.size();
     emit(event::BlocksEvicted{std::move(evicted)});
