@@ -18,7 +18,7 @@
 #include "fuzz_check.hpp"
 #include "node_doubles.hpp"
 #include "yournet/net/http_server.hpp"
-#include "yournet/node/node.hpp"
+#include "yournet/node/http_api.hpp"
 
 using namespace yournet;
 namespace asio = boost::asio;
@@ -32,7 +32,7 @@ struct Server {
   Server()
       : server(io, net::HttpServerOptions{"127.0.0.1", 0},
                [this](HttpRequest request, auto respond) {
-                 node->handle(request, std::move(respond));
+                 handle_request(*node, request, std::move(respond));
                }) {
     server.start();
   }
