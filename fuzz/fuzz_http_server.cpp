@@ -116,7 +116,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   client.close(ignored);
   io.poll();  // the server's side of the connection finishes
   const auto& pool = server->node->mempool();
-  const auto& limits = server->node->config().mempool;
+  const auto& limits = server->node->config().policy.mempool;
   // Nearly full: the post refused may have been larger than what is left.
   const bool pool_full =
       pool.size() + 1 > limits.max_posts || pool.bytes() + limits.max_post_bytes > limits.max_bytes;

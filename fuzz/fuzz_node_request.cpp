@@ -12,7 +12,7 @@
 
 #include "fuzz_check.hpp"
 #include "node_doubles.hpp"
-#include "yournet/node/node.hpp"
+#include "yournet/node/http_api.hpp"
 
 using namespace yournet;
 
@@ -69,7 +69,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const bool peer_failed = answer.status == 502 && request.target.starts_with("/register_with");
   // A full pool is the server's 503, with when to come back. Canonical JSON writes a byte of the
   // body as at most 6 (\u escapes), plus the timestamp the node adds.
-  const auto& limits = node.config().mempool;
+  const auto& limits = node.config().policy.mempool;
   const bool pool_full = node.mempool().size() + 1 > limits.max_posts ||
                          node.mempool().bytes() + 6 * request.body.size() + 64 > limits.max_bytes;
   const bool busy = answer.status == 503 && request.target.starts_with("/new_transaction") &&
