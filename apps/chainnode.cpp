@@ -21,7 +21,7 @@
 #include "yournet/net/rate_limited_log.hpp"
 #include "yournet/net/request_guard.hpp"
 #include "yournet/net/thread_mining_service.hpp"
-#include "yournet/node/node.hpp"
+#include "yournet/node/http_api.hpp"
 #include "yournet/store/sqlite_store.hpp"
 
 namespace po = boost::program_options;
@@ -97,7 +97,7 @@ int main(int argc, char** argv) {
   std::size_t max_connections = net::kDefaultMaxConnections;
   std::size_t max_per_client = net::kDefaultMaxConnectionsPerClient;
   std::size_t max_pending = MempoolLimits{}.max_posts;
-  std::size_t max_peers = NodeConfig{}.max_peers;
+  std::size_t max_peers = NodePolicy{}.max_peers;
   std::size_t max_orphans = kDefaultMaxOrphans;
   std::size_t max_side_branch_mib = kDefaultMaxSideBranchBytes >> 20;
   options.add_options()("help,h", "show this help")("port", po::value(&port)->default_value(8000),
@@ -131,7 +131,7 @@ int main(int argc, char** argv) {
       "max-pending-posts", po::value(&max_pending)->default_value(max_pending)->value_name("N"),
       ("posts in the pending pool at most (and 8 MiB of them); a post past it gets 503 with "
        "Retry-After: " +
-       std::to_string(NodeConfig{}.pool_full_retry_after_s))
+       std::to_string(NodePolicy{}.pool_full_retry_after_s))
           .c_str())(
       "allowed-host", po::value(&allowed_hosts)->composing()->value_name("NAME[:PORT]"),
       "check Host on every request: only localhost, 127.0.0.1, [::1], the --host address (with "
@@ -281,14 +281,14 @@ int main(int argc, char** argv) {
     server_options.max_connections = max_connections;
     server_options.max_connections_per_client = max_per_client;
     std::optional<net::RequestGuard> guard;  // made once the port is known
-    net::HttpServer server(io, server_options, [&](HttpRequest request, Node::Respond respond) {
+    net::HttpServer server(io, server_options, [&](HttpRequest request, Respond respond) {
       spdlog::debug("{} {}", request.method, request.target);
       try {
         if (auto refusal = guard->check(request)) {
-          return node_ptr->refuse(request, guard->refusal_answer(*refusal, request),
-                                  std::string(net::refusal_name(*refusal)), respond);
+          return refuse_request(*node_ptr, request, guard->refusal_answer(*refusal, request),
+                                std::string(net::refusal_name(*refusal)), respond);
         }
-        node_ptr->handle(request, std::move(respond));
+        handle_request(*node_ptr, request, std::move(respond));
       } catch (const StoreError& e) {
         // The server would answer 500 and serve on, with state the store no longer matches (a
         // block it failed to keep makes every later block unloadable): stop without answering.
@@ -311,17 +311,17 @@ int main(int argc, char** argv) {
       guard.emplace(std::move(options), host, server.port());
     }
     NodeConfig config;
-    config.mempool.max_posts = max_pending;
+    config.policy.mempool.max_posts = max_pending;
     config.self_address = advertise.empty()
                               ? "http://" + host + ":" + std::to_string(server.port()) + "/"
                               : *normalize_peer_address(advertise);
     config.params = params;
     config.mining_threads = mine_threads;
-    config.drop_peer_after = drop_peer_after;
-    config.max_peers = max_peers;
-    config.tree.max_orphans = max_orphans;
-    config.tree.max_side_branch_bytes = max_side_branch_mib << 20;
-    config.allow_empty_blocks = mine_empty;
+    config.policy.drop_peer_after = drop_peer_after;
+    config.policy.max_peers = max_peers;
+    config.policy.tree.max_orphans = max_orphans;
+    config.policy.tree.max_side_branch_bytes = max_side_branch_mib << 20;
+    config.policy.allow_empty_blocks = mine_empty;
     Node node(config, transport, clock, miner, &observer, store.get());
     node_ptr = &node;
     if (store) {

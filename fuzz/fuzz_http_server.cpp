@@ -18,7 +18,7 @@
 #include "fuzz_check.hpp"
 #include "node_doubles.hpp"
 #include "yournet/net/http_server.hpp"
-#include "yournet/node/node.hpp"
+#include "yournet/node/http_api.hpp"
 
 using namespace yournet;
 namespace asio = boost::asio;
@@ -32,7 +32,7 @@ struct Server {
   Server()
       : server(io, net::HttpServerOptions{"127.0.0.1", 0},
                [this](HttpRequest request, auto respond) {
-                 node->handle(request, std::move(respond));
+                 handle_request(*node, request, std::move(respond));
                }) {
     server.start();
   }
@@ -116,7 +116,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   client.close(ignored);
   io.poll();  // the server's side of the connection finishes
   const auto& pool = server->node->mempool();
-  const auto& limits = server->node->config().mempool;
+  const auto& limits = server->node->config().policy.mempool;
   // Nearly full: the post refused may have been larger than what is left.
   const bool pool_full =
       pool.size() + 1 > limits.max_posts || pool.bytes() + limits.max_post_bytes > limits.max_bytes;

@@ -1,5 +1,6 @@
 #include "yournet/block.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "yournet/crypto.hpp"
@@ -71,6 +72,13 @@ NonceSplice splice_at_nonce(const Block& block) {
     throw std::logic_error("canonical block does not start with index and nonce");
   }
   return NonceSplice{prefix, full.substr(prefix.size() + nonce_digits.size())};
+}
+
+bool is_block_hash(std::string_view text) {
+  constexpr std::size_t kHashHexDigits = 64;
+  return text.size() == kHashHexDigits && std::all_of(text.begin(), text.end(), [](char c) {
+           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+         });
 }
 
 bool meets_difficulty(std::string_view hash_hex, Difficulty difficulty) {

@@ -19,10 +19,6 @@ unsigned default_port(std::string_view scheme) {
   return 0;
 }
 
-std::string_view route_of(std::string_view target) {
-  return target.substr(0, target.find('?'));
-}
-
 std::string describe(const HostName& host) {
   return host.port ? host.name + ":" + std::to_string(*host.port) : host.name;
 }
@@ -155,7 +151,7 @@ bool RequestGuard::ours(std::string_view origin) const {
 
 bool RequestGuard::acts(const HttpRequest& request) const {
   if (request.method != "GET" && request.method != "HEAD") return true;
-  const auto route = route_of(request.target);
+  const auto route = target_path(request.target);
   return std::find(options_.acting_get_routes.begin(), options_.acting_get_routes.end(), route) !=
          options_.acting_get_routes.end();
 }

@@ -91,8 +91,8 @@ Runner::Runner(const Scenario& scenario, World& world, const RunOptions& options
         return std::holds_alternative<action::AutoMine>(a.what);
       });
   config_.params.difficulty = scenario.difficulty;
-  config_.max_peers = std::max<std::size_t>(64, scenario.nodes.size());
-  config_.allow_empty_blocks = may_mine_empty;
+  config_.policy.max_peers = std::max<std::size_t>(64, scenario.nodes.size());
+  config_.policy.allow_empty_blocks = may_mine_empty;
   for (std::size_t i = 0; i < scenario.nodes.size(); ++i) {
     Slot& s = slots_[i];
     const int self = static_cast<int>(i);
@@ -198,16 +198,16 @@ void Runner::stop_node(int self, State to) {
   }
 }
 
-void Runner::serve(int node, const HttpRequest& request, Node::Respond respond) {
+void Runner::serve(int node, const HttpRequest& request, Respond respond) {
   Slot& s = slot(node);
   if (s.adversary && request.target == "/chain") {
     Adversary* adversary = s.adversary.get();
-    return s.node->handle(request, [adversary, respond](HttpResponse response) {
+    return handle_request(*s.node, request, [adversary, respond](HttpResponse response) {
       if (response.status == 200) adversary->rewrite_chain_answer(response);
       respond(std::move(response));
     });
   }
-  s.node->handle(request, std::move(respond));
+  handle_request(*s.node, request, std::move(respond));
 }
 
 void Runner::node_event(int self, const NodeEvent& event) {
@@ -381,8 +381,8 @@ void Runner::mine(int node, TraceEvent trace_as, std::function<void()> then) {
   Slot& s = slot(node);
   if (s.state != State::up) return;
   if (!s.remote) {
-    return s.node->mine([this, node, trace_as](std::string message) {
-      trace(node, trace_as, Json{{"message", message}});
+    return s.node->mine([this, node, trace_as](const MineOutcome& outcome) {
+      trace(node, trace_as, Json{{"message", mine_message(outcome)}});
     });
   }
   const std::uint32_t incarnation = s.incarnation;
@@ -441,9 +441,9 @@ void Runner::real_mining_step(int self) {
   }
   auto started = std::make_shared<bool>(false);
   const std::uint32_t incarnation = s.incarnation;
-  s.node->mine([this, self, started, incarnation](std::string message) {
+  s.node->mine([this, self, started, incarnation](const MineOutcome& outcome) {
     slot(self).real_mining = false;
-    trace(self, TraceEvent::mine_done, Json{{"message", message}});
+    trace(self, TraceEvent::mine_done, Json{{"message", mine_message(outcome)}});
     // Refused at once (another mining under way): try again a second later, not in a busy loop.
     std::int64_t delay = *started ? 0 : 1'000'000;
     at_node(now_us() + delay, "mine", self, incarnation, [this, self] { real_mining_step(self); });

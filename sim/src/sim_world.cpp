@@ -223,20 +223,20 @@ void SimWorld::deliver(std::uint32_t id) {
   runner.note_deliver(from, to, route_of(id), false);
   std::shared_ptr<const Block> block = std::move(message.block);
   auto reply = [this, id](HttpResponse response) { respond(id, std::move(response)); };
-  if (block) return node->receive_block(std::move(block), reply, addresses_[from]);
+  if (block) return reply(block_answer(node->receive_block(block, addresses_[from])));
   message.chain_request = requests_[id].target == "/chain";
   // `message` and the request may move as others are sent.
   const HttpRequest request = std::move(requests_[id]);
   // The same block reaches every node about degree times: parse each distinct body once.
   if (request.target == "/add_block" && request.method == "POST") {
     if (auto parsed = parsed_block(request.body))
-      return node->receive_block(parsed, reply, addresses_[from]);
+      return reply(block_answer(node->receive_block(parsed, addresses_[from])));
   }
   runner.serve(to, request, reply);
 }
 
-// The block a POST /add_block body holds, parsed as Node::handle would; nullptr when it does
-// not parse (Node::handle then answers with the reason).
+// The block a POST /add_block body holds, parsed as handle_request would; nullptr when it does
+// not parse (handle_request then answers with the reason).
 std::shared_ptr<const Block> SimWorld::parsed_block(const std::string& body) {
   auto it = parsed_blocks_.find(body);
   if (it == parsed_blocks_.end()) {
@@ -274,10 +274,9 @@ void SimWorld::deliver_block(const EventKey& step) {
   Node* node = runner.local(to);
   if (!node) return runner.note_drop(from, to, kAddBlock, "down");
   runner.note_deliver(from, to, kAddBlock, false);
-  node->receive_block(
-      sent_blocks_[step.payload].block,
-      [this, from, to](HttpResponse response) { send_back(from, to, response.body.size()); },
-      addresses_[static_cast<std::size_t>(from)]);
+  const BlockVerdict verdict = node->receive_block(sent_blocks_[step.payload].block,
+                                                   addresses_[static_cast<std::size_t>(from)]);
+  send_back(from, to, block_answer(verdict).body.size());
 }
 
 // An answer's trip from `to` back to `from`: when it arrives, or nullopt when it is dropped.

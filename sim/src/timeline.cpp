@@ -39,8 +39,9 @@ void Runner::post(const action::Post& post) {
   }
   const int node = post.node;
   if (!s.remote) {
-    return s.node->handle(
-        HttpRequest{"POST", "/new_transaction", body.dump()}, [this, node](HttpResponse response) {
+    return handle_request(
+        *s.node, HttpRequest{"POST", "/new_transaction", body.dump()},
+        [this, node](HttpResponse response) {
           trace(node, TraceEvent::post_submitted, Json{{"status", response.status}});
         });
   }
@@ -181,7 +182,7 @@ void Runner::join(int self) {
       s.remote->register_with(world_.address_of(peer), registered);
     } else {
       Json body{{"node_address", world_.address_of(peer)}};
-      s.node->handle(HttpRequest{"POST", "/register_with", body.dump()},
+      handle_request(*s.node, HttpRequest{"POST", "/register_with", body.dump()},
                      [registered](HttpResponse response) { registered(response.status); });
     }
   }

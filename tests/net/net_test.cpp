@@ -28,7 +28,7 @@
 #include "yournet/net/http_transport.hpp"
 #include "yournet/net/offset_clock.hpp"
 #include "yournet/net/thread_mining_service.hpp"
-#include "yournet/node/node.hpp"
+#include "yournet/node/http_api.hpp"
 
 using namespace yournet;
 using namespace std::chrono_literals;
@@ -61,9 +61,10 @@ class Cluster {
     auto live = std::make_unique<LiveNode>();
     LiveNode* raw = live.get();
     options.port = 0;
-    live->server = std::make_unique<net::HttpServer>(
-        io_, options,
-        [raw](HttpRequest request, Node::Respond respond) { raw->node->handle(request, respond); });
+    live->server = std::make_unique<net::HttpServer>(io_, options,
+                                                     [raw](HttpRequest request, Respond respond) {
+                                                       handle_request(*raw->node, request, respond);
+                                                     });
     live->address = "http://127.0.0.1:" + std::to_string(live->server->port()) + "/";
     NodeConfig config;
     config.self_address = live->address;

@@ -46,7 +46,7 @@ TEST(NodeLimits, EvictionIsReportedAndAStoreWithAReturnedBlockLoadsToTheSameStat
   NodeConfig config;
   config.self_address = "http://127.0.0.1:8000/";
   config.params = test::fast_params();
-  config.tree.max_side_branch_bytes = size_of(s1) + size_of(s2);
+  config.policy.tree.max_side_branch_bytes = size_of(s1) + size_of(s2);
 
   MemoryStore store;
   Recorder events;

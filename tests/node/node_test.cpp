@@ -1,7 +1,5 @@
 // Node behaviour through its API, on an in-memory network that delivers messages in FIFO order
 // when drained: the tutorial's walkthrough, a fork resolved by a longer chain, and bad input.
-#include "yournet/node/node.hpp"
-
 #include <gtest/gtest.h>
 
 #include <deque>
@@ -11,6 +9,7 @@
 
 #include "node_doubles.hpp"
 #include "test_util.hpp"
+#include "yournet/node/http_api.hpp"
 #include "yournet/printable.hpp"
 
 using namespace yournet;
@@ -40,7 +39,7 @@ class TestNetwork : public Transport {
     queue.push_back([this, peer, request, done] {
       auto it = nodes.find(peer);
       if (it == nodes.end() || down.count(peer)) return done(std::nullopt, "connection refused");
-      it->second->handle(request, [done](HttpResponse response) { done(response, ""); });
+      handle_request(*it->second, request, [done](HttpResponse response) { done(response, ""); });
     });
   }
   void drain() {
@@ -55,8 +54,8 @@ class TestNetwork : public Transport {
                     const std::string& target, const std::string& body = "",
                     HttpHeaders headers = {}) {
     HttpResponse out{-1, ""};
-    nodes.at(address)->handle(HttpRequest{method, target, body, std::move(headers)},
-                              [&](HttpResponse r) { out = r; });
+    handle_request(*nodes.at(address), HttpRequest{method, target, body, std::move(headers)},
+                   [&](HttpResponse r) { out = r; });
     drain();
     return out;
   }
@@ -193,8 +192,8 @@ TEST(Node, InvalidUtf8AnywhereIsRefusedAndItsReportCanBeWritten) {
   };
   for (const auto& c : cases) {
     HttpResponse response{-1, ""};
-    EXPECT_NO_THROW(node.handle(HttpRequest{c.method, c.target, c.body},
-                                [&](HttpResponse r) { response = std::move(r); }));
+    EXPECT_NO_THROW(handle_request(node, HttpRequest{c.method, c.target, c.body},
+                                   [&](HttpResponse r) { response = std::move(r); }));
     EXPECT_EQ(response.status, c.status) << printable(c.method + " " + c.target + " " + c.body);
     EXPECT_NO_THROW(Json(response.body).dump()) << response.body;
   }
@@ -235,7 +234,7 @@ TEST(Node, RegisterWithLearnsThePeersPeersWithinTheBoundNeverItself) {
   NodeConfig config;
   config.self_address = E;
   config.params.difficulty = Difficulty::bits(4);
-  config.max_peers = 3;
+  config.policy.max_peers = 3;
   net.nodes[E] = std::make_unique<Node>(config, net, net.clock, net.miner);
   EXPECT_EQ(
       net.call(E, "POST", "/register_with", R"({"node_address": "http://127.0.0.1:8000"})").status,
@@ -267,8 +266,8 @@ TEST(Node, OrphanBurstCostsAtMostTwoConsensusRounds) {
   for (int i = 0; i < 50; ++i) {
     Block orphan = mine_child(unknown_parent, {}, Difficulty::bits(4), i);
     HttpResponse answer{-1, ""};
-    a.handle(HttpRequest{"POST", "/add_block", block_to_json(orphan).dump()},
-             [&](HttpResponse r) { answer = r; });
+    handle_request(a, HttpRequest{"POST", "/add_block", block_to_json(orphan).dump()},
+                   [&](HttpResponse r) { answer = r; });
     ASSERT_EQ(answer.status, 202) << answer.body;
   }
   EXPECT_EQ(net.sent["/chain"], 2);  // one round in flight
@@ -289,7 +288,7 @@ TEST(Node, FailedRegistrationGivesThePeersStatusButNotItsBody) {
   NodeConfig full;  // a node that takes no peers
   full.self_address = B;
   full.params.difficulty = Difficulty::bits(4);
-  full.max_peers = 0;
+  full.policy.max_peers = 0;
   net.nodes[B] = std::make_unique<Node>(full, net, net.clock, net.miner);
   HttpResponse answer =
       net.call(A, "POST", "/register_with", R"({"node_address": "http://127.0.0.1:8001"})");
@@ -370,8 +369,9 @@ TEST(Node, RegistrationWithAHostThatIsNoNodeQuotesNothingOfItsAnswer) {
   config.self_address = A;
   Node node(config, web_server, clock, miner);
   HttpResponse answer{-1, ""};
-  node.handle(HttpRequest{"POST", "/register_with", R"({"node_address": "http://10.0.0.1:80"})"},
-              [&](HttpResponse r) { answer = r; });
+  handle_request(node,
+                 HttpRequest{"POST", "/register_with", R"({"node_address": "http://10.0.0.1:80"})"},
+                 [&](HttpResponse r) { answer = r; });
   EXPECT_EQ(answer.status, 502);
   EXPECT_EQ(answer.body.find("secret"), std::string::npos) << answer.body;
   EXPECT_TRUE(node.peers().empty());
@@ -441,7 +441,7 @@ TEST(Node, SyncRunsOneConsensusRoundAndAnswersHeightAndTipOnceItIsDone) {
   ASSERT_TRUE(a.add_peer(B));
   ASSERT_EQ(a.tree().height(), 0u);
   HttpResponse answer{-1, ""};
-  a.handle(HttpRequest{"POST", "/sync", ""}, [&](HttpResponse r) { answer = r; });
+  handle_request(a, HttpRequest{"POST", "/sync", ""}, [&](HttpResponse r) { answer = r; });
   EXPECT_EQ(answer.status, -1);  // not before the round is done
   net.drain();
   EXPECT_EQ(answer.status, 200);
@@ -519,8 +519,8 @@ TEST(Node, CatchUpFetchesASendersChainOneAtATimeAndAtMostOnceAnInterval) {
   // A block from A, handed to B without delivering what follows.
   auto send = [&](const Block& block) {
     HttpResponse answer{-1, ""};
-    b.handle(
-        HttpRequest{"POST", "/add_block", block_to_json(block).dump(), {{"x-yournet-node", A}}},
+    handle_request(
+        b, HttpRequest{"POST", "/add_block", block_to_json(block).dump(), {{"x-yournet-node", A}}},
         [&](HttpResponse r) { answer = r; });
     return answer.status;
   };
@@ -602,7 +602,7 @@ TEST(Node, RegistrationRetriesStopAtTheLastAttemptAndNeverFollowARefusal) {
   NodeConfig full;
   full.self_address = C;
   full.params.difficulty = Difficulty::bits(4);
-  full.max_peers = 0;
+  full.policy.max_peers = 0;
   net.nodes[C] = std::make_unique<Node>(full, net, net.clock, net.miner);
   net.sent.clear();
   HttpResponse answer =
@@ -630,21 +630,19 @@ TEST(Node, ABlockIsNotSentBackToItsSenderAndAnswersAreAwaitedOnlyToDropSilentPee
     NodeConfig config;
     config.self_address = A;
     config.params.difficulty = Difficulty::bits(4);
-    config.drop_peer_after = drop_after;
+    config.policy.drop_peer_after = drop_after;
     Node node(config, network, clock, miner);
     for (const auto& peer : {B, C, D}) ASSERT_TRUE(node.add_peer(peer));
     auto block = std::make_shared<const Block>(mine_child(genesis_block(), {}));
     HttpResponse answer{-1, ""};
-    node.receive_block(
-        block, [&](HttpResponse r) { answer = r; }, C);
+    answer = block_answer(node.receive_block(block, C));
     EXPECT_EQ(answer.status, 201);
     ASSERT_EQ(network.sent.size(), 2u) << "to B and D, not back to C";
     EXPECT_EQ(network.sent[0].first, B);
     EXPECT_EQ(network.sent[1].first, D);
     for (const auto& [peer, awaited] : network.sent) EXPECT_EQ(awaited, drop_after > 0) << peer;
     // Known now: neither answered differently nor relayed again.
-    node.receive_block(
-        block, [&](HttpResponse r) { answer = r; }, B);
+    answer = block_answer(node.receive_block(block, B));
     EXPECT_EQ(answer.status, 201);
     EXPECT_EQ(network.sent.size(), 2u);
   }
@@ -704,7 +702,7 @@ TEST(Node, TheChainBodyLeadsWithLengthAndTipAndFollowsReorgs) {
   };
   auto chain_answer = [&] {
     HttpResponse answer{-1, ""};
-    node.handle(HttpRequest{"GET", "/chain", ""}, [&](HttpResponse r) { answer = r; });
+    handle_request(node, HttpRequest{"GET", "/chain", ""}, [&](HttpResponse r) { answer = r; });
     EXPECT_EQ(answer.status, 200);
     EXPECT_EQ(answer.content_type, "application/json");
     return answer.body;
@@ -737,12 +735,13 @@ TEST(Node, AFullPoolIsTheServers503WithRetryAfterAndTakesNothing) {
   TestNetwork net;
   NodeConfig config;
   config.self_address = A;
-  config.mempool.max_posts = 1;
-  config.pool_full_retry_after_s = 17;
+  config.policy.mempool.max_posts = 1;
+  config.policy.pool_full_retry_after_s = 17;
   Node node(config, net, clock, miner);
   auto post = [&](const std::string& content) {
     HttpResponse out{-1, ""};
-    node.handle(
+    handle_request(
+        node,
         HttpRequest{"POST", "/new_transaction", Json{{"author", "a"}, {"content", content}}.dump()},
         [&](HttpResponse r) { out = std::move(r); });
     return out;
@@ -768,12 +767,12 @@ TEST(Node, ARequestTheServerRefusedIsCountedByRouteAndReason) {
   config.self_address = A;
   Node node(config, net, clock, miner);
   int answers = 0;
-  node.refuse(HttpRequest{"POST", "/new_transaction?x=1", "{}"},
-              HttpResponse{403, "Refused (foreign_origin)", "text/plain"}, "foreign_origin",
-              [&](const HttpResponse& r) {
-                ++answers;
-                EXPECT_EQ(r.status, 403);
-              });
+  refuse_request(node, HttpRequest{"POST", "/new_transaction?x=1", "{}"},
+                 HttpResponse{403, "Refused (foreign_origin)", "text/plain"}, "foreign_origin",
+                 [&](const HttpResponse& r) {
+                   ++answers;
+                   EXPECT_EQ(r.status, 403);
+                 });
   EXPECT_EQ(answers, 1);
   EXPECT_EQ(node.mempool().size(), 0u);
   const std::string text = node.metrics_text();

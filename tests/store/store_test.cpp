@@ -11,7 +11,7 @@
 
 #include "node_doubles.hpp"
 #include "test_util.hpp"
-#include "yournet/node/node.hpp"
+#include "yournet/node/http_api.hpp"
 #include "yournet/store/sqlite_store.hpp"
 
 using namespace yournet;
@@ -55,7 +55,7 @@ struct TestNode {
   HttpResponse call(const std::string& method, const std::string& target,
                     const std::string& body = "") {
     HttpResponse out{-1, ""};
-    node.handle(HttpRequest{method, target, body}, [&](HttpResponse r) { out = r; });
+    handle_request(node, HttpRequest{method, target, body}, [&](HttpResponse r) { out = r; });
     return out;
   }
   FixedClock clock;
@@ -230,7 +230,8 @@ TEST(Node, AcknowledgesNothingItCouldNotStore) {
   TestNode live(&store);
   bool answered = false;
   auto handle = [&](const std::string& method, const std::string& target, const std::string& body) {
-    live.node.handle(HttpRequest{method, target, body}, [&](HttpResponse) { answered = true; });
+    handle_request(live.node, HttpRequest{method, target, body},
+                   [&](HttpResponse) { answered = true; });
   };
   EXPECT_THROW(handle("POST", "/new_transaction", R"({"author": "a", "content": "x"})"),
                StoreError);
@@ -248,7 +249,7 @@ TEST(Node, DropsAPeerThatKeepsFailingOnlyWhenConfigured) {
     OfflineTransport transport;
     InlineMiner miner;
     NodeConfig config = TestNode::config();
-    config.drop_peer_after = drop_after;
+    config.policy.drop_peer_after = drop_after;
     Node node(config, transport, clock, miner);
     ASSERT_TRUE(node.add_peer("http://127.0.0.1:8001"));
     node.run_consensus([] {});  // first failure

@@ -5,6 +5,7 @@
 #include <tuple>
 #include <vector>
 
+#include "yournet/node/http_api.hpp"
 #include "yournet/printable.hpp"
 #include "yournet/validation.hpp"
 #include "yournet/web/assets.hpp"
@@ -15,21 +16,15 @@ namespace {
 constexpr std::string_view kApiPrefix = "/api";
 constexpr std::string_view kBlockRoute = "/api/block/";
 
+constexpr ProxyRoute proxied(Route route, bool slow) {
+  return ProxyRoute{route_path(route), route_method(route), slow};
+}
 // The node's routes a user needs; /register_node and /add_block are for peers and stay out.
 constexpr ProxyRoute kProxyRoutes[] = {
-    {"/chain", "GET", false}, {"/pending_tx", "GET", false},       {"/status", "GET", false},
-    {"/mine", "GET", true},   {"/new_transaction", "POST", false}, {"/register_with", "POST", true},
+    proxied(Route::chain, false),           proxied(Route::pending_tx, false),
+    proxied(Route::status, false),          proxied(Route::mine, true),
+    proxied(Route::new_transaction, false), proxied(Route::register_with, true),
 };
-
-bool is_block_hash(std::string_view text) {
-  return text.size() == 64 && std::all_of(text.begin(), text.end(), [](char c) {
-           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-         });
-}
-
-std::string_view route_of(std::string_view target) {
-  return target.substr(0, target.find('?'));
-}
 
 // A node's answer as it may go to the browser: only JSON keeps its type; anything else (the
 // reference answers text as text/html) goes out as plain text, so a node can never have the
@@ -100,7 +95,7 @@ void append_posts(const Json& posts, const Json& block, Json& out, std::size_t& 
 }  // namespace
 
 const ProxyRoute* find_proxy_route(std::string_view api_path) {
-  api_path = route_of(api_path);
+  api_path = target_path(api_path);
   if (!api_path.starts_with(kApiPrefix)) return nullptr;
   api_path.remove_prefix(kApiPrefix.size());
   for (const auto& route : kProxyRoutes) {
@@ -187,7 +182,7 @@ WebApp::WebApp(WebAppOptions options, Transport& transport, Transport& slow_tran
 
 void WebApp::handle(const HttpRequest& request, Respond respond) {
   // The path as it may be quoted in an answer (a target can hold any bytes; answers are UTF-8).
-  const std::string route = printable(route_of(request.target));
+  const std::string route = printable(target_path(request.target));
   if (route.starts_with("/api/")) {
     if (route == "/api/feed" || route == "/api/blocks" || route == "/api/info") {
       if (request.method != "GET") return respond(json_error(405, "use GET on " + route));
@@ -279,18 +274,18 @@ void WebApp::feed(Respond respond) {
     (*feed)["node"] = options_.node_address;
     respond(HttpResponse{200, feed->dump(), "application/json"});
   };
-  fetch_json("/chain", [answers, finish](Expected<Json, HttpResponse> chain) {
+  fetch_json(route_path(Route::chain), [answers, finish](Expected<Json, HttpResponse> chain) {
     answers->chain = std::move(chain);
     finish();
   });
-  fetch_json("/pending_tx", [answers, finish](Expected<Json, HttpResponse> pool) {
+  fetch_json(route_path(Route::pending_tx), [answers, finish](Expected<Json, HttpResponse> pool) {
     answers->pool = std::move(pool);
     finish();
   });
 }
 
 void WebApp::blocks(Respond respond) {
-  fetch_json("/chain", [this, respond](Expected<Json, HttpResponse> chain) {
+  fetch_json(route_path(Route::chain), [this, respond](Expected<Json, HttpResponse> chain) {
     if (!chain) return respond(chain.error());
     auto blocks = build_blocks(*chain, options_.blocks_limit);
     if (!blocks) return respond(bad_answer("sent data we cannot use: " + blocks.error()));
@@ -302,7 +297,7 @@ void WebApp::block(const std::string& hash, Respond respond) {
   if (!is_block_hash(hash)) {
     return respond(json_error(400, "a block hash is 64 lowercase hex digits"));
   }
-  const std::string route = "/block/" + hash;
+  const std::string route = route_path(Route::block) + hash;
   transport_.send(
       options_.node_address, HttpRequest{"GET", route, ""},
       [this, route, hash, respond](const std::optional<HttpResponse>& answer,

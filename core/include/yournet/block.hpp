@@ -51,6 +51,8 @@ Json block_to_json(const Block& block, bool include_hash = true);
 // The exact bytes that are hashed: canonical(block without "hash").
 std::string block_canonical(const Block& block);
 std::string compute_block_hash(const Block& block);
+// Whether text is a block hash as the wire writes it: 64 lowercase hex digits.
+bool is_block_hash(std::string_view text);
 
 // The canonical bytes split around the nonce digits, so a miner writes them once and splices each
 // nonce in: canonical = prefix + decimal(nonce) + suffix.

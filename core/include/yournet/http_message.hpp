@@ -3,6 +3,7 @@
 // (method, target, body, headers) and a response (status, body, content type, extra headers).
 // No socket here: the live server and client translate them to and from Beast's messages.
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <ostream>
@@ -23,6 +24,11 @@ using HttpHeaders = std::vector<HttpHeader>;
 
 // `name` lower-cased (ASCII only: header names are tokens).
 std::string lower_header_name(std::string_view name);
+
+// A request target's path: the target without its query string ("/chain?x=1" -> "/chain").
+constexpr std::string_view target_path(std::string_view target) {
+  return target.substr(0, target.find('?'));
+}
 
 struct HttpRequest {
   HttpRequest() = default;
@@ -96,5 +102,8 @@ struct HttpResponse {
   // Headers beside Content-Type (Retry-After...); names lower-cased when read from the wire.
   HttpHeaders headers;
 };
+
+// How a handler answers a request: exactly once, maybe later.
+using Respond = std::function<void(HttpResponse)>;
 
 }  // namespace yournet

@@ -3,13 +3,17 @@
 // order. A reorg puts the posts of abandoned blocks back, so no accepted post is ever lost.
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "yournet/block_tree.hpp"
 #include "yournet/crypto.hpp"
 #include "yournet/expected.hpp"
+#include "yournet/refusal.hpp"
+#include "yournet/validation.hpp"
 
 namespace yournet {
 
@@ -20,17 +24,26 @@ struct MempoolLimits {
 };
 
 // Why a post was not taken: a typed reason, so that callers map it (a full pool is the server's
-// 503, the rest the client's 400) without reading the message.
+// 503, the rest the client's 400) without reading the message. Only `invalid` is a consensus
+// refusal (the post breaks a rule, which `rule` names); the rest are this node's policy.
 enum class PostRefusal {
-  invalid,           // breaks a rule (check_post), or a signed post without its own timestamp
-  already_in_chain,  // the main chain holds it
-  already_pending,   // the pool holds it
-  too_large,         // over MempoolLimits::max_post_bytes
-  pool_full,         // the pool is at max_posts or max_bytes: try again after a block
+  invalid,                   // breaks a rule (check_post)
+  signed_without_timestamp,  // the node stamps unstamped posts, which would void a signature
+  already_in_chain,          // the main chain holds it
+  already_pending,           // the pool holds it
+  too_large,                 // over MempoolLimits::max_post_bytes
+  pool_full,                 // the pool is at max_posts or max_bytes: try again after a block
 };
 struct PostRefused {
+  PostRefused(PostRefusal reason_, std::string message_, std::optional<Rule> rule_ = std::nullopt)
+      : reason(reason_), message(std::move(message_)), rule(rule_) {}
+
   PostRefusal reason;
-  std::string message;  // for people: names the post and the limit
+  std::string message;       // for people: names the post and the limit
+  std::optional<Rule> rule;  // the consensus rule an `invalid` post breaks
+  RefusalKind kind() const {
+    return reason == PostRefusal::invalid ? RefusalKind::consensus : RefusalKind::policy;
+  }
 };
 
 class Mempool {

@@ -1,79 +1,13 @@
+// The protocol state machine: posts, blocks, chains, peers, consensus rounds and mining (node.hpp).
 #include "yournet/node/node.hpp"
 
 #include <algorithm>
-#include <charconv>
-#include <cstdint>
+#include <cctype>
 #include <memory>
+#include <string>
 #include <utility>
 
-#include "yournet/printable.hpp"
-
 namespace yournet {
-namespace {
-
-HttpResponse text(int status, std::string body) {
-  return HttpResponse{status, std::move(body)};
-}
-HttpResponse json_response(int status, const Json& body) {
-  return HttpResponse{status, body.dump(), "application/json"};
-}
-
-std::string route_of(const std::string& target) {
-  return target.substr(0, target.find('?'));
-}
-
-bool is_block_hash(const std::string& text) {
-  return text.size() == 64 && std::all_of(text.begin(), text.end(), [](char c) {
-           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-         });
-}
-
-// What a GET /chain body declares before its blocks: its "length", when that is the first key (as
-// in the reference's bodies and ours), and its "tip" hash, when that follows (ours). Read without
-// parsing the chain, which is what a consensus round costs.
-struct ChainHead {
-  std::uint64_t length = 0;
-  std::optional<std::string> tip;
-};
-std::optional<ChainHead> read_chain_head(std::string_view body) {
-  auto skip_space = [&] {
-    while (!body.empty() && (body.front() == ' ' || body.front() == '\n' || body.front() == '\r' ||
-                             body.front() == '\t'))
-      body.remove_prefix(1);
-  };
-  auto take = [&](std::string_view token) {
-    skip_space();
-    if (!body.starts_with(token)) return false;
-    body.remove_prefix(token.size());
-    return true;
-  };
-  if (!take("{") || !take("\"length\"") || !take(":")) return std::nullopt;
-  skip_space();
-  ChainHead head;
-  auto [end, ec] = std::from_chars(body.data(), body.data() + body.size(), head.length);
-  if (ec != std::errc() || end == body.data()) return std::nullopt;
-  body.remove_prefix(static_cast<std::size_t>(end - body.data()));
-  constexpr std::size_t kHashSize = 64;
-  if (take(",") && take("\"tip\"") && take(":") && take("\"") && body.size() > kHashSize &&
-      body[kHashSize] == '"') {
-    head.tip = std::string(body.substr(0, kHashSize));
-  }
-  return head;
-}
-
-// The JSON object of a request body, or a 400 naming what is wrong with it.
-std::optional<Json> parse_object(const std::string& body, HttpResponse& error) {
-  try {
-    Json value = parse_json(body);
-    if (value.is_object()) return value;
-    error = text(400, "request body must be a JSON object");
-  } catch (const JsonError& e) {
-    error = text(400, std::string("request body: ") + e.what());
-  }
-  return std::nullopt;
-}
-
-}  // namespace
 
 std::optional<std::string> normalize_peer_address(const std::string& address) {
   const std::string scheme = "http://";
@@ -103,60 +37,12 @@ Node::Node(NodeConfig config, Transport& transport, Clock& clock, MiningService&
       miner_(miner),
       observer_(observer),
       store_(store),
-      tree_(config_.params, config_.tree),
-      mempool_(config_.mempool),
+      tree_(config_.params, config_.policy.tree),
+      mempool_(config_.policy.mempool),
       peers_(std::make_shared<const std::vector<std::string>>()) {}
 
 void Node::emit(const NodeEvent& event) {
   if (observer_) observer_->on_event(event);
-}
-
-Json Node::chain_body() {
-  return parse_json(*chain_text());
-}
-
-std::shared_ptr<const std::string> Node::chain_text() {
-  // Blocks written before and still on the main chain are kept: only blocks new on it since the
-  // last call are written (after a reorg, those above the fork).
-  const std::size_t length = tree_.height() + 1;
-  std::size_t kept = std::min<std::size_t>(chain_blocks_.size(), length);
-  while (kept > 0 && tree_.at_height(kept - 1) != chain_blocks_[kept - 1]) --kept;
-  if (chain_answer_ && kept == length && chain_blocks_.size() == length && chain_peers_ == peers_)
-    return chain_answer_;
-  // The reference's keys ("length", "chain", "peers"), "length" first and then the tip's hash (an
-  // addition the reference ignores), so that a peer can tell a chain that brings nothing from
-  // its first bytes (see start_consensus_round).
-  const std::string head =
-      "{\"length\":" + std::to_string(length) + ",\"tip\":\"" + tree_.tip().hash + "\",\"chain\":";
-  const std::size_t kept_end = kept == 0 ? chain_head_size_ : chain_block_ends_[kept - 1];
-  if (!chain_answer_ || chain_answer_.use_count() > 1 || head.size() != chain_head_size_) {
-    // An answer still on its way holds the text (or the head grows a digit): a new copy.
-    auto fresh = std::make_shared<std::string>();
-    fresh->reserve(head.size() + (kept_end - chain_head_size_) + 4096);
-    *fresh += head;
-    if (chain_answer_) fresh->append(*chain_answer_, chain_head_size_, kept_end - chain_head_size_);
-    for (auto& end : chain_block_ends_) end = end - chain_head_size_ + head.size();
-    chain_answer_ = std::move(fresh);
-    chain_head_size_ = head.size();
-  } else {
-    chain_answer_->replace(0, head.size(), head);
-  }
-  chain_blocks_.resize(kept);
-  chain_block_ends_.resize(kept);
-  std::string& answer = *chain_answer_;
-  answer.resize(kept == 0 ? chain_head_size_ : chain_block_ends_.back());
-  for (std::uint64_t height = kept; height < length; ++height) {
-    const Block* block = tree_.at_height(height);
-    answer += height == 0 ? '[' : ',';
-    answer += block_to_json(*block).dump();
-    chain_blocks_.push_back(block);
-    chain_block_ends_.push_back(answer.size());
-  }
-  answer += "],\"peers\":";
-  answer += Json(*peers_).dump();
-  answer += '}';
-  chain_peers_ = peers_;
-  return chain_answer_;
 }
 
 Json Node::status() const {
@@ -171,17 +57,18 @@ Json Node::status() const {
               {"require_signatures", config_.params.require_signatures}};
 }
 
-bool Node::add_peer(const std::string& address) {
+PeerResult Node::add_peer(const std::string& address) {
   auto normalized = normalize_peer_address(address);
-  if (!normalized || *normalized == config_.self_address) return false;
-  if (std::find(peers_->begin(), peers_->end(), *normalized) != peers_->end()) return true;
-  if (peers_->size() >= config_.max_peers) return false;
+  if (!normalized) return unexpected(PeerRefusal::invalid_address);
+  if (*normalized == config_.self_address) return unexpected(PeerRefusal::is_self);
+  if (is_peer(*normalized)) return *normalized;
+  if (peers_->size() >= config_.policy.max_peers) return unexpected(PeerRefusal::peers_full);
   if (store_) store_->save_peer(*normalized);
   auto grown = std::make_shared<std::vector<std::string>>(*peers_);
   grown->push_back(*normalized);
   set_peers(std::move(grown));
   emit(event::PeerAdded{*normalized});
-  return true;
+  return *normalized;
 }
 
 bool Node::remove_peer(const std::string& address, const std::string& reason) {
@@ -204,10 +91,10 @@ void Node::note_peer_contact(const std::string& peer, bool answered) {
     return;
   }
   // A sender fetched to catch up may be no peer: nothing to forget.
-  if (config_.drop_peer_after <= 0 || !is_peer(peer)) return;
+  if (config_.policy.drop_peer_after <= 0 || !is_peer(peer)) return;
   const double now = clock_.now();
   auto [since, first_failure] = failing_since_.emplace(peer, now);
-  if (!first_failure && now - since->second >= config_.drop_peer_after) {
+  if (!first_failure && now - since->second >= config_.policy.drop_peer_after) {
     remove_peer(peer, "no answer for " +
                           std::to_string(static_cast<long long>(now - since->second)) + " s");
   }
@@ -217,13 +104,13 @@ Expected<std::string, PostRefused> Node::submit_post(Json post) {
   if (post.is_object() && !post.contains("timestamp")) {
     // A stamp added here would not be what the author signed.
     if (post.contains("signature")) {
-      return unexpected(
-          PostRefused{PostRefusal::invalid, "a signed post must carry its own \"timestamp\""});
+      return unexpected(PostRefused{PostRefusal::signed_without_timestamp,
+                                    "a signed post must carry its own \"timestamp\""});
     }
     post["timestamp"] = clock_.now();
   }
   if (auto verdict = check_post(post, config_.params)) {
-    return unexpected(PostRefused{PostRefusal::invalid, verdict->message()});
+    return unexpected(PostRefused{PostRefusal::invalid, verdict->message(), verdict->rule});
   }
   std::string id = post_id(post);
   if (tree_.main_chain_post_height(id)) {
@@ -317,7 +204,7 @@ void Node::announce(const std::shared_ptr<const Block>& block, const std::string
   auto targets = peers_;  // a failure may drop a peer meanwhile: the callbacks keep this list
   // The answers only serve to forget peers that stopped answering; when that is off (the
   // simulator), nobody waits for them, which halves a simulated network's events.
-  const bool track_answers = config_.drop_peer_after > 0;
+  const bool track_answers = config_.policy.drop_peer_after > 0;
   // Found first, in a loop of its own: the addresses' bytes are then fetched side by side (a
   // simulated network's nodes wait on memory more than on anything else).
   const auto skipped = std::find(targets->begin(), targets->end(), except) - targets->begin();
@@ -412,108 +299,33 @@ void Node::set_peers(std::shared_ptr<const std::vector<std::string>> peers) {
   for (const auto& peer : *peers_) peer_hashes_.push_back(std::hash<std::string>{}(peer));
 }
 
-bool Node::catch_up(const std::string& sender, event::CatchUpReason reason) {
-  if (sender.empty() || sender == config_.self_address) return false;
-  auto it = catch_up_.find(sender);
-  if (it == catch_up_.end()) {
-    if (catch_up_.size() >= kCatchUpSendersTracked) forget_idle_senders();
-    if (catch_up_.size() >= kCatchUpSendersTracked) return false;
-    it = catch_up_.emplace(sender, CatchUpState{}).first;
+BlockVerdict Node::receive_block(const std::shared_ptr<const Block>& block,
+                                 const std::string& from) {
+  AddResult result = accept_block(block, from);
+  switch (result.status) {
+    case AddStatus::invalid:
+      break;
+    case AddStatus::orphan:
+      // The parent is unknown. The sender has it (it sends blocks of its main chain): fetch its
+      // chain; with no sender known, fetch every peer's.
+      if (!catch_up(from, event::CatchUpReason::orphan)) run_consensus([] {});
+      break;
+    case AddStatus::already_known:
+      learn_sender(from);
+      break;
+    case AddStatus::added:
+      if (tree_.on_main_chain(*block)) announce(block, from);  // gossip once: new blocks only
+      learn_sender(from);
+      break;
   }
-  CatchUpState& state = it->second;
-  const bool orphan = reason == event::CatchUpReason::orphan;
-  if (state.in_flight || state.deferred) {
-    // The answer on its way (or the chain fetched at the interval's end) may predate this block:
-    // one more fetch after it.
-    if (orphan && state.in_flight) state.again = true;
-    return true;
+  return BlockVerdict{result.status, std::move(result.error)};
+}
+
+void Node::mine(std::function<void(MineOutcome)> done) {
+  if (mempool_.size() == 0 && !config_.policy.allow_empty_blocks) {
+    return done(MineOutcome{MineStatus::nothing_to_mine, nullptr});
   }
-  // A clock that went back (a wall clock stepped) counts as the interval passed.
-  const double since = state.last_start ? clock_.now() - *state.last_start : kCatchUpMinIntervalS;
-  if (since >= 0 && since < kCatchUpMinIntervalS) {
-    if (orphan) defer_catch_up(sender, kCatchUpMinIntervalS - since);
-    return true;
-  }
-  if (catch_up_fetches_ >= kMaxCatchUpFetches) return false;
-  start_catch_up(sender, reason);
-  return true;
-}
-
-void Node::start_catch_up(const std::string& sender, event::CatchUpReason reason) {
-  CatchUpState& state = catch_up_[sender];
-  state.in_flight = true;
-  state.last_start = clock_.now();
-  ++catch_up_fetches_;
-  emit(event::CatchUp{sender, reason});
-  fetch_chain(sender, [this, sender, reason](bool answered) {
-    --catch_up_fetches_;
-    CatchUpState& done = catch_up_[sender];  // kept while in flight
-    done.in_flight = false;
-    if (answered) {
-      add_peer(sender);  // a node that answers with its chain: a peer, if there is room
-    } else if (reason == event::CatchUpReason::orphan) {
-      run_consensus([] {});  // the sender did not help: ask every peer
-    }
-    if (std::exchange(done.again, false)) {
-      const double since = clock_.now() - *done.last_start;
-      if (since >= 0 && since < kCatchUpMinIntervalS) {
-        defer_catch_up(sender, kCatchUpMinIntervalS - since);
-      } else if (catch_up_fetches_ < kMaxCatchUpFetches) {
-        start_catch_up(sender, event::CatchUpReason::orphan);
-      } else {
-        run_consensus([] {});
-      }
-    }
-  });
-}
-
-void Node::defer_catch_up(const std::string& sender, double wait_s) {
-  catch_up_[sender].deferred = true;
-  clock_.after(wait_s, [this, sender] {
-    catch_up_[sender].deferred = false;
-    if (catch_up_fetches_ < kMaxCatchUpFetches) {
-      start_catch_up(sender, event::CatchUpReason::orphan);
-    } else {
-      run_consensus([] {});
-    }
-  });
-}
-
-void Node::forget_idle_senders() {
-  const double now = clock_.now();
-  std::erase_if(catch_up_, [now](const auto& entry) {
-    const CatchUpState& state = entry.second;
-    return !state.in_flight && !state.deferred &&
-           (!state.last_start || now - *state.last_start >= kCatchUpMinIntervalS ||
-            now < *state.last_start);
-  });
-}
-
-void Node::learn_sender(const std::string& sender) {
-  if (sender.empty() || peers_->size() >= config_.max_peers || is_peer(sender)) return;
-  catch_up(sender, event::CatchUpReason::new_sender);
-}
-
-bool Node::brings_nothing(const std::string& body) const {
-  auto head = read_chain_head(body);
-  if (!head) return false;
-  // Shorter than ours: it cannot become our main chain, and should it ever grow past ours, its
-  // new tip's announcement brings us back for it.
-  if (head->length <= tree_.height()) return true;
-  // As long as ours and ending in a block we hold (accept_chain's own shortcut, taken before
-  // parsing).
-  return head->length == tree_.height() + 1 && head->tip && tree_.contains(*head->tip);
-}
-
-void Node::mine(std::function<void(std::string)> done) {
-  if (mempool_.size() == 0 && !config_.allow_empty_blocks) {
-    done("No transactions to mine");
-    return;
-  }
-  if (mining_) {
-    done("Mining is already in progress");
-    return;
-  }
+  if (mining_) return done(MineOutcome{MineStatus::already_mining, nullptr});
   mining_ = true;
   const Block& tip = tree_.tip();
   Block block;
@@ -521,18 +333,15 @@ void Node::mine(std::function<void(std::string)> done) {
   block.previous_hash = tip.hash;
   block.timestamp = clock_.now();
   std::size_t post_bytes = 0;
-  for (auto& post : mempool_.posts(config_.max_posts_per_block)) {
+  for (auto& post : mempool_.posts(config_.policy.max_posts_per_block)) {
     post_bytes += canonical(post).size() + 2;  // and its ", " in the list
-    if (post_bytes > config_.max_block_post_bytes) break;
+    if (post_bytes > config_.policy.max_block_post_bytes) break;
     block.transactions.push_back(post);
   }
   MiningRequest request{block, config_.params.difficulty, config_.mining_threads};
   miner_.mine(request, [this, done = std::move(done)](MiningResult result) {
     mining_ = false;
-    if (!result.found) {
-      done("Mining was stopped");
-      return;
-    }
+    if (!result.found) return done(MineOutcome{MineStatus::stopped, nullptr});
     const auto mined = std::make_shared<const Block>(std::move(result.block));
     ++metrics_.blocks_mined;
     emit(event::Mined{mined->hash, mined->previous_hash, mined->index, result.attempts});
@@ -540,272 +349,29 @@ void Node::mine(std::function<void(std::string)> done) {
     // As the reference: run consensus, then announce our block if it is still on the main chain.
     run_consensus([this, mined, done] {
       if (tree_.on_main_chain(*mined)) announce(mined, "");
-      done("Block #" + std::to_string(mined->index) + " is mined.");
+      done(MineOutcome{MineStatus::mined, mined});
     });
   });
 }
 
-void Node::count_request(const std::string& route, const HttpResponse& response) {
-  ++metrics_.requests[{route, response.status}];
-  if (response.status >= 400) {
-    emit(event::RequestRejected{route, response.status, printable(response.body, 300)});
-  }
+void Node::count_request(const std::string& route, int status) {
+  ++metrics_.requests[{route, status}];
 }
 
-namespace {
-
-struct Route {
-  const char* path;
-  const char* method;
-};
-constexpr Route kRoutes[] = {
-    {"/new_transaction", "POST"}, {"/chain", "GET"},          {"/mine", "GET"},
-    {"/pending_tx", "GET"},       {"/register_node", "POST"}, {"/register_with", "POST"},
-    {"/add_block", "POST"},       {"/status", "GET"},         {"/block/", "GET"},
-    {"/metrics", "GET"},          {"/sync", "POST"}};
-constexpr std::string_view kBlockPrefix = "/block/";
-
-// "/block/<hash>" is one route; its hash is the rest of the path.
-std::string route_key(const std::string& path) {
-  return path.rfind(kBlockPrefix, 0) == 0 ? std::string(kBlockPrefix) : path;
-}
-
-const Route* find_route(const std::string& route) {
-  auto known = std::find_if(std::begin(kRoutes), std::end(kRoutes),
-                            [&](const Route& r) { return route == r.path; });
-  return known == std::end(kRoutes) ? nullptr : known;
-}
-
-}  // namespace
-
-std::string Node::route_label(const HttpRequest& request) {
-  const Route* known = find_route(route_key(route_of(request.target)));
-  return known ? std::string(known->path) : std::string("other");
-}
-
-void Node::refuse(const HttpRequest& request, HttpResponse answer, const std::string& reason,
-                  const Respond& respond) {
+void Node::count_refused_request(const std::string& reason) {
   ++metrics_.requests_refused[reason];
-  count_request(route_label(request), answer);
-  respond(std::move(answer));
 }
 
-void Node::handle(const HttpRequest& request, Respond respond) {
-  const std::string path = route_of(request.target);
-  const std::string block_prefix(kBlockPrefix);
-  const std::string route = route_key(path);
-  const Route* known = find_route(route);
-  // Every answer is counted by route and status, and every refusal reported.
-  respond = [this, label = known ? std::string(known->path) : std::string("other"),
-             inner = std::move(respond)](HttpResponse response) {
-    count_request(label, response);
-    inner(std::move(response));
-  };
-  if (!known) {
-    respond(text(404, "Not found: " + printable(route)));
-    return;
+const char* peer_refusal_name(PeerRefusal refusal) {
+  switch (refusal) {
+    case PeerRefusal::invalid_address:
+      return "invalid_address";
+    case PeerRefusal::is_self:
+      return "is_self";
+    case PeerRefusal::peers_full:
+      return "peers_full";
   }
-  if (request.method != known->method) {
-    respond(text(405, "Method " + printable(request.method, 40) + " not allowed on " + route +
-                          "; use " + known->method));
-    return;
-  }
-  if (route == "/new_transaction") return handle_new_transaction(request, respond);
-  if (route == "/chain") return respond(HttpResponse{200, chain_text(), "application/json"});
-  if (route == "/pending_tx") return respond(json_response(200, Json(mempool_.posts())));
-  if (route == "/status") return respond(json_response(200, status()));
-  if (route == "/metrics") {
-    return respond(HttpResponse{200, metrics_text(), "text/plain; version=0.0.4; charset=utf-8"});
-  }
-  if (route == block_prefix) return handle_get_block(path.substr(block_prefix.size()), respond);
-  if (route == "/mine") {
-    return mine([respond](std::string message) { respond(text(200, std::move(message))); });
-  }
-  if (route == "/sync") {
-    // Ours: an orchestrator's way to make a node catch up now rather than at its next sync.
-    return run_consensus([this, respond] {
-      respond(json_response(200, Json{{"height", tree_.height()}, {"tip", tree_.tip().hash}}));
-    });
-  }
-  if (route == "/register_node") return handle_register_node(request, respond);
-  if (route == "/register_with") return handle_register_with(request, respond);
-  handle_add_block(request, respond);
-}
-
-void Node::handle_new_transaction(const HttpRequest& request, Respond& respond) {
-  HttpResponse error;
-  auto post = parse_object(request.body, error);
-  if (!post) return respond(error);
-  auto added = submit_post(std::move(*post));
-  if (!added && added.error().reason == PostRefusal::pool_full) {
-    // The client did nothing wrong: the server is busy, and says when to come back.
-    HttpResponse busy = text(503, "Pending pool full: " + added.error().message);
-    busy.headers.push_back({"retry-after", std::to_string(config_.pool_full_retry_after_s)});
-    return respond(std::move(busy));
-  }
-  if (!added) return respond(text(400, "Invalid transaction data: " + added.error().message));
-  respond(text(201, "Success"));
-}
-
-void Node::handle_get_block(const std::string& hash, Respond& respond) {
-  if (!is_block_hash(hash)) return respond(text(400, "a block hash is 64 lowercase hex digits"));
-  const Block* block = tree_.find(hash);
-  if (!block) return respond(text(404, "Unknown block " + hash));
-  respond(json_response(200, block_to_json(*block)));
-}
-
-void Node::handle_add_block(const HttpRequest& request, Respond& respond) {
-  // Who sent it, when the request says (our nodes do): the address that node is reached at.
-  std::string sender;
-  if (auto claimed = request.header(kSenderHeader)) {
-    auto address = normalize_peer_address(std::string(*claimed));
-    if (!address) {
-      return respond(text(400,
-                          "The block was discarded by the node: header X-Yournet-Node must "
-                          "be http://host:port/, not " +
-                              printable(*claimed, 100)));
-    }
-    if (*address != config_.self_address) sender = std::move(*address);
-  }
-  HttpResponse error;
-  auto json = parse_object(request.body, error);
-  if (!json) return respond(text(400, "The block was discarded by the node: " + error.body.str()));
-  auto block = block_from_json(*json);
-  if (!block) {
-    return respond(text(400, "The block was discarded by the node: " + block.error().message()));
-  }
-  receive_block(std::make_shared<const Block>(std::move(*block)), respond, sender);
-}
-
-void Node::receive_block(const std::shared_ptr<const Block>& block, const Respond& respond,
-                         const std::string& from) {
-  AddResult result = accept_block(block, from);
-  switch (result.status) {
-    case AddStatus::invalid:
-      return respond(text(400, "The block was discarded by the node: " + result.error->message()));
-    case AddStatus::orphan:
-      // The parent is unknown. The sender has it (it sends blocks of its main chain): fetch its
-      // chain; with no sender known, fetch every peer's.
-      if (!catch_up(from, event::CatchUpReason::orphan)) run_consensus([] {});
-      return respond(text(202, "Block kept until its parent arrives"));
-    case AddStatus::already_known:
-      learn_sender(from);
-      return respond(text(201, "Block added to the chain"));
-    case AddStatus::added:
-      if (tree_.on_main_chain(*block)) announce(block, from);  // gossip once: new blocks only
-      learn_sender(from);
-      return respond(text(201, "Block added to the chain"));
-  }
-}
-
-HttpResponse Node::peers_full() const {
-  return text(
-      400, "this node has as many peers as it takes (" + std::to_string(config_.max_peers) + ")");
-}
-
-Expected<std::string, HttpResponse> Node::requested_peer(const HttpRequest& request) const {
-  HttpResponse error;
-  auto json = parse_object(request.body, error);
-  if (!json) return unexpected(error);
-  auto address = json->find("node_address");
-  std::optional<std::string> peer;
-  if (address != json->end() && address->is_string()) {
-    peer = normalize_peer_address(address->get<std::string>());
-  }
-  if (!peer) return unexpected(text(400, "\"node_address\" must be http://host:port"));
-  if (*peer == config_.self_address) {
-    return unexpected(text(400, "\"node_address\" is this node's own address"));
-  }
-  return *peer;
-}
-
-void Node::handle_register_node(const HttpRequest& request, Respond& respond) {
-  auto peer = requested_peer(request);
-  if (!peer) return respond(peer.error());
-  if (!add_peer(*peer)) return respond(peers_full());
-  respond(HttpResponse{200, chain_text(), "application/json"});
-}
-
-void Node::handle_register_with(const HttpRequest& request, Respond respond) {
-  auto peer = requested_peer(request);
-  if (!peer) return respond(peer.error());
-  if (peers_->size() >= config_.max_peers && !is_peer(*peer)) return respond(peers_full());
-  register_with(*peer, 1, std::move(respond));
-}
-
-void Node::register_with(const std::string& peer, unsigned attempt, Respond respond) {
-  Json body{{"node_address", config_.self_address}};
-  transport_.send(
-      peer, HttpRequest{"POST", "/register_node", body.dump()},
-      [this, peer, attempt, respond = std::move(respond)](
-          const std::optional<HttpResponse>& response, const std::string& failure) {
-        auto finish = [&respond](HttpResponse answer) {
-          if (respond) respond(std::move(answer));
-        };
-        if (!response || response->status >= 500) {
-          // No answer, or the peer (or a proxy on the way) failing for now: may pass, so try
-          // again later.
-          const std::string error =
-              response ? "peer answered " + std::to_string(response->status) : failure;
-          std::string message = "Registration failed: " + error;
-          if (auto retry_in = plan_register_retry(peer, attempt, error)) {
-            message += "; trying again in " + canonical(*retry_in) + " s (attempt " +
-                       std::to_string(attempt + 1) + " of " + std::to_string(kRegisterMaxAttempts) +
-                       ")";
-          }
-          return finish(text(502, std::move(message)));
-        }
-        if (response->status != 200) {
-          // Its status only: echoing its body would let a caller read what any
-          // host the node can reach answers (the reference's open-proxy bug).
-          return finish(
-              text(502, "Registration failed: peer answered " + std::to_string(response->status)));
-        }
-        std::optional<ValidationError> bad;
-        Json peers;
-        try {
-          const ChainText remote(response->body);
-          bad = accept_chain(remote, peer);
-          if (!bad) peers = parse_json(remote.peers().value_or("[]"));
-        } catch (const JsonError&) {  // not e.what(): it quotes the body
-          return finish(text(502, "Registration failed: the peer's answer is not JSON"));
-        }
-        if (bad) {
-          return finish(
-              text(502, "Registration failed: peer's chain is invalid: " + bad->message()));
-        }
-        add_peer(peer);
-        // As the reference (peers.update(response.json()['peers'])): learn the peer's
-        // peers too, within max_peers; add_peer refuses our own address and bad ones.
-        if (peers.is_array()) {
-          for (const auto& other : peers) {
-            if (other.is_string()) add_peer(other.get<std::string>());
-          }
-        }
-        finish(text(200, "Registration successful"));
-      });
-}
-
-std::optional<double> Node::plan_register_retry(const std::string& peer, unsigned attempt,
-                                                const std::string& error) {
-  // One retry planned per peer (an operator's second call while one is planned leaves it be),
-  // for at most max_peers peers.
-  const bool planned = register_retrying_.count(peer) > 0;
-  if (attempt >= kRegisterMaxAttempts || planned ||
-      register_retrying_.size() >= config_.max_peers) {
-    emit(event::RegisterFailed{peer, error, attempt, std::nullopt});
-    return std::nullopt;
-  }
-  const double delay = std::min(kRegisterRetryCapS, kRegisterRetryBaseS * (1u << (attempt - 1)));
-  register_retrying_.insert(peer);
-  emit(event::RegisterFailed{peer, error, attempt, delay});
-  clock_.after(delay, [this, peer, attempt] {
-    register_retrying_.erase(peer);
-    // A peer already (it sent us a block and answered for its chain), or no room left: done.
-    if (is_peer(peer) || peers_->size() >= config_.max_peers) return;
-    register_with(peer, attempt + 1, nullptr);
-  });
-  return delay;
+  return "?";
 }
 
 }  // namespace yournet

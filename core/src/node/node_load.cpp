@@ -36,7 +36,7 @@ std::optional<std::string> Node::load(const StoredState& state) {
   // Replayed without the side-branch bound, then bounded: the store keeps blocks the live tree
   // has since evicted, and a child of one recorded after its parent came back (the parent's first
   // record stands) would otherwise find its parent gone.
-  BlockTreeLimits unbounded = config_.tree;
+  BlockTreeLimits unbounded = config_.policy.tree;
   unbounded.max_side_branch_bytes = SIZE_MAX;
   tree_.set_limits(unbounded);
   std::size_t blocks = 0, posts = 0;
@@ -76,11 +76,11 @@ std::optional<std::string> Node::load(const StoredState& state) {
     if (!normalized || *normalized != address)
       return "peer record " + address + " is not http://host:port/";
     // A node started under another address may find itself in its old peer list; skip that one.
-    if (address == config_.self_address || peers->size() >= config_.max_peers) continue;
+    if (address == config_.self_address || peers->size() >= config_.policy.max_peers) continue;
     if (std::find(peers->begin(), peers->end(), address) == peers->end()) peers->push_back(address);
   }
   set_peers(std::move(peers));
-  if (auto evicted = tree_.set_limits(config_.tree); !evicted.empty()) {
+  if (auto evicted = tree_.set_limits(config_.policy.tree); !evicted.empty()) {
     metrics_.blocks_evicted += evicted.size();
     emit(event::BlocksEvicted{std::move(evicted)});
   }

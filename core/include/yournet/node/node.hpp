@@ -1,7 +1,15 @@
 #pragma once
-// A node's behaviour: its block tree, pending pool and peers, and its reaction to every request of
-// the tutorial's API. It talks to the world only through Transport, Clock and MiningService, so the
-// live node and the simulator run this very code. Not thread-safe: one thread drives a Node.
+// The protocol core: a node's block tree, pending pool and peers, and its typed operations (submit
+// a post, receive a block, take a chain, register a peer or with one, mine, run a consensus round,
+// and views of its chain, pool and status). Each answers with a typed outcome (node/outcomes.hpp,
+// PostRefused, ValidationError): a refusal is consensus (a Rule) or policy (NodePolicy's limits,
+// its pool, its peers). No HTTP here: node/http_api is the one adapter from the tutorial's routes
+// to these operations. It talks to the world only through Transport, Clock and MiningService, so
+// the live node and the simulator run this very code. Not thread-safe: one thread drives a Node.
+// Files: node.cpp (posts, blocks, chains, peers, consensus rounds, mining), node_chain_answer.cpp
+// (the shared GET /chain body), node_catch_up.cpp (fetching a block's sender's chain),
+// node_register.cpp (register_with and its retries), node_load.cpp (state from a store),
+// metrics.cpp (the /metrics text).
 #include <cstddef>
 #include <functional>
 #include <map>
@@ -18,30 +26,17 @@
 #include "yournet/node/environment.hpp"
 #include "yournet/node/metrics.hpp"
 #include "yournet/node/node_event.hpp"
+#include "yournet/node/outcomes.hpp"
+#include "yournet/node/policy.hpp"
 #include "yournet/node/store.hpp"
 
 namespace yournet {
 
 struct NodeConfig {
   std::string self_address;  // how peers reach this node: "http://127.0.0.1:8000/"
-  ChainParams params;
-  MempoolLimits mempool;
-  BlockTreeLimits tree;  // orphans and side-branch bytes
-  std::size_t max_peers = 64;
-  std::size_t max_posts_per_block = 1000;
-  // The Retry-After (seconds) of the 503 that answers a post while the pool is full: about when a
-  // block may have made room.
-  unsigned pool_full_retry_after_s = 30;
-  // Canonical bytes of the posts a mined block carries: peers refuse an /add_block body over
-  // 1 MiB (413), and the block's other fields take well under the margin.
-  std::size_t max_block_post_bytes = (1u << 20) - 1024;
+  ChainParams params;        // consensus: what every node must agree on
+  NodePolicy policy;         // this node's own limits and choices
   unsigned mining_threads = 1;
-  // Mine even with no pending post (simulated miners that keep the chain growing); the reference
-  // answers "No transactions to mine".
-  bool allow_empty_blocks = false;
-  // A peer that has failed every contact for this many seconds is forgotten; 0 keeps peers
-  // forever (the simulator's default: a partitioned peer must still be there when it heals).
-  double drop_peer_after = 0;
 };
 
 // Catching up. A node that receives a block it cannot connect fetches the chain of the node that
@@ -82,8 +77,6 @@ std::optional<std::string> normalize_peer_address(const std::string& address);
 
 class Node {
  public:
-  using Respond = std::function<void(HttpResponse)>;
-
   Node(NodeConfig config, Transport& transport, Clock& clock, MiningService& miner,
        NodeObserver* observer = nullptr, NodeStore* store = nullptr);
 
@@ -91,28 +84,33 @@ class Node {
   // that breaks a rule, returns what is wrong with it (the node is then unusable).
   std::optional<std::string> load(const StoredState& state);
 
-  // Every route of the API; `respond` is called exactly once, maybe later (mine, register_with,
-  // sync). POST /sync (ours) runs one consensus round, then answers {"height", "tip"}.
-  void handle(const HttpRequest& request, Respond respond);
-
+  // Views.
   const BlockTree& tree() const { return tree_; }
   const Mempool& mempool() const { return mempool_; }
   const std::vector<std::string>& peers() const { return *peers_; }
   const NodeConfig& config() const { return config_; }
   const NodeMetrics& metrics() const { return metrics_; }
-  // Answers a request the server refused before the node saw it (CSRF, DNS rebinding...): counted
-  // by route and status as any answer, and by `reason` in yournet_http_refused_total.
-  void refuse(const HttpRequest& request, HttpResponse answer, const std::string& reason,
-              const Respond& respond);
+  // The GET /chain body as sent ({"length", "tip", "chain", "peers"}). Every peer's consensus round
+  // asks for it, so it is kept and shared by the answers that carry it, and changed in place (when
+  // no answer holds it still): blocks new on the main chain appended, the head and the peers
+  // rewritten.
+  std::shared_ptr<const std::string> chain_text();
+  Json chain_body();  // the same, parsed
+  Json status() const;
   // The GET /metrics body, Prometheus text format.
   std::string metrics_text() const;
 
-  // The GET /chain body, parsed: {"length", "tip", "chain", "peers"}.
-  Json chain_body();
-  Json status() const;
-
-  // Adds a post (stamping it with the clock if it carries no timestamp); returns its id or why not.
+  // Posts. Adds a post (stamping it with the clock if it carries no timestamp); returns its id or
+  // why not.
   Expected<std::string, PostRefused> submit_post(Json post);
+
+  // Blocks. A block from a peer (POST /add_block; the simulator parses each distinct body once):
+  // accepted, relayed to every peer but `from` when new on the main chain, and when its parent is
+  // unknown the node catches up. `from`: the sender's address when known (the simulator's
+  // transport knows it; over HTTP our nodes say it in kSenderHeader), so the block is not sent
+  // back to it, and for catching up (kCatchUpMinIntervalS above).
+  BlockVerdict receive_block(const std::shared_ptr<const Block>& block,
+                             const std::string& from = {});
   // Adds a block from a peer or the miner; on a change of main chain the pool follows it.
   AddResult accept_block(const std::shared_ptr<const Block>& block, const std::string& from);
   AddResult accept_block(const Block& block, const std::string& from);  // copies it if new
@@ -120,33 +118,40 @@ class Node {
   // ChainText, which throws JsonError for one that is not JSON) that is valid; returns the first
   // error, if any.
   std::optional<ValidationError> accept_chain(const ChainText& chain, const std::string& from);
-  bool add_peer(const std::string& address);
-  bool remove_peer(const std::string& address, const std::string& reason);
-  // Fetches every peer's chain and adopts those with more work; `done` runs when all answered.
-  // One round at a time: a call during a round waits for one more round after it, shared by every
-  // such call, so a burst of orphan blocks cannot multiply the fetches of whole chains.
-  void run_consensus(std::function<void()> done);
-  // Mines the pending posts; `done` gets the reference's message.
-  void mine(std::function<void(std::string)> done);
-  // POST /add_block once its body is parsed (the simulator parses each distinct body once).
-  // `from`: the sender's address when known (the simulator's transport knows it; over HTTP our
-  // nodes say it in kSenderHeader), so the block is not sent back to it, and for catching up
-  // (kCatchUpMinIntervalS above).
-  void receive_block(const std::shared_ptr<const Block>& block, const Respond& respond,
-                     const std::string& from = {});
   // Sends a block to every peer except `except`.
   void announce(const std::shared_ptr<const Block>& block, const std::string& except);
+
+  // Peers. Takes an address as a peer (a peer already is fine); its normalized form or why not.
+  PeerResult add_peer(const std::string& address);
+  bool remove_peer(const std::string& address, const std::string& reason);
+  // Asks `address` to take this node as a peer (its /register_node) and takes its chain and its
+  // peers; `done` gets the outcome (now for a refusal, else once the peer answered). A peer that
+  // does not answer, or fails (5xx), is asked again later (kRegisterRetryBaseS above).
+  void register_with(const std::string& address, std::function<void(RegisterOutcome)> done);
+
+  // Consensus. Fetches every peer's chain and adopts those with more work; `done` runs when all
+  // answered. One round at a time: a call during a round waits for one more round after it,
+  // shared by every such call, so a burst of orphan blocks cannot multiply the fetches of whole
+  // chains.
+  void run_consensus(std::function<void()> done);
+  // Mines the pending posts, then runs a consensus round and announces the block if it is still
+  // on the main chain, as the reference does; `done` gets the outcome.
+  void mine(std::function<void(MineOutcome)> done);
+
+  // The HTTP adapter's bookkeeping, kept with the node's counters so /metrics is one text: an
+  // answer by route label and status (yournet_http_requests_total), a request the server refused
+  // before the node saw it by reason (yournet_http_refused_total), and an event of its own
+  // (RequestRejected) to the node's observer.
+  void count_request(const std::string& route, int status);
+  void count_refused_request(const std::string& reason);
+  void report(const NodeEvent& event) { emit(event); }
 
  private:
   void emit(const NodeEvent& event);
   // One stored block replayed through the tree; what is wrong with it, if anything.
   std::optional<std::string> load_block(const Block& block, const StoredRecord& record,
                                         const std::string& where);
-  // The GET /chain body as sent. Every peer's consensus round asks for it, so it is kept and
-  // shared by the answers that carry it, and changed in place (when no answer holds it still):
-  // blocks new on the main chain appended, the head and the peers rewritten.
-  std::shared_ptr<const std::string> chain_text();
-  // Keeps track of a peer's failures; drops it once it has failed for config.drop_peer_after.
+  // Keeps track of a peer's failures; drops it once it has failed for policy.drop_peer_after.
   void note_peer_contact(const std::string& peer, bool answered);
   void start_consensus_round(std::vector<std::function<void()>> waiters);
   // Fetches a peer's GET /chain and adopts what it brings; `done(answered)`: whether the peer
@@ -166,19 +171,9 @@ class Node {
   // Whether a GET /chain body can be left unparsed: its head says it is shorter than our chain,
   // or as long and ending in a block we hold.
   bool brings_nothing(const std::string& body) const;
-  void count_request(const std::string& route, const HttpResponse& response);
-  // The route label of a request in metrics: a known route, "/block/" or "other".
-  static std::string route_label(const HttpRequest& request);
-  void handle_get_block(const std::string& hash, Respond& respond);
-  void handle_new_transaction(const HttpRequest& request, Respond& respond);
-  void handle_add_block(const HttpRequest& request, Respond& respond);
-  // The normalized "node_address" of a register request, or the 400 saying what is wrong with it.
-  Expected<std::string, HttpResponse> requested_peer(const HttpRequest& request) const;
-  HttpResponse peers_full() const;
-  void handle_register_node(const HttpRequest& request, Respond& respond);
-  void handle_register_with(const HttpRequest& request, Respond respond);
-  // One /register_node call of a /register_with; `respond` (empty for a retry) gets the outcome.
-  void register_with(const std::string& peer, unsigned attempt, Respond respond);
+  // One /register_node call of a register_with; `done` (empty for a retry) gets the outcome.
+  void attempt_registration(const std::string& peer, unsigned attempt,
+                            std::function<void(RegisterOutcome)> done);
   // After a failed attempt: when the next one starts (and it is planned), nullopt for none.
   std::optional<double> plan_register_retry(const std::string& peer, unsigned attempt,
                                             const std::string& error);

@@ -13,7 +13,7 @@
 #include <unordered_set>
 #include <vector>
 
-#include "yournet/node/node.hpp"
+#include "yournet/node/http_api.hpp"
 #include "yournet/sim/adversary.hpp"
 #include "yournet/sim/checker.hpp"
 #include "yournet/sim/event_queue.hpp"
@@ -62,7 +62,7 @@ class Runner {
   // The in-process node, when it is up; nullptr otherwise.
   Node* local(int node) { return up(node) ? slot(node).node.get() : nullptr; }
   // The node answers a request that reached it (its adversary, if any, rewrites its /chain).
-  void serve(int node, const HttpRequest& request, Node::Respond respond);
+  void serve(int node, const HttpRequest& request, Respond respond);
   // Runs `fn` at `time_us` (not before now); `at_node`: unless the node crashed or left meanwhile.
   void at(std::int64_t time_us, const char* label, int node, std::function<void()> fn);
   void at_node(std::int64_t time_us, const char* label, int node, std::uint32_t incarnation,
