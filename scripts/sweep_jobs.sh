@@ -3,12 +3,14 @@
 # shared: only same-run ratios mean anything), interleaved, best of N; and a check that every
 # --jobs wrote the same sweep.json, byte for byte.
 # Usage: scripts/sweep_jobs.sh [RUNS] [SEEDS]   (writes reports/bench/sweep_jobs.md)
+# BUILD=DIR measures DIR/apps/netsim (default build/, built first).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-3} seeds=${2:-1..600}
 cores=$(nproc)
-netsim=build/apps/netsim
-cmake --build build --target netsim >/dev/null
+build=${BUILD:-build}
+netsim=$build/apps/netsim
+cmake --build "$build" --target netsim >/dev/null
 work=$(mktemp -d /tmp/yournet-jobs.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 
