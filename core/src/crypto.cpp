@@ -87,11 +87,7 @@ class NiSha256 {
       tail[length - 1 - i] = static_cast<std::uint8_t>(bits >> (8 * i));
     detail::sha_ni_compress(state_, tail, length / kBlock);
     Digest digest{};
-    for (std::size_t i = 0; i < 8; ++i) {
-      for (std::size_t b = 0; b < 4; ++b) {
-        digest[4 * i + b] = static_cast<std::uint8_t>(state_[i] >> (24 - 8 * b));
-      }
-    }
+    detail::sha256_state_bytes(state_, digest.data());
     reset();
     return digest;
   }

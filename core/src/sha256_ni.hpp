@@ -11,6 +11,12 @@ namespace yournet::detail {
 inline constexpr std::uint32_t kSha256Iv[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
                                                0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
 
+// The digest of a finished state: its words, big-endian.
+inline void sha256_state_bytes(const std::uint32_t state[8], std::uint8_t out[32]) {
+  for (std::size_t i = 0; i < 32; ++i)
+    out[i] = static_cast<std::uint8_t>(state[i / 4] >> (24 - 8 * (i % 4)));
+}
+
 // True when this build contains the SHA-NI code (x86 with GCC or Clang).
 bool sha_ni_compiled();
 

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "sha256_ni.hpp"
+#include "yournet/crypto.hpp"
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <cpuid.h>
@@ -42,12 +43,7 @@ constexpr std::array<ShaNiKnownAnswer, 9> kKnownAnswers{{
 }};
 
 bool digest_is(const std::uint8_t digest[32], std::string_view hex) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  for (std::size_t i = 0; i < 32; ++i) {
-    if (hex[2 * i] != kDigits[digest[i] >> 4] || hex[2 * i + 1] != kDigits[digest[i] & 0xF])
-      return false;
-  }
-  return true;
+  return to_hex(digest, 32) == hex;
 }
 
 // Every SHA-NI entry point against the known answers, each padded message split into folded-in,
@@ -66,8 +62,7 @@ bool sha_ni_self_check() {
     std::memcpy(whole, kSha256Iv, sizeof whole);
     sha_ni_compress(whole, pa.data(), blocks);
     std::uint8_t whole_digest[32];
-    for (std::size_t i = 0; i < 32; ++i)
-      whole_digest[i] = static_cast<std::uint8_t>(whole[i / 4] >> (24 - 8 * (i % 4)));
+    sha256_state_bytes(whole, whole_digest);
     if (!digest_is(whole_digest, answer.digest_hex)) return false;
 
     for (std::size_t first = 0; first < blocks && first < 2; ++first) {

@@ -47,13 +47,6 @@ Expected<Json, HttpResponse> parse_object(const std::string& body) {
   }
 }
 
-// The "node_address" of a /register_node or /register_with body: a string, or nullopt.
-std::optional<std::string> node_address(const Json& body) {
-  auto address = body.find("node_address");
-  if (address == body.end() || !address->is_string()) return std::nullopt;
-  return address->get<std::string>();
-}
-
 HttpResponse peer_refused(const Node& node, PeerRefusal refusal) {
   switch (refusal) {
     case PeerRefusal::invalid_address:
@@ -65,6 +58,19 @@ HttpResponse peer_refused(const Node& node, PeerRefusal refusal) {
                                    std::to_string(node.config().policy.max_peers) + ")");
   }
   return text(kBadRequest, "\"node_address\" must be http://host:port");
+}
+
+// The "node_address" string of a /register_node or /register_with body, or the 400 saying what is
+// wrong with the body.
+Expected<std::string, HttpResponse> requested_address(const Node& node,
+                                                      const HttpRequest& request) {
+  auto body = parse_object(request.body);
+  if (!body) return unexpected(body.error());
+  auto address = body->find("node_address");
+  if (address == body->end() || !address->is_string()) {
+    return unexpected(peer_refused(node, PeerRefusal::invalid_address));
+  }
+  return address->get<std::string>();
 }
 
 HttpResponse post_answer(const Node& node, const Expected<std::string, PostRefused>& added) {
@@ -110,6 +116,11 @@ HttpResponse register_answer(const Node& node, const RegisterOutcome& outcome) {
                ")";
   }
   return text(kBadGateway, std::move(message));
+}
+
+// A route's label in metrics and events: its path, or "other" for an unknown one.
+std::string label_of(std::optional<Route> route) {
+  return route ? std::string(route_path(*route)) : std::string("other");
 }
 
 // Every answer is counted by route and status, and every refusal reported.
@@ -178,19 +189,15 @@ void serve(Node& node, Route route, const HttpRequest& request, const std::strin
             kOk, Json{{"height", node.tree().height()}, {"tip", node.tree().tip().hash}}));
       });
     case Route::register_node: {
-      auto body = parse_object(request.body);
-      if (!body) return respond(body.error());
-      auto address = node_address(*body);
-      if (!address) return respond(peer_refused(node, PeerRefusal::invalid_address));
+      auto address = requested_address(node, request);
+      if (!address) return respond(address.error());
       auto peer = node.add_peer(*address);
       if (!peer) return respond(peer_refused(node, peer.error()));
       return respond(HttpResponse{kOk, node.chain_text(), kJson});
     }
     case Route::register_with: {
-      auto body = parse_object(request.body);
-      if (!body) return respond(body.error());
-      auto address = node_address(*body);
-      if (!address) return respond(peer_refused(node, PeerRefusal::invalid_address));
+      auto address = requested_address(node, request);
+      if (!address) return respond(address.error());
       return node.register_with(*address, [&node, respond](const RegisterOutcome& outcome) {
         respond(register_answer(node, outcome));
       });
@@ -213,15 +220,13 @@ std::optional<Route> parse_route(std::string_view target) {
 }
 
 std::string route_label(const HttpRequest& request) {
-  auto route = parse_route(request.target);
-  return route ? std::string(route_path(*route)) : std::string("other");
+  return label_of(parse_route(request.target));
 }
 
 void handle_request(Node& node, const HttpRequest& request, Respond respond) {
   const std::string_view path = target_path(request.target);
   const auto route = parse_route(path);
-  respond = [&node, label = route ? std::string(route_path(*route)) : std::string("other"),
-             inner = std::move(respond)](HttpResponse response) {
+  respond = [&node, label = label_of(route), inner = std::move(respond)](HttpResponse response) {
     count_answer(node, label, response);
     inner(std::move(response));
   };
