@@ -41,7 +41,10 @@ struct Job {
   std::uint64_t end = 0;  // exclusive
   std::uint64_t chunk = 0;
   std::uint64_t chunks = 0;
+  // The caller's cancel flag: read by the caller only, which may return (and the flag go) while a
+  // helper still finishes a chunk; the caller passes it on to helpers through `stopped`.
   const std::atomic<bool>* cancel = nullptr;
+  std::atomic<bool> stopped{false};  // no chunk is claimed from now on
   std::atomic<std::uint64_t> next_chunk{0};
   std::atomic<std::uint64_t> best{kNone};
   // Per helper: first nonce of the chunk it is searching, kClaiming while it takes one, or kNone.
@@ -70,8 +73,10 @@ struct Job {
 
   // `slot` is the helper's entry in `held` (nullptr for the caller, which nobody waits for).
   void work(std::atomic<std::uint64_t>* slot, std::optional<NonceSearcher>& searcher) {
+    const bool caller = slot == nullptr;
     for (;;) {
-      if (cancel && cancel->load(std::memory_order_relaxed)) return;
+      if (caller && cancel && cancel->load(std::memory_order_relaxed)) stopped.store(true);
+      if (stopped.load(std::memory_order_relaxed)) return;
       if (slot) slot->store(kClaiming);  // before the claim, so a waiting caller cannot miss it
       std::uint64_t index = next_chunk.fetch_add(1);
       if (index >= chunks) return;
