@@ -17,4 +17,21 @@ using report::render_svg;
 std::string load_average();
 std::string take_report_dir(int argc, char** argv, std::vector<char*>& rest);
 
+// What one run of another program cost, measured from outside (start to exit).
+struct ProcessRun {
+  int exit_status = -1;  // -1: could not start, or killed by a signal
+  double wall_s = 0;
+  double cpu_s = 0;  // user + system
+  long peak_resident_kb = 0;
+};
+
+// Runs args[0] (searched in PATH) to completion with its standard output to /dev/null.
+ProcessRun run_process(const std::vector<std::string>& args);
+
+// "--name VALUE" from argv, or `fallback`.
+std::string option(int argc, char** argv, const std::string& name, const std::string& fallback);
+
+// printf("%.*f").
+std::string fixed(double value, int digits);
+
 }  // namespace yournet::bench
