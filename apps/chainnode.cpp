@@ -123,11 +123,6 @@ int main(int argc, char** argv) {
       "a request not complete this long after the connection was opened or last answered gets 408 "
       "(an idle connection is closed); requests are refused past 8 KiB of request line and "
       "headers (431) and 1 MiB of body (413)")(
-      "max-connections", po::value(&max_connections)->default_value(max_connections),
-      "open connections at most; past it the one idle longest is closed to make room")(
-      "max-connections-per-client",
-      po::value(&max_per_client)->default_value(max_per_client)->value_name("N"),
-      "open connections of one client IP address at most; past it a new one is closed at once")(
       "max-pending-posts", po::value(&max_pending)->default_value(max_pending)->value_name("N"),
       ("posts in the pending pool at most (and 8 MiB of them); a post past it gets 503 with "
        "Retry-After: " +
@@ -167,6 +162,7 @@ int main(int argc, char** argv) {
       "sync-interval", po::value(&sync_interval)->default_value(0),
       "seconds between consensus rounds with the peers (0: off)")(
       "log-level", po::value(&log_level)->default_value("info"), net::log_level_help().c_str());
+  cli::add_connection_limit_options(options, max_connections, max_per_client);
   const auto parsed =
       cli::parse_command_line(argc, argv, {"chainnode", "Usage: chainnode [options]\n"}, options);
   if (parsed.exit) return *parsed.exit;
@@ -200,9 +196,8 @@ int main(int argc, char** argv) {
     std::cerr << "chainnode: --advertise must be http://host:port, not " << advertise << "\n";
     return 2;
   }
-  if (max_connections == 0 || max_per_client == 0 || max_pending == 0) {
-    std::cerr << "chainnode: --max-connections, --max-connections-per-client and "
-                 "--max-pending-posts must be positive\n";
+  if (max_pending == 0) {
+    std::cerr << "chainnode: --max-pending-posts must be positive\n";
     return 2;
   }
   auto guard_options =

@@ -32,6 +32,28 @@ Parsed parse_command_line(int argc, char** argv, const Usage& usage,
   return parsed;
 }
 
+void add_connection_limit_options(po::options_description& options, std::size_t& max_connections,
+                                  std::size_t& max_connections_per_client) {
+  auto positive = [](const char* name) {
+    return [name](std::size_t value) {
+      if (value == 0) throw po::error(std::string("--") + name + " must be positive");
+    };
+  };
+  options.add_options()("max-connections",
+                        po::value(&max_connections)
+                            ->default_value(max_connections)
+                            ->value_name("N")
+                            ->notifier(positive("max-connections")),
+                        "open connections at most; past it the one idle longest is closed to "
+                        "make room")(
+      "max-connections-per-client",
+      po::value(&max_connections_per_client)
+          ->default_value(max_connections_per_client)
+          ->value_name("N")
+          ->notifier(positive("max-connections-per-client")),
+      "open connections of one client IP address at most; past it a new one is closed at once");
+}
+
 int usage_error(const Usage& usage, const po::options_description& options, std::string_view why) {
   std::cerr << usage.name << ": " << why << "\n" << usage.text << options;
   return kExitUsage;

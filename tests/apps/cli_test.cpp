@@ -80,6 +80,33 @@ TEST(Cli, BadOptionNamesItOnStderrAndExits2) {
   }
 }
 
+TEST(Cli, ConnectionLimitsKeepTheirDefaultsTakeNewValuesAndRefuseZero) {
+  std::size_t max_connections = 256, per_client = 32;
+  po::options_description options("server options");
+  cli::add_connection_limit_options(options, max_connections, per_client);
+  {
+    Args args({"server"});
+    ASSERT_FALSE(cli::parse_command_line(args.argc(), args.argv(), {"server", ""}, options).exit);
+    EXPECT_EQ(max_connections, 256u);
+    EXPECT_EQ(per_client, 32u);
+  }
+  {
+    Args args({"server", "--max-connections", "9", "--max-connections-per-client", "3"});
+    ASSERT_FALSE(cli::parse_command_line(args.argc(), args.argv(), {"server", ""}, options).exit);
+    EXPECT_EQ(max_connections, 9u);
+    EXPECT_EQ(per_client, 3u);
+  }
+  for (const char* name : {"--max-connections", "--max-connections-per-client"}) {
+    Args args({"server", name, "0"});
+    testing::internal::CaptureStderr();
+    const auto parsed = cli::parse_command_line(args.argc(), args.argv(), {"server", ""}, options);
+    const std::string err = testing::internal::GetCapturedStderr();
+    ASSERT_TRUE(parsed.exit) << name;
+    EXPECT_EQ(*parsed.exit, cli::kExitUsage);
+    EXPECT_EQ(err.rfind(std::string("server: ") + name + " must be positive\n", 0), 0u) << err;
+  }
+}
+
 TEST(Cli, SetsTheLogLevelByNameAndRefusesAnUnknownOne) {
   const auto before = spdlog::get_level();
   EXPECT_TRUE(cli::set_log_level("tool", "warn"));

@@ -61,14 +61,9 @@ int main(int argc, char** argv) {
       "allow-same-site", po::bool_switch(),
       "accept requests a browser marks Sec-Fetch-Site: same-site (a page on another port or "
       "subdomain); refused with 403 by default")(
-      "max-connections",
-      po::value(&max_connections)->default_value(max_connections)->value_name("N"),
-      "open connections at most; past it the one idle longest is closed to make room")(
-      "max-connections-per-client",
-      po::value(&max_per_client)->default_value(max_per_client)->value_name("N"),
-      "open connections of one client IP address at most; past it a new one is closed at once")(
       "log-level", po::value(&log_level)->default_value("info")->value_name("LEVEL"),
       net::log_level_help().c_str());
+  cli::add_connection_limit_options(options, max_connections, max_per_client);
   const auto parsed =
       cli::parse_command_line(argc, argv, {"webapp", "Usage: webapp [options]\n"}, options);
   if (parsed.exit) return *parsed.exit;
@@ -85,10 +80,6 @@ int main(int argc, char** argv) {
   if (node_address.back() != '/') node_address += '/';
   if (!(timeout > 0 && timeout <= 3600) || !(mine_timeout > 0 && mine_timeout <= 86400)) {
     std::cerr << "webapp: --timeout and --mine-timeout must be positive numbers of seconds\n";
-    return 2;
-  }
-  if (max_connections == 0 || max_per_client == 0) {
-    std::cerr << "webapp: --max-connections and --max-connections-per-client must be positive\n";
     return 2;
   }
   auto guard_options =

@@ -2,6 +2,7 @@
 // What every main (chainnode, chaintool, netsim, webapp) shares: parsing the command line with
 // --help and exit 2 on bad usage, the log level by name, and stopping on SIGINT or SIGTERM.
 #include <boost/program_options.hpp>
+#include <cstddef>
 #include <functional>
 #include <initializer_list>
 #include <memory>
@@ -48,6 +49,11 @@ struct Parsed {
 Parsed parse_command_line(int argc, char** argv, const Usage& usage,
                           const po::options_description& options,
                           std::initializer_list<Positional> positionals = {});
+
+// --max-connections N and --max-connections-per-client N of a listening server (chainnode, webapp),
+// bound to these variables, whose values are the defaults shown; 0 is a usage error.
+void add_connection_limit_options(po::options_description& options, std::size_t& max_connections,
+                                  std::size_t& max_connections_per_client);
 
 // "NAME: why", the usage and the options on stderr; returns kExitUsage.
 int usage_error(const Usage& usage, const po::options_description& options, std::string_view why);
