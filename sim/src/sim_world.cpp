@@ -276,7 +276,7 @@ void SimWorld::deliver_block(const EventKey& step) {
   runner.note_deliver(from, to, kAddBlock, false);
   const BlockVerdict verdict = node->receive_block(sent_blocks_[step.payload].block,
                                                    addresses_[static_cast<std::size_t>(from)]);
-  send_back(from, to, block_answer(verdict).body.size());
+  send_back(from, to, block_answer_bytes(verdict));
 }
 
 // An answer's trip from `to` back to `from`: when it arrives, or nullopt when it is dropped.
