@@ -1,7 +1,7 @@
 #pragma once
 // A priority queue of unique (time_us, sequence) keys for a simulation, whose popped minimum
 // never goes backwards: a radix heap. Each key waits in the bucket of the highest bit where it
-// differs from the floor (the least key seen last); a push appends to a bucket's end and a pop
+// differs from the floor (the last key popped); a push appends to a bucket's end and a pop
 // scans one bucket front to back, moving its keys to lower buckets. A binary heap's pop instead
 // visits log2(n) entries scattered over the whole queue, a cache miss each once the queue
 // outgrows the caches (a 100,000-node run keeps about 10^6 events pending).
@@ -12,9 +12,9 @@
 #include <bit>
 #include <cstddef>
 #include <cstdint>
-#include <functional>
-#include <queue>
 #include <vector>
+
+#include "yournet/assert.hpp"
 
 namespace yournet::sim {
 
@@ -25,38 +25,60 @@ class MonotoneQueue {
   bool empty() const { return size_ == 0; }
   std::size_t size() const { return size_; }
 
+  // `key` must not come before the last key popped (asserted).
   void push(const Key& key) {
-    ++size_;
-    // Below the floor (an event due before the next one, pushed after that one was looked at):
-    // it comes before every bucketed key.
-    if (below_floor(key)) return below_.push(key);
+    YOURNET_ASSERT(!below_floor(key), "an event pushed before the last one popped");
     const std::size_t b = bucket_of(key);
     buckets_[b].push_back(key);
     occupied_[b / 64] |= std::uint64_t{1} << (b % 64);
-  }
-  // Not const: the least key is found when it is first asked for.
-  const Key& top() {
-    settle();
-    return below_.empty() ? buckets_[0].back() : below_.top();
-  }
-  Key pop() {
-    settle();
-    --size_;
-    if (!below_.empty()) {
-      Key key = below_.top();
-      below_.pop();
-      return key;
+    ++size_;
+    if (least_found_ && buckets_[least_bucket_][least_index_] > key) {
+      least_bucket_ = b;
+      least_index_ = buckets_[b].size() - 1;
     }
-    Key key = buckets_[0].back();
-    buckets_[0].pop_back();
-    occupied_[0] &= ~std::uint64_t{1};  // the floor is unique: bucket 0 holds at most one key
-    return key;
+  }
+  // Not const: the least key is searched for when first asked for, then remembered.
+  const Key& top() {
+    find_least();
+    return buckets_[least_bucket_][least_index_];
+  }
+  // The least key becomes the floor; the other keys of its bucket move to lower buckets.
+  Key pop() {
+    find_least();
+    least_found_ = false;
+    --size_;
+    std::vector<Key>& bucket = buckets_[least_bucket_];
+    const Key least = bucket[least_index_];
+    occupied_[least_bucket_ / 64] &= ~(std::uint64_t{1} << (least_bucket_ % 64));
+    if (least_bucket_ == 0) {  // only the floor itself is ever there
+      bucket.clear();
+      return least;
+    }
+    floor_time_ = time_bits(least);
+    floor_sequence_ = least.sequence;
+    for (std::size_t i = 0; i < bucket.size(); ++i) {
+      if (i == least_index_) continue;
+      const std::size_t b = bucket_of(bucket[i]);
+      buckets_[b].push_back(bucket[i]);
+      occupied_[b / 64] |= std::uint64_t{1} << (b % 64);
+    }
+    // A key passes through several buckets: each keeping the most it ever held would hold
+    // several times the queue's size.
+    if (bucket.capacity() > kKeptCapacity) {
+      std::vector<Key>().swap(bucket);
+    } else {
+      bucket.clear();
+    }
+    return least;
   }
 
  private:
   // Bucket 0: equal to the floor; 1..64: the same time, the sequence's highest differing bit;
-  // 65..128: the time's highest differing bit.
+  // 65..128: the time's highest differing bit. Every key of a bucket comes before every key of a
+  // higher one.
   static constexpr std::size_t kBuckets = 129;
+  // An emptied bucket keeps its memory up to this many keys.
+  static constexpr std::size_t kKeptCapacity = 4096;
 
   // Times as unsigned with their order kept (negative ones included).
   static std::uint64_t time_bits(const Key& key) {
@@ -72,37 +94,32 @@ class MonotoneQueue {
     const std::uint64_t s = key.sequence ^ floor_sequence_;
     return 64 - static_cast<std::size_t>(std::countl_zero(s));
   }
-  std::size_t lowest_occupied() const {
-    for (std::size_t w = 0; w < occupied_.size(); ++w) {
-      if (occupied_[w]) return w * 64 + static_cast<std::size_t>(std::countr_zero(occupied_[w]));
+  // The least key is in the lowest occupied bucket: one pass over it.
+  void find_least() {
+    if (least_found_) return;
+    YOURNET_ASSERT(size_ > 0, "the least key of an empty queue");
+    std::size_t b = 0;
+    while (!occupied_[b / 64]) b += 64;
+    b += static_cast<std::size_t>(std::countr_zero(occupied_[b / 64]));
+    const std::vector<Key>& bucket = buckets_[b];
+    std::size_t least = 0;
+    for (std::size_t i = 1; i < bucket.size(); ++i) {
+      if (bucket[least] > bucket[i]) least = i;
     }
-    return kBuckets;
-  }
-  // Makes the least key bucket 0's (unless a key below the floor comes first): the lowest
-  // occupied bucket's least key becomes the floor, and its keys move to lower buckets.
-  void settle() {
-    if (!below_.empty() || !buckets_[0].empty() || size_ == 0) return;
-    const std::size_t from = lowest_occupied();
-    std::vector<Key>& bucket = buckets_[from];
-    const Key& least = *std::min_element(bucket.begin(), bucket.end(),
-                                         [](const Key& a, const Key& b) { return b > a; });
-    floor_time_ = time_bits(least);
-    floor_sequence_ = least.sequence;
-    occupied_[from / 64] &= ~(std::uint64_t{1} << (from % 64));
-    for (const Key& key : bucket) {
-      const std::size_t b = bucket_of(key);
-      buckets_[b].push_back(key);
-      occupied_[b / 64] |= std::uint64_t{1} << (b % 64);
-    }
-    bucket.clear();
+    least_bucket_ = b;
+    least_index_ = least;
+    least_found_ = true;
   }
 
   std::array<std::vector<Key>, kBuckets> buckets_;
   std::array<std::uint64_t, (kBuckets + 63) / 64> occupied_{};  // a bit per non-empty bucket
-  std::priority_queue<Key, std::vector<Key>, std::greater<Key>> below_;
-  std::uint64_t floor_time_ = 0;  // time_bits of the floor: the least time of all
+  std::uint64_t floor_time_ = 0;  // time_bits of the floor: at first the least time of all
   std::uint64_t floor_sequence_ = 0;
   std::size_t size_ = 0;
+  // Where the least key is, once found; kept up to date by pushes until the next pop.
+  bool least_found_ = false;
+  std::size_t least_bucket_ = 0;
+  std::size_t least_index_ = 0;
 };
 
 }  // namespace yournet::sim
