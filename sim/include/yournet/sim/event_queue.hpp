@@ -4,7 +4,6 @@
 // because they are most events by far. Ties go to the earlier scheduled: same seed, same order.
 #include <cstdint>
 #include <functional>
-#include <queue>
 #include <vector>
 
 #include "yournet/sim/monotone_queue.hpp"
