@@ -143,20 +143,30 @@ void SimWorld::push_step(std::int64_t time_us, StepKind kind, std::uint32_t mess
 
 // A large run spends most of its time waiting for memory: the records of a message step are
 // scattered over a working set far larger than the caches. The next event is most likely the
-// queue's top, so its records are fetched while this event runs: first the message (before this
-// event), then the node's links (after it, when the message has had time to arrive).
+// queue's top, so its records are fetched while this event runs: first the message, or the
+// sender's address, and the node's slot (before this event), then what they point to: the node's
+// links, the address's text and the node's own first fields (after it, when they have arrived).
 void SimWorld::prefetch_step(const EventKey&, bool second_stage) {
   EventQueue& queue = runner_->queue();
   if (queue.empty() || queue.top().kind == StepKind::closure) return;
   const EventKey& next = queue.top();
+  const bool block_step = next.kind == StepKind::deliver_block;
   if (!second_stage) {
-    if (next.kind != StepKind::deliver_block) __builtin_prefetch(&messages_[next.payload]);
+    if (block_step) {
+      __builtin_prefetch(&addresses_[static_cast<std::size_t>(next.from)]);
+    } else {
+      __builtin_prefetch(&messages_[next.payload]);
+    }
     if (next.kind == StepKind::response) __builtin_prefetch(&responses_[next.payload]);
     runner_->prefetch_node(next.node);
     network_.prefetch_list(next.node);
     return;
   }
   network_.prefetch(next.node);
+  if (block_step) {
+    __builtin_prefetch(addresses_[static_cast<std::size_t>(next.from)].data());
+    if (const Node* node = runner_->local(next.node)) node->prefetch_receive();
+  }
 }
 
 void SimWorld::run_step(const EventKey& step) {
@@ -276,7 +286,7 @@ void SimWorld::deliver_block(const EventKey& step) {
   runner.note_deliver(from, to, kAddBlock, false);
   const BlockVerdict verdict = node->receive_block(sent_blocks_[step.payload].block,
                                                    addresses_[static_cast<std::size_t>(from)]);
-  send_back(from, to, block_answer(verdict).body.size());
+  send_back(from, to, block_answer_bytes(verdict));
 }
 
 // An answer's trip from `to` back to `from`: when it arrives, or nullopt when it is dropped.

@@ -117,6 +117,12 @@ TEST(HttpApi, EachBlockVerdictHasItsAnswer) {
   HttpResponse invalid = block_answer(BlockVerdict{AddStatus::invalid, error});
   EXPECT_EQ(invalid.status, 400);
   EXPECT_EQ(invalid.body, "The block was discarded by the node: " + error.message());
+  for (const BlockVerdict& verdict :
+       {BlockVerdict{AddStatus::added, std::nullopt},
+        BlockVerdict{AddStatus::already_known, std::nullopt},
+        BlockVerdict{AddStatus::orphan, std::nullopt}, BlockVerdict{AddStatus::invalid, error}}) {
+    EXPECT_EQ(block_answer_bytes(verdict), block_answer(verdict).body.size());
+  }
 
   Served s;
   Block tampered = mine_child(genesis_block(), {make_post("a", "b")});

@@ -246,17 +246,35 @@ void refuse_request(Node& node, const HttpRequest& request, HttpResponse answer,
   respond(std::move(answer));
 }
 
+namespace {
+constexpr std::string_view kBlockKept = "Block kept until its parent arrives";
+constexpr std::string_view kBlockAdded = "Block added to the chain";
+}  // namespace
+
 HttpResponse block_answer(const BlockVerdict& verdict) {
   switch (verdict.status) {
     case AddStatus::invalid:
       return text(kBadRequest, std::string(kDiscarded) + verdict.error->message());
     case AddStatus::orphan:
-      return text(kAccepted, "Block kept until its parent arrives");
+      return text(kAccepted, std::string(kBlockKept));
     case AddStatus::already_known:
     case AddStatus::added:
       break;
   }
-  return text(kCreated, "Block added to the chain");
+  return text(kCreated, std::string(kBlockAdded));
+}
+
+std::size_t block_answer_bytes(const BlockVerdict& verdict) {
+  switch (verdict.status) {
+    case AddStatus::invalid:
+      return block_answer(verdict).body.size();
+    case AddStatus::orphan:
+      return kBlockKept.size();
+    case AddStatus::already_known:
+    case AddStatus::added:
+      break;
+  }
+  return kBlockAdded.size();
 }
 
 std::string mine_message(const MineOutcome& outcome) {

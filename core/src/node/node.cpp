@@ -3,9 +3,13 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdint>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <utility>
+
+#include "yournet/assert.hpp"
 
 namespace yournet {
 
@@ -205,11 +209,11 @@ void Node::announce(const std::shared_ptr<const Block>& block, const std::string
   // The answers only serve to forget peers that stopped answering; when that is off (the
   // simulator), nobody waits for them, which halves a simulated network's events.
   const bool track_answers = config_.policy.drop_peer_after > 0;
-  // Found first, in a loop of its own: the addresses' bytes are then fetched side by side (a
+  // Found first, by the peers' hashes: only the matching peer's address is compared (a
   // simulated network's nodes wait on memory more than on anything else).
-  const auto skipped = std::find(targets->begin(), targets->end(), except) - targets->begin();
+  const std::size_t skipped = peer_index(except);
   for (std::size_t i = 0; i < targets->size(); ++i) {
-    if (static_cast<std::ptrdiff_t>(i) == skipped) continue;
+    if (i == skipped) continue;
     const std::string& peer = (*targets)[i];
     ResponseCallback done;
     if (track_answers) {
@@ -285,18 +289,32 @@ void Node::fetch_chain(const std::string& peer, std::function<void(bool)> done) 
                   });
 }
 
-bool Node::is_peer(const std::string& address) const {
-  const std::size_t hash = std::hash<std::string>{}(address);
-  for (std::size_t i = 0; i < peer_hashes_.size(); ++i) {
-    if (peer_hashes_[i] == hash && (*peers_)[i] == address) return true;
+std::size_t Node::peer_index(const std::string& address) const {
+  const auto hash = static_cast<std::uint32_t>(std::hash<std::string>{}(address));
+  std::uint32_t begin = 0;
+  for (std::size_t i = 0; i < peer_keys_.size(); begin = peer_keys_[i++].end) {
+    const PeerKey& key = peer_keys_[i];
+    if (key.hash == hash && key.end - begin == address.size() &&
+        std::memcmp(peer_text_.data() + begin, address.data(), address.size()) == 0)
+      return i;
   }
-  return false;
+  return peer_keys_.size();
+}
+
+bool Node::is_peer(const std::string& address) const {
+  return peer_index(address) < peer_keys_.size();
 }
 
 void Node::set_peers(std::shared_ptr<const std::vector<std::string>> peers) {
   peers_ = std::move(peers);
-  peer_hashes_.clear();
-  for (const auto& peer : *peers_) peer_hashes_.push_back(std::hash<std::string>{}(peer));
+  peer_keys_.clear();
+  peer_text_.clear();
+  for (const auto& peer : *peers_) {
+    peer_text_ += peer;
+    YOURNET_ASSERT(peer_text_.size() <= UINT32_MAX, "the peers' addresses fit PeerKey::end");
+    peer_keys_.push_back(PeerKey{static_cast<std::uint32_t>(std::hash<std::string>{}(peer)),
+                                 static_cast<std::uint32_t>(peer_text_.size())});
+  }
 }
 
 BlockVerdict Node::receive_block(const std::shared_ptr<const Block>& block,

@@ -84,7 +84,7 @@ void Node::forget_idle_senders() {
 }
 
 void Node::learn_sender(const std::string& sender) {
-  if (sender.empty() || peers_->size() >= config_.policy.max_peers || is_peer(sender)) return;
+  if (sender.empty() || peer_keys_.size() >= config_.policy.max_peers || is_peer(sender)) return;
   catch_up(sender, event::CatchUpReason::new_sender);
 }
 

@@ -74,6 +74,9 @@ void refuse_request(Node& node, const HttpRequest& request, HttpResponse answer,
 // Typed outcomes as answers, for callers that run the operation themselves (the simulator hands a
 // parsed block to receive_block) and must answer as the route does. Not counted.
 HttpResponse block_answer(const BlockVerdict& verdict);  // POST /add_block
-std::string mine_message(const MineOutcome& outcome);    // the body of GET /mine's 200
+// The size of block_answer's body, without building it for the answers that are fixed texts (a
+// simulated network measures an answer per delivered block, seven in eight of them duplicates).
+std::size_t block_answer_bytes(const BlockVerdict& verdict);
+std::string mine_message(const MineOutcome& outcome);  // the body of GET /mine's 200
 
 }  // namespace yournet

@@ -4,8 +4,9 @@
 // because they are most events by far. Ties go to the earlier scheduled: same seed, same order.
 #include <cstdint>
 #include <functional>
-#include <queue>
 #include <vector>
+
+#include "yournet/sim/monotone_queue.hpp"
 
 namespace yournet::sim {
 
@@ -13,7 +14,7 @@ namespace yournet::sim {
 // deliver_block: a block nobody awaits an answer for, which needs no message record.
 enum class StepKind : std::uint8_t { closure, deliver, response, timeout, deliver_block };
 
-// The heap orders small keys; the closures stay put in a slab.
+// The queue orders small keys (32 bytes); the closures stay put in a slab.
 struct EventKey {
   std::int64_t time_us;
   std::uint64_t sequence;
@@ -36,13 +37,9 @@ struct EventBody {
 
 class EventQueue {
  public:
-  bool empty() const { return heap_.empty(); }
-  const EventKey& top() const { return heap_.top(); }
-  EventKey pop() {
-    EventKey key = heap_.top();
-    heap_.pop();
-    return key;
-  }
+  bool empty() const { return keys_.empty(); }
+  const EventKey& top() { return keys_.top(); }
+  EventKey pop() { return keys_.pop(); }
   std::uint64_t next_sequence() const { return sequence_; }
 
   void push_closure(std::int64_t time_us, EventBody body) {
@@ -55,11 +52,11 @@ class EventQueue {
       free_slots_.pop_back();
       slots_[slot] = std::move(body);
     }
-    heap_.push(EventKey{time_us, sequence_++, slot, -1, -1, StepKind::closure});
+    keys_.push(EventKey{time_us, sequence_++, slot, -1, -1, StepKind::closure});
   }
   void push_step(std::int64_t time_us, StepKind kind, std::uint32_t payload, int node,
                  int from = -1) {
-    heap_.push(EventKey{time_us, sequence_++, payload, node, from, kind});
+    keys_.push(EventKey{time_us, sequence_++, payload, node, from, kind});
   }
   // The closure of a popped closure event; its slot is free again.
   EventBody take(const EventKey& key) {
@@ -69,7 +66,7 @@ class EventQueue {
   }
 
  private:
-  std::priority_queue<EventKey, std::vector<EventKey>, std::greater<EventKey>> heap_;
+  MonotoneQueue<EventKey> keys_;
   std::vector<EventBody> slots_;
   std::vector<std::uint32_t> free_slots_;
   std::uint64_t sequence_ = 0;

@@ -1,0 +1,89 @@
+// The radix heap pops exactly what a binary heap pops, in the same order, whatever the mix of
+// pushes, pops and looks at the top (which may let later pushes fall below its floor).
+#include "yournet/sim/monotone_queue.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <functional>
+#include <queue>
+#include <random>
+#include <vector>
+
+namespace yournet::sim {
+namespace {
+
+struct TestKey {
+  std::int64_t time_us;
+  std::uint64_t sequence;
+  bool operator>(const TestKey& other) const {
+    return time_us != other.time_us ? time_us > other.time_us : sequence > other.sequence;
+  }
+};
+
+// Pushes at or after the last popped time, as a simulation does, and compares every pop.
+void expect_same_order_as_binary_heap(std::uint32_t seed, std::int64_t max_delay_us, int steps) {
+  std::mt19937_64 rng(seed);
+  MonotoneQueue<TestKey> radix;
+  std::priority_queue<TestKey, std::vector<TestKey>, std::greater<TestKey>> reference;
+  std::uint64_t sequence = 0;
+  std::int64_t now = -1000;  // negative times keep their order too
+  for (int step = 0; step < steps; ++step) {
+    const auto draw = rng() % 8;
+    if (draw < 4 || reference.empty()) {
+      const int pushes = static_cast<int>(rng() % 3) + 1;
+      for (int i = 0; i < pushes; ++i) {
+        const std::int64_t delay =
+            static_cast<std::int64_t>(rng() % static_cast<std::uint64_t>(max_delay_us + 1));
+        const TestKey key{now + delay, sequence++};
+        radix.push(key);
+        reference.push(key);
+      }
+    } else if (draw < 6) {
+      ASSERT_EQ(radix.top().time_us, reference.top().time_us);
+      ASSERT_EQ(radix.top().sequence, reference.top().sequence);
+    } else {
+      const TestKey expected = reference.top();
+      reference.pop();
+      const TestKey got = radix.pop();
+      ASSERT_EQ(got.time_us, expected.time_us) << "step " << step;
+      ASSERT_EQ(got.sequence, expected.sequence) << "step " << step;
+      now = got.time_us;
+    }
+    ASSERT_EQ(radix.size(), reference.size());
+  }
+  while (!reference.empty()) {
+    ASSERT_EQ(radix.pop().sequence, reference.top().sequence);
+    reference.pop();
+  }
+  EXPECT_TRUE(radix.empty());
+}
+
+TEST(MonotoneQueue, PopsInTheOrderOfABinaryHeapWithManyTies) {
+  for (std::uint32_t seed = 1; seed <= 20; ++seed) expect_same_order_as_binary_heap(seed, 3, 20000);
+}
+
+TEST(MonotoneQueue, PopsInTheOrderOfABinaryHeapWithSpreadTimes) {
+  for (std::uint32_t seed = 1; seed <= 20; ++seed)
+    expect_same_order_as_binary_heap(seed, 5'000'000, 20000);
+}
+
+// A key pushed after the top was looked at, due before that top: it comes out first.
+TEST(MonotoneQueue, AKeyBelowTheLookedAtTopComesFirst) {
+  MonotoneQueue<TestKey> queue;
+  queue.push(TestKey{100, 0});
+  queue.push(TestKey{200, 1});
+  EXPECT_EQ(queue.pop().sequence, 0u);
+  EXPECT_EQ(queue.top().sequence, 1u);  // the floor is now (200, 1)
+  queue.push(TestKey{150, 2});
+  queue.push(TestKey{100, 3});
+  queue.push(TestKey{300, 4});
+  EXPECT_EQ(queue.pop().sequence, 3u);
+  EXPECT_EQ(queue.pop().sequence, 2u);
+  EXPECT_EQ(queue.pop().sequence, 1u);
+  EXPECT_EQ(queue.pop().sequence, 4u);
+  EXPECT_TRUE(queue.empty());
+}
+
+}  // namespace
+}  // namespace yournet::sim
