@@ -5,8 +5,11 @@
 #include <charconv>
 #include <cmath>
 #include <cstring>
+#include <memory>
 #include <stdexcept>
+#include <stop_token>
 #include <system_error>
+#include <thread>
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -101,8 +104,13 @@ std::optional<std::uint64_t> plain_unsigned(const NumberToken& number) {
 // One pass over a body: structure, spans, and for each block its canonical bytes and hashes.
 class ChainScanner {
  public:
-  ChainScanner(ChainText& out, std::string_view text)
-      : out_(out), p_(text.data()), end_(text.data() + text.size()) {}
+  ChainScanner(ChainText& out, std::string_view text, const ChainScanPlan& plan)
+      : out_(&out),
+        blocks_(out.blocks_),
+        post_ids_(out.post_ids_),
+        p_(text.data()),
+        end_(text.data() + text.size()),
+        plan_(plan) {}
 
   // Throws Unreadable; sets `confirm` when the text holds what only the exact parser can judge
   // (non-ASCII or \u escapes in strings, numbers beyond 64 bits or a double's range, keys not
@@ -110,11 +118,11 @@ class ChainScanner {
   void run() {
     space();
     if (peek() == '{') {
-      out_.object_body_ = true;
+      out_->object_body_ = true;
       top_object();
     } else if (peek() == '[') {
       chain_array();
-      out_.happy_shape_ = !out_.blocks_.empty();
+      out_->happy_shape_ = !blocks_.empty();
     } else {
       skip_value();
     }
@@ -124,6 +132,15 @@ class ChainScanner {
   bool confirm = false;
 
  private:
+  struct ScanPart;
+  // A part's scanner: its blocks go to the part, its depth starts at the chain array's.
+  ChainScanner(ScanPart& part, std::string_view text, std::size_t depth)
+      : blocks_(part.blocks),
+        post_ids_(part.post_ids),
+        p_(text.data()),
+        end_(text.data() + text.size()),
+        depth_(depth) {}
+
   static constexpr std::size_t kMaxDepth = JsonLimits{}.max_depth;
 
   void space() {
@@ -319,7 +336,7 @@ class ChainScanner {
         if (key.raw.find('\\') != std::string_view::npos) {
           // Escapes may spell "chain": the exact parser's text is read instead. In that text
           // (nlohmann's writing) a key with a backslash is none of ours.
-          if (out_.normalized_.empty()) throw Unreadable{};
+          if (out_->normalized_.empty()) throw Unreadable{};
           skip_value();
           continue;
         }
@@ -344,11 +361,11 @@ class ChainScanner {
             skip_value();
           }
         } else if (key.raw == "peers") {
-          if (out_.peers_) throw Unreadable{};
+          if (out_->peers_) throw Unreadable{};
           space();
           const char* start = p_;
           skip_value();
-          out_.peers_ = std::string_view(start, static_cast<std::size_t>(p_ - start));
+          out_->peers_ = std::string_view(start, static_cast<std::size_t>(p_ - start));
         } else {
           confirm = true;  // an unknown key may repeat: the exact parser judges the body
           skip_value();
@@ -356,8 +373,8 @@ class ChainScanner {
       } while (next_or_close('}'));
     }
     leave();
-    out_.happy_shape_ = chain_array_ok && !out_.blocks_.empty() &&
-                        (!has_length || (length && *length == out_.blocks_.size()));
+    out_->happy_shape_ = chain_array_ok && !blocks_.empty() &&
+                         (!has_length || (length && *length == blocks_.size()));
   }
 
   void chain_array() {
@@ -366,31 +383,159 @@ class ChainScanner {
     if (peek() == ']') {
       ++p_;
     } else {
-      do {
-        space();
-        const char* start = p_;
-        ChainText::Scanned block;
-        if (peek() == '{') {  // peek: the text may end here
-          block.first_post = static_cast<std::uint32_t>(out_.post_ids_.size());
-          const std::size_t depth = depth_;
-          block.fast = fast_block(block);
-          if (!block.fast) {
-            out_.post_ids_.resize(block.first_post);
-            block = ChainText::Scanned{};
-            depth_ = depth;
-            p_ = start;
-            skip_value();
+      scan_block();
+      std::vector<std::unique_ptr<ScanPart>> parts;
+      if (next_or_close(']')) {
+        parts = start_parts();
+        for (;;) {
+          space();
+          if (const ScanPart* part = adopt(parts)) {
+            if (part->closed) break;
+            continue;  // at the next part's start
           }
-        } else {
-          skip_value();
+          scan_block();
+          if (!next_or_close(']')) break;
         }
-        block.json = std::string_view(start, static_cast<std::size_t>(p_ - start));
-        out_.blocks_.push_back(block);
-      } while (next_or_close(']'));
+      }
+      for (auto& part : parts) part->thread.request_stop();  // passed over: not needed
     }
     leave();
   }
 
+  // One element of the chain array, at the cursor, recorded in blocks_.
+  void scan_block() {
+    space();
+    const char* start = p_;
+    ChainText::Scanned block;
+    if (peek() == '{') {  // peek: the text may end here
+      block.first_post = static_cast<std::uint32_t>(post_ids_.size());
+      const std::size_t depth = depth_;
+      block.fast = fast_block(block);
+      if (!block.fast) {
+        post_ids_.resize(block.first_post);
+        block = ChainText::Scanned{};
+        depth_ = depth;
+        p_ = start;
+        skip_value();
+      }
+    } else {
+      skip_value();
+    }
+    block.json = std::string_view(start, static_cast<std::size_t>(p_ - start));
+    blocks_.push_back(block);
+  }
+
+  // A stretch of the chain array scanned on a thread of its own from a guessed block start, up to
+  // the next part's start or the array's end.
+  struct ScanPart {
+    const char* start = nullptr;
+    const char* stop = nullptr;  // the next part's start; null for the last
+    std::vector<ChainText::Scanned> blocks;
+    std::vector<Digest> post_ids;
+    const char* end = nullptr;  // the cursor after the stretch: `stop`, or past the array's `]`
+    bool closed = false;        // the stretch ended with the array
+    bool confirm = false;
+    bool failed = false;  // the text from `start` on did not read as blocks
+    std::jthread thread;  // last member: joined (and asked to stop) before the rest goes
+  };
+
+  // Parts for the rest of the array when the plan has threads for it, each started at the first
+  // block start found after an even share of the text. A block start is told by the bytes block
+  // 0 opens with (its brace, spaces, first key and its closing quote) after a comma: a guess,
+  // which `adopt` checks.
+  std::vector<std::unique_ptr<ScanPart>> start_parts() {
+    std::vector<std::unique_ptr<ScanPart>> parts;
+    const unsigned threads = std::min(plan_.threads, ChainScanPlan::kMaxThreads);
+    const std::size_t rest = static_cast<std::size_t>(end_ - p_);
+    const std::size_t count =
+        std::min<std::size_t>(threads, rest / std::max<std::size_t>(plan_.min_part_bytes, 1));
+    const std::string_view first = blocks_.front().json;
+    if (count < 2 || first.empty() || first[0] != '{') return parts;
+    std::size_t key_start = 1;
+    while (key_start < first.size() && is_space(first[key_start])) ++key_start;
+    if (key_start == first.size() || first[key_start] != '"') return parts;
+    const std::size_t key_end = first.find('"', key_start + 1);
+    if (key_end == std::string_view::npos) return parts;
+    const std::string_view opening = first.substr(0, key_end + 1);
+    const std::string_view text(p_, rest);
+    std::size_t from = 0;
+    for (std::size_t k = 1; k < count; ++k) {
+      std::size_t at = text.find(opening, std::max(from, rest / count * k));
+      while (at != std::string_view::npos && !after_comma(text, at))
+        at = text.find(opening, at + 1);
+      if (at == std::string_view::npos) break;
+      auto part = std::make_unique<ScanPart>();
+      part->start = p_ + at;
+      if (!parts.empty()) parts.back()->stop = part->start;
+      parts.push_back(std::move(part));
+      from = at + 1;
+    }
+    next_part_ = 0;
+    for (auto& part : parts) {
+      part->thread = std::jthread([&part = *part, end = end_, depth = depth_](
+                                      std::stop_token stop) { scan_part(part, end, depth, stop); });
+    }
+    return parts;
+  }
+
+  static bool after_comma(std::string_view text, std::size_t at) {
+    while (at > 0 && is_space(text[at - 1])) --at;
+    return at > 0 && text[at - 1] == ',';
+  }
+
+  // On a part's thread: its blocks, as the scan from its start would read them.
+  static void scan_part(ScanPart& part, const char* end, std::size_t depth,
+                        const std::stop_token& stop) {
+    try {
+      ChainScanner scanner(
+          part, std::string_view(part.start, static_cast<std::size_t>(end - part.start)), depth);
+      const std::size_t share =
+          static_cast<std::size_t>((part.stop ? part.stop : end) - part.start);
+      part.blocks.reserve(share / 64 + 1);
+      part.post_ids.reserve(share / 32 + 1);
+      for (;;) {
+        if (stop.stop_requested()) throw Unreadable{};
+        scanner.scan_block();
+        if (!scanner.next_or_close(']')) {
+          part.closed = true;
+          break;
+        }
+        scanner.space();
+        if (scanner.p_ == part.stop) break;
+      }
+      part.end = scanner.p_;
+      part.confirm = scanner.confirm;
+    } catch (...) {
+      part.failed = true;  // the scan from the part's start, if it gets there, finds out why
+    }
+  }
+
+  // When the cursor is at the next part's start, that part's blocks taken as this scan's (the
+  // cursor then after them); parts the cursor has passed are dropped. Null when none is taken.
+  const ScanPart* adopt(std::vector<std::unique_ptr<ScanPart>>& parts) {
+    while (next_part_ < parts.size()) {
+      ScanPart& part = *parts[next_part_];
+      if (part.start > p_) return nullptr;
+      ++next_part_;
+      if (part.start < p_) {  // a wrong guess: the scan went past it
+        part.thread.request_stop();
+        continue;
+      }
+      part.thread.join();
+      if (part.failed) return nullptr;
+      const auto offset = static_cast<std::uint32_t>(post_ids_.size());
+      post_ids_.insert(post_ids_.end(), part.post_ids.begin(), part.post_ids.end());
+      for (ChainText::Scanned block : part.blocks) {
+        block.first_post += offset;
+        blocks_.push_back(block);
+      }
+      if (out_) out_->blocks_read_by_helpers_ += part.blocks.size();
+      confirm = confirm || part.confirm;
+      p_ = part.end;
+      return &part;
+    }
+    return nullptr;
+  }
   // A block read field by field, its canonical bytes hashed as they are written; false (the
   // cursor then anywhere in the block) for anything the exact path must judge.
   bool fast_block(ChainText::Scanned& block) {
@@ -471,7 +616,7 @@ class ChainScanner {
     hasher_.update("}");
     if (!digest_is_hex(hasher_.finish(), block.hash)) return false;
     // Posts distinct within the block (check_block_alone's rule).
-    sorted_ids_.assign(out_.post_ids_.begin() + block.first_post, out_.post_ids_.end());
+    sorted_ids_.assign(post_ids_.begin() + block.first_post, post_ids_.end());
     std::sort(sorted_ids_.begin(), sorted_ids_.end());
     if (std::adjacent_find(sorted_ids_.begin(), sorted_ids_.end()) != sorted_ids_.end())
       return false;
@@ -490,8 +635,7 @@ class ChainScanner {
         if (block.posts > 0) posts_ += ", ";
         const std::size_t start = posts_.size();
         if (peek() != '{' || !fast_post()) return false;
-        out_.post_ids_.push_back(
-            sha256(std::string_view(posts_).substr(start, posts_.size() - start)));
+        post_ids_.push_back(sha256(std::string_view(posts_).substr(start, posts_.size() - start)));
         ++block.posts;
       } while (next_or_close(']'));
     }
@@ -571,18 +715,22 @@ class ChainScanner {
     return true;
   }
 
-  ChainText& out_;
+  ChainText* out_ = nullptr;  // null for a part's scanner, which reads blocks only
+  std::vector<ChainText::Scanned>& blocks_;
+  std::vector<Digest>& post_ids_;
   const char* p_;
   const char* end_;
   std::size_t depth_ = 0;
+  ChainScanPlan plan_;         // a part's scanner starts no parts of its own
+  std::size_t next_part_ = 0;  // the parts before it were taken or dropped
   // Buffers reused from block to block.
   std::string header_, timestamp_, posts_, values_, scratch_;
   std::vector<Digest> sorted_ids_;
   Sha256Stream hasher_;
 };
 
-ChainText::ChainText(std::string_view body) : body_(body) {
-  auto scan = [this](std::string_view text) {
+ChainText::ChainText(std::string_view body, ChainScanPlan plan) : body_(body) {
+  auto scan = [this, &plan](std::string_view text) {
     happy_shape_ = object_body_ = false;
     blocks_.clear();
     post_ids_.clear();
@@ -591,7 +739,8 @@ ChainText::ChainText(std::string_view body) : body_(body) {
     // post over 32): reserved, not touched, so growing never copies what was read.
     blocks_.reserve(text.size() / 64 + 1);
     post_ids_.reserve(text.size() / 32 + 1);
-    ChainScanner scanner(*this, text);
+    blocks_read_by_helpers_ = 0;
+    ChainScanner scanner(*this, text, plan);
     scanner.run();
     return scanner.confirm;
   };

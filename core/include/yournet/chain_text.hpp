@@ -27,12 +27,25 @@ struct ChainBlockText {
   std::size_t posts = 0;
 };
 
+// How a long chain array is read on several threads: other threads each scan a stretch from a
+// guessed block start, kept only when the stretch before it is seen to end exactly there. The
+// scan, verdict and error are the same for any plan; a plan only changes how long it takes.
+struct ChainScanPlan {
+  // More threads than this gain nothing on the machines we run on and cost a stack each.
+  static constexpr unsigned kMaxThreads = 8;
+  // A thread starting costs about as much as scanning a few kilobytes: stretches are longer.
+  static constexpr std::size_t kMinPartBytes = 128 * 1024;
+
+  unsigned threads = 1;  // at most kMaxThreads are used
+  std::size_t min_part_bytes = kMinPartBytes;
+};
+
 // The blocks of a GET /chain body (or a bare array of blocks), found in one pass over its text.
 // Throws JsonError, as parse_json would, for text that is not JSON. Views into `body`, which must
 // outlive it.
 class ChainText {
  public:
-  explicit ChainText(std::string_view body);
+  explicit ChainText(std::string_view body, ChainScanPlan plan = {});
   ChainText(const ChainText&) = delete;  // may view its own copy of the body
   ChainText& operator=(const ChainText&) = delete;
 
@@ -49,6 +62,9 @@ class ChainText {
   // Every rule of validate_chain; the blocks of a valid chain in order (views into the body and
   // this ChainText). Difficulty and signatures are the parameters' part: the scan needs none.
   Expected<std::vector<ChainBlockText>, ValidationError> validate(const ChainParams& params) const;
+
+  // Blocks scanned on threads other than the caller's and kept (for tests of the plan).
+  std::size_t blocks_read_by_helpers() const { return blocks_read_by_helpers_; }
 
   // What the scan found of one block, for validate.
   struct Scanned {
@@ -70,6 +86,7 @@ class ChainText {
   std::vector<Scanned> blocks_;
   std::vector<Digest> post_ids_;
   std::optional<std::string_view> peers_;
+  std::size_t blocks_read_by_helpers_ = 0;
   mutable std::deque<std::string> exact_hashes_;  // hashes of blocks read the exact way
 
   friend class ChainScanner;
