@@ -106,8 +106,7 @@ class ChainScanner {
  public:
   ChainScanner(ChainText& out, std::string_view text, const ChainScanPlan& plan)
       : out_(&out),
-        blocks_(out.blocks_),
-        post_ids_(out.post_ids_),
+        segment_(&out.segments_.back()),
         p_(text.data()),
         end_(text.data() + text.size()),
         plan_(plan) {}
@@ -122,7 +121,7 @@ class ChainScanner {
       top_object();
     } else if (peek() == '[') {
       chain_array();
-      out_->happy_shape_ = !blocks_.empty();
+      out_->happy_shape_ = out_->size() > 0;
     } else {
       skip_value();
     }
@@ -135,11 +134,7 @@ class ChainScanner {
   struct ScanPart;
   // A part's scanner: its blocks go to the part, its depth starts at the chain array's.
   ChainScanner(ScanPart& part, std::string_view text, std::size_t depth)
-      : blocks_(part.blocks),
-        post_ids_(part.post_ids),
-        p_(text.data()),
-        end_(text.data() + text.size()),
-        depth_(depth) {}
+      : segment_(&part.segment), p_(text.data()), end_(text.data() + text.size()), depth_(depth) {}
 
   static constexpr std::size_t kMaxDepth = JsonLimits{}.max_depth;
 
@@ -373,8 +368,9 @@ class ChainScanner {
       } while (next_or_close('}'));
     }
     leave();
-    out_->happy_shape_ = chain_array_ok && !blocks_.empty() &&
-                         (!has_length || (length && *length == blocks_.size()));
+    const std::size_t blocks = out_->size();
+    out_->happy_shape_ =
+        chain_array_ok && blocks > 0 && (!has_length || (length && *length == blocks));
   }
 
   void chain_array() {
@@ -402,17 +398,16 @@ class ChainScanner {
     leave();
   }
 
-  // One element of the chain array, at the cursor, recorded in blocks_.
+  // One element of the chain array, at the cursor, recorded in the segment.
   void scan_block() {
     space();
     const char* start = p_;
     ChainText::Scanned block;
     if (peek() == '{') {  // peek: the text may end here
-      block.first_post = static_cast<std::uint32_t>(post_ids_.size());
+      block.first_post = static_cast<std::uint32_t>(segment_->post_ids.size());
       const std::size_t depth = depth_;
-      block.fast = fast_block(block);
-      if (!block.fast) {
-        post_ids_.resize(block.first_post);
+      if (!fast_block(block)) {
+        segment_->post_ids.resize(block.first_post);
         block = ChainText::Scanned{};
         depth_ = depth;
         p_ = start;
@@ -422,7 +417,7 @@ class ChainScanner {
       skip_value();
     }
     block.json = std::string_view(start, static_cast<std::size_t>(p_ - start));
-    blocks_.push_back(block);
+    segment_->blocks.push_back(block);
   }
 
   // A stretch of the chain array scanned on a thread of its own from a guessed block start, up to
@@ -430,8 +425,7 @@ class ChainScanner {
   struct ScanPart {
     const char* start = nullptr;
     const char* stop = nullptr;  // the next part's start; null for the last
-    std::vector<ChainText::Scanned> blocks;
-    std::vector<Digest> post_ids;
+    ChainText::Segment segment;
     const char* end = nullptr;  // the cursor after the stretch: `stop`, or past the array's `]`
     bool closed = false;        // the stretch ended with the array
     bool confirm = false;
@@ -449,7 +443,7 @@ class ChainScanner {
     const std::size_t rest = static_cast<std::size_t>(end_ - p_);
     const std::size_t count =
         std::min<std::size_t>(threads, rest / std::max<std::size_t>(plan_.min_part_bytes, 1));
-    const std::string_view first = blocks_.front().json;
+    const std::string_view first = segment_->blocks.front().json;
     if (count < 2 || first.empty() || first[0] != '{') return parts;
     std::size_t key_start = 1;
     while (key_start < first.size() && is_space(first[key_start])) ++key_start;
@@ -491,8 +485,8 @@ class ChainScanner {
           part, std::string_view(part.start, static_cast<std::size_t>(end - part.start)), depth);
       const std::size_t share =
           static_cast<std::size_t>((part.stop ? part.stop : end) - part.start);
-      part.blocks.reserve(share / 64 + 1);
-      part.post_ids.reserve(share / 32 + 1);
+      part.segment.blocks.reserve(share / 64 + 1);
+      part.segment.post_ids.reserve(share / 32 + 1);
       for (;;) {
         if (stop.stop_requested()) throw Unreadable{};
         scanner.scan_block();
@@ -523,13 +517,10 @@ class ChainScanner {
       }
       part.thread.join();
       if (part.failed) return nullptr;
-      const auto offset = static_cast<std::uint32_t>(post_ids_.size());
-      post_ids_.insert(post_ids_.end(), part.post_ids.begin(), part.post_ids.end());
-      for (ChainText::Scanned block : part.blocks) {
-        block.first_post += offset;
-        blocks_.push_back(block);
-      }
-      if (out_) out_->blocks_read_by_helpers_ += part.blocks.size();
+      // Only the caller's scanner takes parts: out_ is set.
+      out_->blocks_read_by_helpers_ += part.segment.blocks.size();
+      out_->segments_.push_back(std::move(part.segment));
+      segment_ = &out_->segments_.emplace_back();  // for blocks this thread reads after them
       confirm = confirm || part.confirm;
       p_ = part.end;
       return &part;
@@ -583,7 +574,13 @@ class ChainScanner {
           if (c != '"') return false;
           StringToken token = string();
           if (!token.plain) return false;
-          (field == kHash ? block.hash : block.previous_hash) = token.raw;
+          if (field == kPrevious) {
+            block.previous_hash = token.raw;
+          } else if (token.raw.size() == ChainText::kHashHexSize) {
+            block.hash = token.raw.data();
+          } else {
+            return false;  // not a block hash: the exact path names the fault
+          }
           break;
         }
         case kTimestamp:
@@ -614,9 +611,9 @@ class ChainScanner {
     hasher_.update(header_);
     hasher_.update(posts_);
     hasher_.update("}");
-    if (!digest_is_hex(hasher_.finish(), block.hash)) return false;
+    if (!digest_is_hex(hasher_.finish(), block.hash_text())) return false;
     // Posts distinct within the block (check_block_alone's rule).
-    sorted_ids_.assign(post_ids_.begin() + block.first_post, post_ids_.end());
+    sorted_ids_.assign(segment_->post_ids.begin() + block.first_post, segment_->post_ids.end());
     std::sort(sorted_ids_.begin(), sorted_ids_.end());
     if (std::adjacent_find(sorted_ids_.begin(), sorted_ids_.end()) != sorted_ids_.end())
       return false;
@@ -635,7 +632,8 @@ class ChainScanner {
         if (block.posts > 0) posts_ += ", ";
         const std::size_t start = posts_.size();
         if (peek() != '{' || !fast_post()) return false;
-        post_ids_.push_back(sha256(std::string_view(posts_).substr(start, posts_.size() - start)));
+        segment_->post_ids.push_back(
+            sha256(std::string_view(posts_).substr(start, posts_.size() - start)));
         ++block.posts;
       } while (next_or_close(']'));
     }
@@ -715,9 +713,8 @@ class ChainScanner {
     return true;
   }
 
-  ChainText* out_ = nullptr;  // null for a part's scanner, which reads blocks only
-  std::vector<ChainText::Scanned>& blocks_;
-  std::vector<Digest>& post_ids_;
+  ChainText* out_ = nullptr;     // null for a part's scanner, which reads blocks only
+  ChainText::Segment* segment_;  // where the blocks read go
   const char* p_;
   const char* end_;
   std::size_t depth_ = 0;
@@ -732,13 +729,13 @@ class ChainScanner {
 ChainText::ChainText(std::string_view body, ChainScanPlan plan) : body_(body) {
   auto scan = [this, &plan](std::string_view text) {
     happy_shape_ = object_body_ = false;
-    blocks_.clear();
-    post_ids_.clear();
+    segments_.clear();
+    ChainText::Segment& first = segments_.emplace_back();
     peers_.reset();
     // Room for as many blocks and posts as the text could hold (a block takes over 64 bytes, a
     // post over 32): reserved, not touched, so growing never copies what was read.
-    blocks_.reserve(text.size() / 64 + 1);
-    post_ids_.reserve(text.size() / 32 + 1);
+    first.blocks.reserve(text.size() / 64 + 1);
+    first.post_ids.reserve(text.size() / 32 + 1);
     blocks_read_by_helpers_ = 0;
     ChainScanner scanner(*this, text, plan);
     scanner.run();
@@ -759,16 +756,34 @@ ChainText::ChainText(std::string_view body, ChainScanPlan plan) : body_(body) {
   }
 }
 
+std::size_t ChainText::size() const {
+  std::size_t blocks = 0;
+  for (const Segment& segment : segments_) blocks += segment.blocks.size();
+  return blocks;
+}
+
+const ChainText::Scanned* ChainText::last_block() const {
+  for (auto segment = segments_.rbegin(); segment != segments_.rend(); ++segment) {
+    if (!segment->blocks.empty()) return &segment->blocks.back();
+  }
+  return nullptr;
+}
+
 std::size_t ChainText::blocks_read_fast() const {
-  return static_cast<std::size_t>(std::count_if(blocks_.begin(), blocks_.end(),
-                                                [](const Scanned& block) { return block.fast; }));
+  std::size_t fast = 0;
+  for (const Segment& segment : segments_) {
+    fast +=
+        static_cast<std::size_t>(std::count_if(segment.blocks.begin(), segment.blocks.end(),
+                                               [](const Scanned& block) { return block.fast(); }));
+  }
+  return fast;
 }
 
 std::optional<std::string> ChainText::tip_hash() const {
-  if (!object_body_ || blocks_.empty()) return std::nullopt;
-  const Scanned& last = blocks_.back();
-  if (last.fast) return std::string(last.hash);
-  Json json = parse_json(last.json);
+  const Scanned* last = last_block();
+  if (!object_body_ || !last) return std::nullopt;
+  if (last->fast()) return std::string(last->hash_text());
+  Json json = parse_json(last->json);
   if (!json.is_object()) return std::nullopt;
   auto hash = json.find("hash");
   if (hash == json.end() || !hash->is_string()) return std::nullopt;
@@ -783,23 +798,28 @@ Expected<std::vector<ChainBlockText>, ValidationError> ChainText::validate(
     throw std::logic_error("a chain body's shape read two ways");
   }
   std::vector<ChainBlockText> chain;
-  chain.reserve(blocks_.size());
+  chain.reserve(size());
   ChainWalk walk(params);
-  walk.reserve_posts(post_ids_.size());
-  for (const Scanned& block : blocks_) {
-    const Digest* ids = post_ids_.data() + block.first_post;
-    if (block.fast && (block.index == 0 || meets_difficulty(block.hash, params.difficulty)) &&
-        !(params.require_signatures && block.posts > 0) &&
-        walk.fits(block.index, block.previous_hash, block.hash, ids, block.posts)) {
-      walk.accept(block.index, block.hash, ids, block.posts);
-      chain.push_back(ChainBlockText{block.index, block.hash, block.json, block.posts});
-      continue;
+  std::size_t posts = 0;
+  for (const Segment& segment : segments_) posts += segment.post_ids.size();
+  walk.reserve_posts(posts);
+  for (const Segment& segment : segments_) {
+    for (const Scanned& block : segment.blocks) {
+      const Digest* ids = segment.post_ids.data() + block.first_post;
+      if (block.fast() &&
+          (block.index == 0 || meets_difficulty(block.hash_text(), params.difficulty)) &&
+          !(params.require_signatures && block.posts > 0) &&
+          walk.fits(block.index, block.previous_hash, block.hash_text(), ids, block.posts)) {
+        walk.accept(block.index, block.hash_text(), ids, block.posts);
+        chain.push_back(ChainBlockText{block.index, block.hash_text(), block.json, block.posts});
+        continue;
+      }
+      auto exact = walk.next(parse_json(block.json));
+      if (!exact) return unexpected(exact.error());
+      exact_hashes_.push_back(std::move(exact->hash));
+      chain.push_back(ChainBlockText{exact->index, exact_hashes_.back(), block.json,
+                                     exact->transactions.size()});
     }
-    auto exact = walk.next(parse_json(block.json));
-    if (!exact) return unexpected(exact.error());
-    exact_hashes_.push_back(std::move(exact->hash));
-    chain.push_back(
-        ChainBlockText{exact->index, exact_hashes_.back(), block.json, exact->transactions.size()});
   }
   return chain;
 }

@@ -50,7 +50,7 @@ class ChainText {
   ChainText& operator=(const ChainText&) = delete;
 
   // Blocks listed (0 when the body is not a chain's shape).
-  std::size_t size() const { return blocks_.size(); }
+  std::size_t size() const;
   // The last block's "hash" when the body is an object whose "chain" ends in a block with a
   // string "hash" (what a node checks before anything else), else nullopt.
   std::optional<std::string> tip_hash() const;
@@ -66,25 +66,39 @@ class ChainText {
   // Blocks scanned on threads other than the caller's and kept (for tests of the plan).
   std::size_t blocks_read_by_helpers() const { return blocks_read_by_helpers_; }
 
-  // What the scan found of one block, for validate.
+  // A block hash in hex.
+  static constexpr std::size_t kHashHexSize = 2 * Digest{}.size();
+
+  // What the scan found of one block, for validate (56 bytes: a chain's records are fresh
+  // memory).
   struct Scanned {
+    std::uint64_t index = 0;  // set when fast
     std::string_view json;
-    std::string_view hash;           // set when `fast`
-    std::string_view previous_hash;  // set when `fast`
-    std::uint64_t index = 0;         // set when `fast`
-    std::uint32_t first_post = 0;    // into post_ids_
+    std::string_view previous_hash;  // set when fast
+    // kHashHexSize characters, set when fast: fields read, canonical bytes hashed, its rules
+    // hold but difficulty.
+    const char* hash = nullptr;
+    std::uint32_t first_post = 0;  // into its segment's post_ids
     std::uint32_t posts = 0;
-    bool fast = false;  // fields read, canonical bytes hashed, its rules hold but difficulty
+
+    bool fast() const { return hash != nullptr; }
+    std::string_view hash_text() const { return {hash, kHashHexSize}; }
+  };
+  // Blocks scanned in one stretch (one thread's), with the ids of their posts.
+  struct Segment {
+    std::vector<Scanned> blocks;
+    std::vector<Digest> post_ids;
   };
 
  private:
+  const Scanned* last_block() const;  // null when there is none
+
   std::string_view body_;
   std::string normalized_;    // the body re-written by nlohmann, when the scan could not read it
   bool happy_shape_ = false;  // an object with a non-empty "chain" and a fitting "length", or a
                               // non-empty array: else validate takes the exact path whole
   bool object_body_ = false;
-  std::vector<Scanned> blocks_;
-  std::vector<Digest> post_ids_;
+  std::vector<Segment> segments_;  // in chain order: helpers' stretches are kept, not copied
   std::optional<std::string_view> peers_;
   std::size_t blocks_read_by_helpers_ = 0;
   mutable std::deque<std::string> exact_hashes_;  // hashes of blocks read the exact way
