@@ -808,38 +808,70 @@ std::optional<std::string> ChainText::tip_hash() const {
   return hash->get<std::string>();
 }
 
-Expected<std::vector<ChainBlockText>, ValidationError> ChainText::validate(
-    const ChainParams& params) const {
+Expected<ValidChain, ValidationError> ChainText::validate(const ChainParams& params) const {
   if (!happy_shape_) {
     auto shape = chain_blocks(parse_json(body_));
     if (!shape) return unexpected(shape.error());
     throw std::logic_error("a chain body's shape read two ways");
   }
-  std::vector<ChainBlockText> chain;
-  chain.reserve(size());
   ChainWalk walk(params);
   std::size_t posts = 0;
   for (const Segment& segment : segments_) posts += segment.post_ids.size();
   walk.reserve_posts(posts);
-  for (const Segment& segment : segments_) {
-    for (const Scanned& block : segment.blocks) {
+  for (Segment& segment : segments_) {
+    for (Scanned& block : segment.blocks) {
       const Digest* ids = segment.post_ids.data() + block.first_post;
       if (block.fast() &&
           (block.index == 0 || meets_difficulty(block.hash_text(), params.difficulty)) &&
           !(params.require_signatures && block.posts > 0) &&
           walk.fits(block.index, block.previous_hash, block.hash_text(), ids, block.posts)) {
         walk.accept(block.index, block.hash_text(), ids, block.posts);
-        chain.push_back(ChainBlockText{block.index, block.hash_text(), block.json, block.posts});
         continue;
       }
       auto exact = walk.next(parse_json(block.json));
       if (!exact) return unexpected(exact.error());
       exact_hashes_.push_back(std::move(exact->hash));
-      chain.push_back(ChainBlockText{exact->index, exact_hashes_.back(), block.json,
-                                     exact->transactions.size()});
+      block.index = exact->index;
+      block.hash = exact_hashes_.back().data();
+      block.posts = static_cast<std::uint32_t>(exact->transactions.size());
     }
   }
-  return chain;
+  return ValidChain(*this, size());
+}
+
+ChainBlockText ValidChain::operator[](std::size_t position) const {
+  for (const ChainText::Segment& segment : text_->segments_) {
+    if (position < segment.blocks.size()) return segment.blocks[position].as_block();
+    position -= segment.blocks.size();
+  }
+  throw std::out_of_range("a block beyond the chain");
+}
+
+ValidChain::Iterator ValidChain::begin() const {
+  Iterator start(text_, 0, 0);
+  start.skip_empty_segments();
+  return start;
+}
+
+ValidChain::Iterator ValidChain::end() const {
+  return Iterator(text_, text_->segments_.size(), 0);
+}
+
+ChainBlockText ValidChain::Iterator::operator*() const {
+  return text_->segments_[segment_].blocks[block_].as_block();
+}
+
+ValidChain::Iterator& ValidChain::Iterator::operator++() {
+  ++block_;
+  skip_empty_segments();
+  return *this;
+}
+
+void ValidChain::Iterator::skip_empty_segments() {
+  while (segment_ < text_->segments_.size() && block_ == text_->segments_[segment_].blocks.size()) {
+    ++segment_;
+    block_ = 0;
+  }
 }
 
 Block block_from_text(std::string_view json) {
