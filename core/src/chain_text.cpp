@@ -135,7 +135,11 @@ class ChainScanner {
   struct ScanPart;
   // A part's scanner: its blocks go to the part, its depth starts at the chain array's.
   ChainScanner(ScanPart& part, std::string_view text, std::size_t depth)
-      : segment_(&part.segment), p_(text.data()), end_(text.data() + text.size()), depth_(depth) {}
+      : segment_(&part.segment),
+        prefetched_(text.data()),
+        p_(text.data()),
+        end_(text.data() + text.size()),
+        depth_(depth) {}
 
   static constexpr std::size_t kMaxDepth = JsonLimits{}.max_depth;
 

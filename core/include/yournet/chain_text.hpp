@@ -96,6 +96,7 @@ class ChainText {
 
   // Every rule of validate_chain; the blocks of a valid chain in order (views into the body and
   // this ChainText). Difficulty and signatures are the parameters' part: the scan needs none.
+  // Writes into the records (what it reads the exact way): one call at a time.
   Expected<ValidChain, ValidationError> validate(const ChainParams& params) const;
 
   // Blocks scanned on threads other than the caller's and kept (for tests of the plan).
