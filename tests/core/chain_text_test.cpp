@@ -269,7 +269,8 @@ TEST(ChainText, ThreadsReadLongChainsWithTheOneThreadVerdict) {
   for (const auto& text : layouts(body)) {
     EXPECT_EQ(expect_same(text), 25u);
     EXPECT_GT(helped_blocks(text, split_plan(2)), 0u);
-    EXPECT_GT(helped_blocks(text, split_plan(4)), helped_blocks(text, split_plan(2)) / 2);
+    // Three helpers read more of it than one.
+    EXPECT_GT(helped_blocks(text, split_plan(4)), helped_blocks(text, split_plan(2)));
     // Below the plan's share per thread, one thread reads it all.
     ChainScanPlan short_shares;
     short_shares.threads = 4;
