@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <boost/program_options.hpp>
 #include <fstream>
@@ -12,6 +13,7 @@
 #include <iterator>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "yournet/chain_text.hpp"
@@ -126,9 +128,13 @@ int cmd_verify(const po::variables_map& vm, const std::vector<std::string>& args
     text = *read;
   }
   ChainParams params{difficulty_from(vm), vm.count("require-signatures") != 0};
+  // Threads only shorten the scan: the verdict is the same for any count.
+  ChainScanPlan plan;
+  plan.threads = vm.count("threads") ? vm["threads"].as<unsigned>()
+                                     : std::max(1u, std::thread::hardware_concurrency());
   std::optional<ChainText> body;
   try {
-    body.emplace(text);
+    body.emplace(text, plan);
   } catch (const JsonError& e) {
     std::cerr << "chaintool: " << args[0] << ": " << e.what() << "\n";
     return kUnreadable;
@@ -158,7 +164,8 @@ int cmd_mine(const po::variables_map& vm) {
     std::cerr << "chaintool mine: " << block.error().message() << "\n";
     return kUnreadable;
   }
-  MiningRequest request{*block, difficulty_from(vm), vm["threads"].as<unsigned>()};
+  MiningRequest request{*block, difficulty_from(vm),
+                        vm.count("threads") ? vm["threads"].as<unsigned>() : 1u};
   MiningResult result = mine(request);
   if (!result.found) {
     std::cerr << "chaintool mine: no nonce found\n";
@@ -210,13 +217,16 @@ int cmd_verify_post(const po::variables_map& vm) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  const std::string threads_help =
+      "threads for mine (default 1; same nonce for any count) and verify (default the machine's, "
+      "at most " +
+      std::to_string(ChainScanPlan::kMaxThreads) + "; same verdict for any count)";
   po::options_description options("options");
   options.add_options()("help,h", "show this help")(
       "difficulty,d", po::value<unsigned>()->default_value(2),
       "proof of work in leading hex zeros")("difficulty-bits", po::value<unsigned>(),
                                             "proof of work in leading zero bits (overrides -d)")(
-      "threads,t", po::value<unsigned>()->default_value(1),
-      "mining threads (same nonce for any count)")(
+      "threads,t", po::value<unsigned>(), threads_help.c_str())(
       "key,k", po::value<std::string>(), "key file for sign")("require-signatures",
                                                               "treat unsigned posts as invalid");
   const cli::Usage usage{"chaintool", kUsage};

@@ -1,8 +1,9 @@
-// The one-pass chain reader against the exact path, on any text: ChainText(text).validate and
-// validate_chain(parse_json(text)) give the same verdict, the same error message and the same
-// blocks, and ChainText refuses exactly the text parse_json refuses. Proof of work stops a fuzzer
-// at the first block, so each input is read a second time with its hashes recomputed and no work
-// required, which reaches the fast path's own rules (links, indexes, posts, duplicates).
+// The one-pass chain reader against the exact path, on any text: ChainText(text).validate, on
+// one thread and on three, and validate_chain(parse_json(text)) give the same verdict, the same
+// error message and the same blocks, and ChainText refuses exactly the text parse_json refuses.
+// Proof of work stops a fuzzer at the first block, so each input is read a second time with its
+// hashes recomputed and no work required, which reaches the fast path's own rules (links, indexes,
+// posts, duplicates).
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -18,7 +19,16 @@ using namespace yournet;
 
 namespace {
 
-void agree(std::string_view text, const ChainParams& params) {
+// One thread, and three that start from guessed block starts whatever the text's length: the
+// same verdict either way.
+ChainScanPlan plan_of(unsigned threads) {
+  ChainScanPlan plan;
+  plan.threads = threads;
+  plan.min_part_bytes = 1;
+  return plan;
+}
+
+void agree(std::string_view text, const ChainParams& params, const ChainScanPlan& plan) {
   std::optional<Json> body;
   try {
     body = parse_json(text);
@@ -26,7 +36,7 @@ void agree(std::string_view text, const ChainParams& params) {
   }
   std::optional<ChainText> fast;
   try {
-    fast.emplace(text);
+    fast.emplace(text, plan);
   } catch (const JsonError&) {
   }
   fuzz::check(body.has_value() == fast.has_value(),
@@ -50,6 +60,11 @@ void agree(std::string_view text, const ChainParams& params) {
     fuzz::check((*exact)[i].hash == (*quick)[i].hash && (*exact)[i].index == (*quick)[i].index,
                 "the two paths read block " + std::to_string(i) + " differently");
   }
+}
+
+void agree(std::string_view text, const ChainParams& params) {
+  agree(text, params, plan_of(1));
+  agree(text, params, plan_of(3));
 }
 
 // The same chain with every block's hash made right, written back as text.

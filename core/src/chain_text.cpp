@@ -5,8 +5,11 @@
 #include <charconv>
 #include <cmath>
 #include <cstring>
+#include <memory>
 #include <stdexcept>
+#include <stop_token>
 #include <system_error>
+#include <thread>
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -101,8 +104,13 @@ std::optional<std::uint64_t> plain_unsigned(const NumberToken& number) {
 // One pass over a body: structure, spans, and for each block its canonical bytes and hashes.
 class ChainScanner {
  public:
-  ChainScanner(ChainText& out, std::string_view text)
-      : out_(out), p_(text.data()), end_(text.data() + text.size()) {}
+  ChainScanner(ChainText& out, std::string_view text, const ChainScanPlan& plan)
+      : out_(&out),
+        segment_(&out.segments_.back()),
+        prefetched_(text.data()),
+        p_(text.data()),
+        end_(text.data() + text.size()),
+        plan_(plan) {}
 
   // Throws Unreadable; sets `confirm` when the text holds what only the exact parser can judge
   // (non-ASCII or \u escapes in strings, numbers beyond 64 bits or a double's range, keys not
@@ -110,11 +118,11 @@ class ChainScanner {
   void run() {
     space();
     if (peek() == '{') {
-      out_.object_body_ = true;
+      out_->object_body_ = true;
       top_object();
     } else if (peek() == '[') {
       chain_array();
-      out_.happy_shape_ = !out_.blocks_.empty();
+      out_->happy_shape_ = out_->size() > 0;
     } else {
       skip_value();
     }
@@ -124,6 +132,15 @@ class ChainScanner {
   bool confirm = false;
 
  private:
+  struct ScanPart;
+  // A part's scanner: its blocks go to the part, its depth starts at the chain array's.
+  ChainScanner(ScanPart& part, std::string_view text, std::size_t depth)
+      : segment_(&part.segment),
+        prefetched_(text.data()),
+        p_(text.data()),
+        end_(text.data() + text.size()),
+        depth_(depth) {}
+
   static constexpr std::size_t kMaxDepth = JsonLimits{}.max_depth;
 
   void space() {
@@ -238,6 +255,10 @@ class ChainScanner {
       out += number.text;
       return true;
     }
+    if (is_python_float_repr(number.text)) {  // Python wrote it: no need to read and rewrite
+      out += number.text;
+      return true;
+    }
     double value = 0;
     auto [end, ec] =
         std::from_chars(number.text.data(), number.text.data() + number.text.size(), value);
@@ -319,7 +340,7 @@ class ChainScanner {
         if (key.raw.find('\\') != std::string_view::npos) {
           // Escapes may spell "chain": the exact parser's text is read instead. In that text
           // (nlohmann's writing) a key with a backslash is none of ours.
-          if (out_.normalized_.empty()) throw Unreadable{};
+          if (out_->normalized_.empty()) throw Unreadable{};
           skip_value();
           continue;
         }
@@ -344,11 +365,11 @@ class ChainScanner {
             skip_value();
           }
         } else if (key.raw == "peers") {
-          if (out_.peers_) throw Unreadable{};
+          if (out_->peers_) throw Unreadable{};
           space();
           const char* start = p_;
           skip_value();
-          out_.peers_ = std::string_view(start, static_cast<std::size_t>(p_ - start));
+          out_->peers_ = std::string_view(start, static_cast<std::size_t>(p_ - start));
         } else {
           confirm = true;  // an unknown key may repeat: the exact parser judges the body
           skip_value();
@@ -356,8 +377,9 @@ class ChainScanner {
       } while (next_or_close('}'));
     }
     leave();
-    out_.happy_shape_ = chain_array_ok && !out_.blocks_.empty() &&
-                        (!has_length || (length && *length == out_.blocks_.size()));
+    const std::size_t blocks = out_->size();
+    out_->happy_shape_ =
+        chain_array_ok && blocks > 0 && (!has_length || (length && *length == blocks));
   }
 
   void chain_array() {
@@ -366,31 +388,166 @@ class ChainScanner {
     if (peek() == ']') {
       ++p_;
     } else {
-      do {
-        space();
-        const char* start = p_;
-        ChainText::Scanned block;
-        if (peek() == '{') {  // peek: the text may end here
-          block.first_post = static_cast<std::uint32_t>(out_.post_ids_.size());
-          const std::size_t depth = depth_;
-          block.fast = fast_block(block);
-          if (!block.fast) {
-            out_.post_ids_.resize(block.first_post);
-            block = ChainText::Scanned{};
-            depth_ = depth;
-            p_ = start;
-            skip_value();
+      scan_block();
+      std::vector<std::unique_ptr<ScanPart>> parts;
+      if (next_or_close(']')) {
+        parts = start_parts();
+        for (;;) {
+          space();
+          if (const ScanPart* part = adopt(parts)) {
+            if (part->closed) break;
+            continue;  // at the next part's start
           }
-        } else {
-          skip_value();
+          scan_block();
+          if (!next_or_close(']')) break;
         }
-        block.json = std::string_view(start, static_cast<std::size_t>(p_ - start));
-        out_.blocks_.push_back(block);
-      } while (next_or_close(']'));
+      }
+      for (auto& part : parts) part->thread.request_stop();  // passed over: not needed
     }
     leave();
   }
 
+  // One element of the chain array, at the cursor, recorded in the segment.
+  void scan_block() {
+    space();
+    const char* start = p_;
+    prefetch_ahead();
+    ChainText::Scanned block;
+    if (peek() == '{') {  // peek: the text may end here
+      block.first_post = static_cast<std::uint32_t>(segment_->post_ids.size());
+      const std::size_t depth = depth_;
+      if (!fast_block(block)) {
+        segment_->post_ids.resize(block.first_post);
+        block = ChainText::Scanned{};
+        depth_ = depth;
+        p_ = start;
+        skip_value();
+      }
+    } else {
+      skip_value();
+    }
+    block.json = std::string_view(start, static_cast<std::size_t>(p_ - start));
+    segment_->blocks.push_back(block);
+  }
+
+  // Asks for the text a few blocks ahead, a cache line at a time: its first read (straight from
+  // the page cache) otherwise stalls the scan, which the hardware's prefetch does not foresee
+  // across pages.
+  void prefetch_ahead() {
+    constexpr std::size_t kAhead = 2048, kLines = 16, kLine = 64;
+    const char* from = std::max(prefetched_, p_ + std::min<std::size_t>(kAhead, end_ - p_));
+    const char* to = p_ + std::min<std::size_t>(kAhead + kLines * kLine, end_ - p_);
+    for (; from < to; from += kLine) __builtin_prefetch(from);
+    prefetched_ = std::max(prefetched_, from);
+  }
+
+  // A stretch of the chain array scanned on a thread of its own from a guessed block start, up to
+  // the next part's start or the array's end.
+  struct ScanPart {
+    const char* start = nullptr;
+    const char* stop = nullptr;  // the next part's start; null for the last
+    ChainText::Segment segment;
+    const char* end = nullptr;  // the cursor after the stretch: `stop`, or past the array's `]`
+    bool closed = false;        // the stretch ended with the array
+    bool confirm = false;
+    bool failed = false;  // the text from `start` on did not read as blocks
+    std::jthread thread;  // last member: joined (and asked to stop) before the rest goes
+  };
+
+  // Parts for the rest of the array when the plan has threads for it, each started at the first
+  // block start found after an even share of the text. A block start is told by the bytes block
+  // 0 opens with (its brace, spaces, first key and its closing quote) after a comma: a guess,
+  // which `adopt` checks.
+  std::vector<std::unique_ptr<ScanPart>> start_parts() {
+    std::vector<std::unique_ptr<ScanPart>> parts;
+    const unsigned threads = std::min(plan_.threads, ChainScanPlan::kMaxThreads);
+    const std::size_t rest = static_cast<std::size_t>(end_ - p_);
+    const std::size_t count =
+        std::min<std::size_t>(threads, rest / std::max<std::size_t>(plan_.min_part_bytes, 1));
+    const std::string_view first = segment_->blocks.front().json;
+    if (count < 2 || first.empty() || first[0] != '{') return parts;
+    std::size_t key_start = 1;
+    while (key_start < first.size() && is_space(first[key_start])) ++key_start;
+    if (key_start == first.size() || first[key_start] != '"') return parts;
+    const std::size_t key_end = first.find('"', key_start + 1);
+    if (key_end == std::string_view::npos) return parts;
+    const std::string_view opening = first.substr(0, key_end + 1);
+    const std::string_view text(p_, rest);
+    std::size_t from = 0;
+    for (std::size_t k = 1; k < count; ++k) {
+      std::size_t at = text.find(opening, std::max(from, rest / count * k));
+      while (at != std::string_view::npos && !after_comma(text, at))
+        at = text.find(opening, at + 1);
+      if (at == std::string_view::npos) break;
+      auto part = std::make_unique<ScanPart>();
+      part->start = p_ + at;
+      if (!parts.empty()) parts.back()->stop = part->start;
+      parts.push_back(std::move(part));
+      from = at + 1;
+    }
+    next_part_ = 0;
+    for (auto& part : parts) {
+      part->thread = std::jthread([&part = *part, end = end_, depth = depth_](
+                                      std::stop_token stop) { scan_part(part, end, depth, stop); });
+    }
+    return parts;
+  }
+
+  static bool after_comma(std::string_view text, std::size_t at) {
+    while (at > 0 && is_space(text[at - 1])) --at;
+    return at > 0 && text[at - 1] == ',';
+  }
+
+  // On a part's thread: its blocks, as the scan from its start would read them.
+  static void scan_part(ScanPart& part, const char* end, std::size_t depth,
+                        const std::stop_token& stop) {
+    try {
+      ChainScanner scanner(
+          part, std::string_view(part.start, static_cast<std::size_t>(end - part.start)), depth);
+      const std::size_t share =
+          static_cast<std::size_t>((part.stop ? part.stop : end) - part.start);
+      part.segment.blocks.reserve(share / 64 + 1);
+      part.segment.post_ids.reserve(share / 32 + 1);
+      for (;;) {
+        if (stop.stop_requested()) throw Unreadable{};
+        scanner.scan_block();
+        if (!scanner.next_or_close(']')) {
+          part.closed = true;
+          break;
+        }
+        scanner.space();
+        if (scanner.p_ == part.stop) break;
+      }
+      part.end = scanner.p_;
+      part.confirm = scanner.confirm;
+    } catch (...) {
+      part.failed = true;  // the scan from the part's start, if it gets there, finds out why
+    }
+  }
+
+  // When the cursor is at the next part's start, that part's blocks taken as this scan's (the
+  // cursor then after them); parts the cursor has passed are dropped. Null when none is taken.
+  const ScanPart* adopt(std::vector<std::unique_ptr<ScanPart>>& parts) {
+    while (next_part_ < parts.size()) {
+      ScanPart& part = *parts[next_part_];
+      if (part.start > p_) return nullptr;
+      ++next_part_;
+      if (part.start < p_) {  // a wrong guess: the scan went past it
+        part.thread.request_stop();
+        continue;
+      }
+      part.thread.join();
+      if (part.failed) return nullptr;
+      // Only the caller's scanner takes parts: out_ is set.
+      out_->blocks_read_by_helpers_ += part.segment.blocks.size();
+      out_->segments_.push_back(std::move(part.segment));
+      segment_ = &out_->segments_.emplace_back();  // for blocks this thread reads after them
+      confirm = confirm || part.confirm;
+      p_ = part.end;
+      return &part;
+    }
+    return nullptr;
+  }
   // A block read field by field, its canonical bytes hashed as they are written; false (the
   // cursor then anywhere in the block) for anything the exact path must judge.
   bool fast_block(ChainText::Scanned& block) {
@@ -438,7 +595,13 @@ class ChainScanner {
           if (c != '"') return false;
           StringToken token = string();
           if (!token.plain) return false;
-          (field == kHash ? block.hash : block.previous_hash) = token.raw;
+          if (field == kPrevious) {
+            block.previous_hash = token.raw;
+          } else if (token.raw.size() == ChainText::kHashHexSize) {
+            block.hash = token.raw.data();
+          } else {
+            return false;  // not a block hash: the exact path names the fault
+          }
           break;
         }
         case kTimestamp:
@@ -469,9 +632,9 @@ class ChainScanner {
     hasher_.update(header_);
     hasher_.update(posts_);
     hasher_.update("}");
-    if (!digest_is_hex(hasher_.finish(), block.hash)) return false;
+    if (!digest_is_hex(hasher_.finish(), block.hash_text())) return false;
     // Posts distinct within the block (check_block_alone's rule).
-    sorted_ids_.assign(out_.post_ids_.begin() + block.first_post, out_.post_ids_.end());
+    sorted_ids_.assign(segment_->post_ids.begin() + block.first_post, segment_->post_ids.end());
     std::sort(sorted_ids_.begin(), sorted_ids_.end());
     if (std::adjacent_find(sorted_ids_.begin(), sorted_ids_.end()) != sorted_ids_.end())
       return false;
@@ -490,7 +653,7 @@ class ChainScanner {
         if (block.posts > 0) posts_ += ", ";
         const std::size_t start = posts_.size();
         if (peek() != '{' || !fast_post()) return false;
-        out_.post_ids_.push_back(
+        segment_->post_ids.push_back(
             sha256(std::string_view(posts_).substr(start, posts_.size() - start)));
         ++block.posts;
       } while (next_or_close(']'));
@@ -571,27 +734,32 @@ class ChainScanner {
     return true;
   }
 
-  ChainText& out_;
+  ChainText* out_ = nullptr;     // null for a part's scanner, which reads blocks only
+  ChainText::Segment* segment_;  // where the blocks read go
+  const char* prefetched_;       // prefetch_ahead asked up to here
   const char* p_;
   const char* end_;
   std::size_t depth_ = 0;
+  ChainScanPlan plan_;         // a part's scanner starts no parts of its own
+  std::size_t next_part_ = 0;  // the parts before it were taken or dropped
   // Buffers reused from block to block.
   std::string header_, timestamp_, posts_, values_, scratch_;
   std::vector<Digest> sorted_ids_;
   Sha256Stream hasher_;
 };
 
-ChainText::ChainText(std::string_view body) : body_(body) {
-  auto scan = [this](std::string_view text) {
+ChainText::ChainText(std::string_view body, ChainScanPlan plan) : body_(body) {
+  auto scan = [this, &plan](std::string_view text) {
     happy_shape_ = object_body_ = false;
-    blocks_.clear();
-    post_ids_.clear();
+    segments_.clear();
+    ChainText::Segment& first = segments_.emplace_back();
     peers_.reset();
     // Room for as many blocks and posts as the text could hold (a block takes over 64 bytes, a
     // post over 32): reserved, not touched, so growing never copies what was read.
-    blocks_.reserve(text.size() / 64 + 1);
-    post_ids_.reserve(text.size() / 32 + 1);
-    ChainScanner scanner(*this, text);
+    first.blocks.reserve(text.size() / 64 + 1);
+    first.post_ids.reserve(text.size() / 32 + 1);
+    blocks_read_by_helpers_ = 0;
+    ChainScanner scanner(*this, text, plan);
     scanner.run();
     return scanner.confirm;
   };
@@ -610,49 +778,104 @@ ChainText::ChainText(std::string_view body) : body_(body) {
   }
 }
 
+std::size_t ChainText::size() const {
+  std::size_t blocks = 0;
+  for (const Segment& segment : segments_) blocks += segment.blocks.size();
+  return blocks;
+}
+
+const ChainText::Scanned* ChainText::last_block() const {
+  for (auto segment = segments_.rbegin(); segment != segments_.rend(); ++segment) {
+    if (!segment->blocks.empty()) return &segment->blocks.back();
+  }
+  return nullptr;
+}
+
 std::size_t ChainText::blocks_read_fast() const {
-  return static_cast<std::size_t>(std::count_if(blocks_.begin(), blocks_.end(),
-                                                [](const Scanned& block) { return block.fast; }));
+  std::size_t fast = 0;
+  for (const Segment& segment : segments_) {
+    fast +=
+        static_cast<std::size_t>(std::count_if(segment.blocks.begin(), segment.blocks.end(),
+                                               [](const Scanned& block) { return block.fast(); }));
+  }
+  return fast;
 }
 
 std::optional<std::string> ChainText::tip_hash() const {
-  if (!object_body_ || blocks_.empty()) return std::nullopt;
-  const Scanned& last = blocks_.back();
-  if (last.fast) return std::string(last.hash);
-  Json json = parse_json(last.json);
+  const Scanned* last = last_block();
+  if (!object_body_ || !last) return std::nullopt;
+  if (last->fast()) return std::string(last->hash_text());
+  Json json = parse_json(last->json);
   if (!json.is_object()) return std::nullopt;
   auto hash = json.find("hash");
   if (hash == json.end() || !hash->is_string()) return std::nullopt;
   return hash->get<std::string>();
 }
 
-Expected<std::vector<ChainBlockText>, ValidationError> ChainText::validate(
-    const ChainParams& params) const {
+Expected<ValidChain, ValidationError> ChainText::validate(const ChainParams& params) const {
   if (!happy_shape_) {
     auto shape = chain_blocks(parse_json(body_));
     if (!shape) return unexpected(shape.error());
     throw std::logic_error("a chain body's shape read two ways");
   }
-  std::vector<ChainBlockText> chain;
-  chain.reserve(blocks_.size());
   ChainWalk walk(params);
-  walk.reserve_posts(post_ids_.size());
-  for (const Scanned& block : blocks_) {
-    const Digest* ids = post_ids_.data() + block.first_post;
-    if (block.fast && (block.index == 0 || meets_difficulty(block.hash, params.difficulty)) &&
-        !(params.require_signatures && block.posts > 0) &&
-        walk.fits(block.index, block.previous_hash, block.hash, ids, block.posts)) {
-      walk.accept(block.index, block.hash, ids, block.posts);
-      chain.push_back(ChainBlockText{block.index, block.hash, block.json, block.posts});
-      continue;
+  std::size_t posts = 0;
+  for (const Segment& segment : segments_) posts += segment.post_ids.size();
+  walk.reserve_posts(posts);
+  for (Segment& segment : segments_) {
+    for (Scanned& block : segment.blocks) {
+      const Digest* ids = segment.post_ids.data() + block.first_post;
+      if (block.fast() &&
+          (block.index == 0 || meets_difficulty(block.hash_text(), params.difficulty)) &&
+          !(params.require_signatures && block.posts > 0) &&
+          walk.fits(block.index, block.previous_hash, block.hash_text(), ids, block.posts)) {
+        walk.accept(block.index, block.hash_text(), ids, block.posts);
+        continue;
+      }
+      auto exact = walk.next(parse_json(block.json));
+      if (!exact) return unexpected(exact.error());
+      exact_hashes_.push_back(std::move(exact->hash));
+      block.index = exact->index;
+      block.hash = exact_hashes_.back().data();
+      block.posts = static_cast<std::uint32_t>(exact->transactions.size());
     }
-    auto exact = walk.next(parse_json(block.json));
-    if (!exact) return unexpected(exact.error());
-    exact_hashes_.push_back(std::move(exact->hash));
-    chain.push_back(
-        ChainBlockText{exact->index, exact_hashes_.back(), block.json, exact->transactions.size()});
   }
-  return chain;
+  return ValidChain(*this, size());
+}
+
+ChainBlockText ValidChain::operator[](std::size_t position) const {
+  for (const ChainText::Segment& segment : text_->segments_) {
+    if (position < segment.blocks.size()) return segment.blocks[position].as_block();
+    position -= segment.blocks.size();
+  }
+  throw std::out_of_range("a block beyond the chain");
+}
+
+ValidChain::Iterator ValidChain::begin() const {
+  Iterator start(text_, 0, 0);
+  start.skip_empty_segments();
+  return start;
+}
+
+ValidChain::Iterator ValidChain::end() const {
+  return Iterator(text_, text_->segments_.size(), 0);
+}
+
+ChainBlockText ValidChain::Iterator::operator*() const {
+  return text_->segments_[segment_].blocks[block_].as_block();
+}
+
+ValidChain::Iterator& ValidChain::Iterator::operator++() {
+  ++block_;
+  skip_empty_segments();
+  return *this;
+}
+
+void ValidChain::Iterator::skip_empty_segments() {
+  while (segment_ < text_->segments_.size() && block_ == text_->segments_[segment_].blocks.size()) {
+    ++segment_;
+    block_ = 0;
+  }
 }
 
 Block block_from_text(std::string_view json) {

@@ -1,5 +1,6 @@
 #include "yournet/json.hpp"
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <cmath>
@@ -190,6 +191,29 @@ void append_python_float(std::string& out, double value) {
       std::to_chars(magnitude_buf.data(), magnitude_buf.data() + magnitude_buf.size(), magnitude)
           .ptr;
   out.append(magnitude_buf.data(), magnitude_end);
+}
+
+bool is_python_float_repr(std::string_view number) {
+  constexpr std::size_t kMaxSignificant = 15;  // DBL_DIG
+  constexpr std::size_t kMaxLeadingZeros = 3;  // 0.000d is 1e-4 at least
+  auto is_digit = [](char c) { return c >= '0' && c <= '9'; };
+  if (!number.empty() && number.front() == '-') number.remove_prefix(1);
+  const std::size_t point = number.find('.');
+  if (point == std::string_view::npos || point == 0 || point + 1 == number.size()) return false;
+  const std::string_view whole = number.substr(0, point), fraction = number.substr(point + 1);
+  if (!std::all_of(whole.begin(), whole.end(), is_digit) ||
+      !std::all_of(fraction.begin(), fraction.end(), is_digit))
+    return false;
+  if (whole == "0") {
+    // 0.000ddd: the zeros after the point are not significant; zero itself is left to the
+    // exact writer.
+    const std::size_t zeros = fraction.find_first_not_of('0');
+    return zeros != std::string_view::npos && zeros <= kMaxLeadingZeros && fraction.back() != '0' &&
+           fraction.size() - zeros <= kMaxSignificant;
+  }
+  if (whole.front() == '0') return false;
+  if (fraction == "0") return whole.size() <= kMaxSignificant;  // an integral value: "5.0"
+  return fraction.back() != '0' && whole.size() + fraction.size() <= kMaxSignificant;
 }
 
 std::string python_float_repr(double value) {

@@ -223,7 +223,7 @@ std::size_t DigestSet::slot_of(const Digest& digest) const {
   for (std::size_t i = 0; i < sizeof value; ++i) value = (value << 8) | digest[i];
   const std::size_t mask = slots_.size() - 1;
   std::size_t slot = value & mask;
-  while (slots_[slot] != 0 && digests_[slots_[slot] - 1] != digest) slot = (slot + 1) & mask;
+  while (slots_[slot] != 0 && *members_[slots_[slot] - 1] != digest) slot = (slot + 1) & mask;
   return slot;
 }
 
@@ -233,22 +233,28 @@ bool DigestSet::contains(const Digest& digest) const {
 
 void DigestSet::reserve(std::size_t count) {
   YOURNET_ASSERT(count <= kMaxSize, "a digest set of more than kMaxSize digests");
-  digests_.reserve(count);
+  members_.reserve(count);
   std::size_t slots = 64;
   while (slots < 2 * count) slots *= 2;
   if (slots <= slots_.size()) return;
   slots_.assign(slots, 0);
-  for (std::size_t i = 0; i < digests_.size(); ++i)
-    slots_[slot_of(digests_[i])] = static_cast<std::uint32_t>(i + 1);
+  for (std::size_t i = 0; i < members_.size(); ++i)
+    slots_[slot_of(*members_[i])] = static_cast<std::uint32_t>(i + 1);
+}
+
+bool DigestSet::insert_held(const Digest& digest) {
+  if (2 * (members_.size() + 1) > slots_.size()) reserve(members_.size() + 1);
+  const std::size_t slot = slot_of(digest);
+  if (slots_[slot] != 0) return false;
+  members_.push_back(&digest);
+  slots_[slot] = static_cast<std::uint32_t>(members_.size());
+  return true;
 }
 
 bool DigestSet::insert(const Digest& digest) {
-  if (2 * (digests_.size() + 1) > slots_.size()) reserve(digests_.size() + 1);
-  const std::size_t slot = slot_of(digest);
-  if (slots_[slot] != 0) return false;
-  digests_.push_back(digest);
-  slots_[slot] = static_cast<std::uint32_t>(digests_.size());
-  return true;
+  if (contains(digest)) return false;
+  copies_.push_back(digest);
+  return insert_held(copies_.back());
 }
 
 Expected<Block, ValidationError> ChainWalk::next(const Json& json) {
@@ -298,7 +304,7 @@ bool ChainWalk::fits(std::uint64_t index, std::string_view previous_hash, std::s
 
 void ChainWalk::accept(std::uint64_t index, std::string_view hash, const Digest* post_ids,
                        std::size_t post_count) {
-  for (std::size_t i = 0; i < post_count; ++i) posts_seen_.insert(post_ids[i]);
+  for (std::size_t i = 0; i < post_count; ++i) posts_seen_.insert_held(post_ids[i]);
   ++position_;
   parent_.index = index;
   parent_.hash.assign(hash);

@@ -19,7 +19,17 @@ struct Outcome {
   std::optional<std::string> invalid;  // the ValidationError's message
   std::vector<Json> blocks;            // of a valid chain, as the wire carries them
   std::size_t fast = 0;
+  std::size_t helped = 0;  // blocks read on threads other than the caller's
 };
+
+// Plans that split even the shortest chain: the scan on several threads, from guessed block
+// starts, whatever the text.
+ChainScanPlan split_plan(unsigned threads) {
+  ChainScanPlan plan;
+  plan.threads = threads;
+  plan.min_part_bytes = 1;
+  return plan;
+}
 
 Outcome exact_outcome(const std::string& text, const ChainParams& params) {
   Outcome outcome;
@@ -36,12 +46,14 @@ Outcome exact_outcome(const std::string& text, const ChainParams& params) {
   return outcome;
 }
 
-Outcome text_outcome(const std::string& text, const ChainParams& params) {
+Outcome text_outcome(const std::string& text, const ChainParams& params,
+                     const ChainScanPlan& plan = {}) {
   Outcome outcome;
   try {
-    ChainText chain_text(text);
+    ChainText chain_text(text, plan);
     auto chain = chain_text.validate(params);
     outcome.fast = chain_text.blocks_read_fast();
+    outcome.helped = chain_text.blocks_read_by_helpers();
     if (!chain) {
       outcome.invalid = chain.error().message();
     } else {
@@ -59,7 +71,8 @@ Outcome text_outcome(const std::string& text, const ChainParams& params) {
   return outcome;
 }
 
-// The number of blocks the text path read without the exact parser.
+// The number of blocks the text path read without the exact parser. The text path is read on one
+// thread and split over several, each with the exact verdict.
 std::size_t expect_same(const std::string& text, const ChainParams& params = test::fast_params()) {
   SCOPED_TRACE(text.substr(0, 400));
   Outcome exact = exact_outcome(text, params);
@@ -67,7 +80,23 @@ std::size_t expect_same(const std::string& text, const ChainParams& params = tes
   EXPECT_EQ(fast.json_error, exact.json_error);
   EXPECT_EQ(fast.invalid, exact.invalid);
   EXPECT_EQ(fast.blocks, exact.blocks);
+  EXPECT_EQ(fast.helped, 0u);
+  for (unsigned threads : {2u, 3u, 8u}) {
+    SCOPED_TRACE(threads);
+    Outcome split = text_outcome(text, params, split_plan(threads));
+    EXPECT_EQ(split.json_error, exact.json_error);
+    EXPECT_EQ(split.invalid, exact.invalid);
+    EXPECT_EQ(split.blocks, exact.blocks);
+    EXPECT_EQ(split.fast, fast.fast);
+  }
   return fast.fast;
+}
+
+// Blocks the text path read on other threads with this plan (a valid chain's).
+std::size_t helped_blocks(const std::string& text, const ChainScanPlan& plan) {
+  Outcome split = text_outcome(text, test::fast_params(), plan);
+  EXPECT_FALSE(split.invalid || split.json_error) << text.substr(0, 400);
+  return split.helped;
 }
 
 // A mined chain whose blocks carry these posts (one block a list).
@@ -223,6 +252,78 @@ TEST(ChainText, BlocksOfEveryShapeGetTheExactVerdict) {
            replaced("\"previous_hash\":\"", "\"previous_hash\":\"\\u0030"),
        }) {
     expect_same(variant);
+  }
+}
+
+// A chain of `blocks` mined blocks after genesis, each with a post of its own.
+Json long_chain_body(int blocks) {
+  std::vector<std::vector<Json>> posts;
+  for (int i = 0; i < blocks; ++i) {
+    posts.push_back({test::make_post("a" + std::to_string(i), "post number " + std::to_string(i))});
+  }
+  return chain_body(posts);
+}
+
+TEST(ChainText, ThreadsReadLongChainsWithTheOneThreadVerdict) {
+  const Json body = long_chain_body(24);
+  for (const auto& text : layouts(body)) {
+    EXPECT_EQ(expect_same(text), 25u);
+    EXPECT_GT(helped_blocks(text, split_plan(2)), 0u);
+    // Three helpers read more of it than one.
+    EXPECT_GT(helped_blocks(text, split_plan(4)), helped_blocks(text, split_plan(2)));
+    // Below the plan's share per thread, one thread reads it all.
+    ChainScanPlan short_shares;
+    short_shares.threads = 4;
+    short_shares.min_part_bytes = text.size();
+    EXPECT_EQ(helped_blocks(text, short_shares), 0u);
+  }
+  // An error in the first half, in the second, in both: the first in chain order is named.
+  struct Tampering {
+    std::vector<int> blocks;
+    std::string named;
+  };
+  for (const auto& [blocks, named] :
+       {Tampering{{5}, "position 5 "}, Tampering{{20}, "position 20 "},
+        Tampering{{20, 5}, "position 5 "}}) {
+    Json copy = body;
+    for (int block : blocks) copy["chain"][block]["transactions"][0]["content"] = "forged";
+    for (const auto& text : layouts(copy)) {
+      expect_same(text);
+      const auto message = text_outcome(text, test::fast_params(), split_plan(2)).invalid;
+      ASSERT_TRUE(message);
+      EXPECT_NE(message->find(named), std::string::npos) << *message;
+    }
+  }
+  Json relinked = body;
+  relinked["chain"][18]["previous_hash"] = relinked["chain"][3]["hash"];
+  Json reposted = body;
+  reposted["chain"][21]["transactions"][0] = reposted["chain"][2]["transactions"][0];
+  for (const Json& copy : {relinked, reposted}) {
+    for (const auto& text : layouts(copy)) expect_same(text);
+  }
+}
+
+TEST(ChainText, ThreadsStartingAtWrongGuessesChangeNothing) {
+  // Objects that open as the blocks do, after a comma, but inside a block's extra field or in
+  // "peers" after the chain: a helper started there reads no block of the chain, and the scan
+  // passes it by.
+  Json body = long_chain_body(12);
+  Json decoys = Json::array();
+  for (int i = 0; i < 40; ++i) decoys.push_back(Json{{"hash", i}, {"index", i}});
+  Json many_decoys = Json::array();
+  for (int i = 0; i < 400; ++i) many_decoys.push_back(decoys[0]);
+  body["chain"][1]["memo"] = many_decoys;  // most of the text: the main thread passes guesses
+  body["chain"][4]["memo"] = decoys;
+  body["chain"][9]["memo"] = decoys;
+  body["peers"] = decoys;
+  for (const auto& text : layouts(body)) expect_same(text);
+  // Text that is not JSON late in the chain: a helper reading it fails, the verdict is
+  // parse_json's.
+  const std::string text = long_chain_body(12).dump();
+  for (const std::string& broken :
+       {text.substr(0, text.size() - text.size() / 5) + "x" + text.substr(text.size() * 4 / 5),
+        text.substr(0, text.size() * 3 / 4)}) {
+    expect_same(broken);
   }
 }
 

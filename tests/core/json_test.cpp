@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <bit>
+#include <charconv>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -170,6 +171,40 @@ TEST(PythonFloatRepr, Cases) {
   EXPECT_EQ(python_float_repr(9999999999999998.0), "9999999999999998.0");
   EXPECT_EQ(python_float_repr(1.5e300), "1.5e+300");
   EXPECT_EQ(python_float_repr(1700000000.3811135), "1700000000.3811135");
+}
+
+TEST(PythonFloatRepr, TextTakenAsCanonicalIsCanonical) {
+  for (const char* text : {"1800000598.75", "0.0001", "0.000123", "5.0", "0.1", "-2.5",
+                           "123456789012345.0", "99999999999999.9"}) {
+    EXPECT_TRUE(is_python_float_repr(text)) << text;
+  }
+  for (const char* text : {"1e-05", "0.00001", "1.50", "0.0", "-0.0", "1234567890123456.0",
+                           "0.1234567890123456", "1.", ".5", "01.5", "5", "1.5e3", "1.5E3"}) {
+    EXPECT_FALSE(is_python_float_repr(text)) << text;
+  }
+  // Decimals of every shape near the rule's edges: each one taken is what repr writes.
+  std::mt19937_64 random(20261201);
+  auto digits = [&](std::size_t count, bool nonzero_first) {
+    std::string out;
+    for (std::size_t i = 0; i < count; ++i) {
+      out += static_cast<char>('0' + (i == 0 && nonzero_first ? 1 + random() % 9 : random() % 10));
+    }
+    return out;
+  };
+  std::size_t taken = 0;
+  for (int i = 0; i < 200000; ++i) {
+    std::string text = random() % 2 ? "-" : "";
+    const std::size_t whole = random() % 18;
+    text += whole == 0 ? "0" : digits(whole, true);
+    text += '.';
+    text += std::string(random() % 6, '0') + digits(1 + random() % 17, false);
+    if (!is_python_float_repr(text)) continue;
+    ++taken;
+    double value = 0;
+    std::from_chars(text.data(), text.data() + text.size(), value);
+    ASSERT_EQ(python_float_repr(value), text);
+  }
+  EXPECT_GT(taken, 10000u);
 }
 
 TEST(CanonicalJson, StringEscapes) {

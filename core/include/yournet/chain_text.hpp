@@ -27,17 +27,65 @@ struct ChainBlockText {
   std::size_t posts = 0;
 };
 
+class ChainText;
+
+// The blocks of a chain ChainText::validate found valid, in order, read from the ChainText's
+// own records (a vector of them would be as many fresh pages again). Views into the ChainText,
+// which must outlive it.
+class ValidChain {
+ public:
+  class Iterator {
+   public:
+    ChainBlockText operator*() const;
+    Iterator& operator++();
+    bool operator==(const Iterator&) const = default;
+
+   private:
+    friend class ValidChain;
+    Iterator(const ChainText* text, std::size_t segment, std::size_t block)
+        : text_(text), segment_(segment), block_(block) {}
+    void skip_empty_segments();
+    const ChainText* text_;
+    std::size_t segment_, block_;
+  };
+
+  std::size_t size() const { return size_; }
+  ChainBlockText operator[](std::size_t position) const;
+  ChainBlockText back() const { return (*this)[size_ - 1]; }
+  Iterator begin() const;
+  Iterator end() const;
+
+ private:
+  friend class ChainText;
+  ValidChain(const ChainText& text, std::size_t size) : text_(&text), size_(size) {}
+  const ChainText* text_;
+  std::size_t size_;
+};
+
+// How a long chain array is read on several threads: other threads each scan a stretch from a
+// guessed block start, kept only when the stretch before it is seen to end exactly there. The
+// scan, verdict and error are the same for any plan; a plan only changes how long it takes.
+struct ChainScanPlan {
+  // More threads than this gain nothing on the machines we run on and cost a stack each.
+  static constexpr unsigned kMaxThreads = 8;
+  // A thread starting costs about as much as scanning a few kilobytes: stretches are longer.
+  static constexpr std::size_t kMinPartBytes = 128 * 1024;
+
+  unsigned threads = 1;  // at most kMaxThreads are used
+  std::size_t min_part_bytes = kMinPartBytes;
+};
+
 // The blocks of a GET /chain body (or a bare array of blocks), found in one pass over its text.
 // Throws JsonError, as parse_json would, for text that is not JSON. Views into `body`, which must
 // outlive it.
 class ChainText {
  public:
-  explicit ChainText(std::string_view body);
+  explicit ChainText(std::string_view body, ChainScanPlan plan = {});
   ChainText(const ChainText&) = delete;  // may view its own copy of the body
   ChainText& operator=(const ChainText&) = delete;
 
   // Blocks listed (0 when the body is not a chain's shape).
-  std::size_t size() const { return blocks_.size(); }
+  std::size_t size() const;
   // The last block's "hash" when the body is an object whose "chain" ends in a block with a
   // string "hash" (what a node checks before anything else), else nullopt.
   std::optional<std::string> tip_hash() const;
@@ -48,31 +96,56 @@ class ChainText {
 
   // Every rule of validate_chain; the blocks of a valid chain in order (views into the body and
   // this ChainText). Difficulty and signatures are the parameters' part: the scan needs none.
-  Expected<std::vector<ChainBlockText>, ValidationError> validate(const ChainParams& params) const;
+  // Writes into the records (what it reads the exact way): one call at a time.
+  Expected<ValidChain, ValidationError> validate(const ChainParams& params) const;
 
-  // What the scan found of one block, for validate.
+  // Blocks scanned on threads other than the caller's and kept (for tests of the plan).
+  std::size_t blocks_read_by_helpers() const { return blocks_read_by_helpers_; }
+
+  // A block hash in hex.
+  static constexpr std::size_t kHashHexSize = 2 * Digest{}.size();
+
+  // What the scan found of one block, for validate (56 bytes: a chain's records are fresh
+  // memory).
+  // Index, hash and posts are the block's once validate has found it valid (it writes them in
+  // for a block it read the exact way).
   struct Scanned {
+    std::uint64_t index = 0;
     std::string_view json;
-    std::string_view hash;           // set when `fast`
-    std::string_view previous_hash;  // set when `fast`
-    std::uint64_t index = 0;         // set when `fast`
-    std::uint32_t first_post = 0;    // into post_ids_
+    // Set when fast (a view into the text, never null then): fields read, canonical bytes
+    // hashed, its rules hold but difficulty.
+    std::string_view previous_hash;
+    const char* hash = nullptr;    // kHashHexSize characters
+    std::uint32_t first_post = 0;  // into its segment's post_ids
     std::uint32_t posts = 0;
-    bool fast = false;  // fields read, canonical bytes hashed, its rules hold but difficulty
+
+    bool fast() const { return previous_hash.data() != nullptr; }
+    std::string_view hash_text() const { return {hash, kHashHexSize}; }
+    ChainBlockText as_block() const { return {index, hash_text(), json, posts}; }
+  };
+  // Blocks scanned in one stretch (one thread's), with the ids of their posts.
+  struct Segment {
+    std::vector<Scanned> blocks;
+    std::vector<Digest> post_ids;
   };
 
  private:
+  const Scanned* last_block() const;  // null when there is none
+
   std::string_view body_;
   std::string normalized_;    // the body re-written by nlohmann, when the scan could not read it
   bool happy_shape_ = false;  // an object with a non-empty "chain" and a fitting "length", or a
                               // non-empty array: else validate takes the exact path whole
   bool object_body_ = false;
-  std::vector<Scanned> blocks_;
-  std::vector<Digest> post_ids_;
+  // In chain order: helpers' stretches are kept, not copied. Mutable: validate writes in what it
+  // read the exact way.
+  mutable std::vector<Segment> segments_;
   std::optional<std::string_view> peers_;
+  std::size_t blocks_read_by_helpers_ = 0;
   mutable std::deque<std::string> exact_hashes_;  // hashes of blocks read the exact way
 
   friend class ChainScanner;
+  friend class ValidChain;
 };
 
 // A block of a validated chain as a Block (the exact parse of its text).

@@ -34,6 +34,13 @@ void append_canonical(std::string& out, const Json& value);
 // Python repr() of a float: shortest round-trip digits, "1e+16"/"1e-05" outside [1e-4, 1e16).
 std::string python_float_repr(double value);
 void append_python_float(std::string& out, double value);
+// True when a JSON number's text is already what append_python_float writes for the double it
+// reads as, so it may be copied as is: digits, a point, digits, with no exponent, a last digit
+// that is not a zero unless it is the only one after the point, at most 15 significant digits
+// (DBL_DIG: no other decimal that short reads as the same double, so it is the shortest
+// round-trip) and a magnitude in [1e-4, 1e16) (written in fixed notation). A cheap test: false
+// for some text that is canonical.
+bool is_python_float_repr(std::string_view number);
 
 // Python json.dumps of a str with ensure_ascii=True (including the quotes).
 void append_python_string(std::string& out, std::string_view utf8);

@@ -2,6 +2,7 @@
 // Consensus rules as pure functions of data. A failure says which rule broke and where; what to do
 // about the sender is the caller's business.
 #include <cstdint>
+#include <deque>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -66,24 +67,33 @@ Verdict check_block_link(const Block& block, const Block& parent);
 // parent's index and hash, every post id seen). One walk serves both ways of reading a chain: from
 // its parsed JSON (next) and from its text (chain_text.hpp: a block found valid there is only
 // recorded, with accept).
-// Digests in one flat array, found through a table of 4-byte indices into it (membership only,
-// never iterated): every post id of a chain goes in without an allocation apiece, and the table
-// takes an eighth of what slots of whole digests would (fresh memory is most of what a chain's
-// validation costs).
+// Digests found through a table of 4-byte indices into a list of their addresses (membership
+// only, never iterated). A digest its owner keeps in place for the set's life goes in as its
+// address (insert_held: a chain's post ids, held by its ChainText, are not copied); others are
+// copied into the set. Fresh memory is most of what a chain's validation costs.
 class DigestSet {
  public:
   // Indices are 32 bits.
   static constexpr std::size_t kMaxSize = 0xFFFF'FFFEu;
 
+  DigestSet() = default;
+  DigestSet(const DigestSet&) = delete;  // its addresses may point into its own copies
+  DigestSet& operator=(const DigestSet&) = delete;
+  DigestSet(DigestSet&&) = default;
+  DigestSet& operator=(DigestSet&&) = default;
+
   bool contains(const Digest& digest) const;
-  bool insert(const Digest& digest);  // false when it was there already
+  bool insert(const Digest& digest);  // a copy; false when it was there already
+  // The digest where it is: it must stay there, unchanged, while the set lives.
+  bool insert_held(const Digest& digest);
   void reserve(std::size_t count);
 
  private:
   // The slot holding `digest`, or the empty one where it would go.
   std::size_t slot_of(const Digest& digest) const;
-  std::vector<Digest> digests_;       // in insertion order
-  std::vector<std::uint32_t> slots_;  // 1 + an index into digests_; 0 for an empty slot
+  std::vector<const Digest*> members_;  // in insertion order
+  std::deque<Digest> copies_;           // what insert copied (a deque: they never move)
+  std::vector<std::uint32_t> slots_;    // 1 + an index into members_; 0 for an empty slot
 };
 
 class ChainWalk {
@@ -98,7 +108,8 @@ class ChainWalk {
   // valid and distinct) with this index, previous hash and post ids is the valid next block.
   bool fits(std::uint64_t index, std::string_view previous_hash, std::string_view hash,
             const Digest* post_ids, std::size_t post_count) const;
-  // Records such a block as the next one.
+  // Records such a block as the next one; its post ids must stay where they are, unchanged,
+  // while the walk lives.
   void accept(std::uint64_t index, std::string_view hash, const Digest* post_ids,
               std::size_t post_count);
 
