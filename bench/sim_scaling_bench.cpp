@@ -108,7 +108,7 @@ Sweep block_sweep(const fs::path& scenarios, const fs::path& work,
     Json scenario = base;
     scenario["name"] = "mesh_blocks_" + std::to_string(blocks);
     scenario["mining"]["max_blocks"] = blocks;
-    scenario["expect"]["min_height"] = blocks;
+    scenario["expect"]["min_height"] = blocks - blocks / 100;  // a few blocks go stale in forks
     scenario["stop_at_s"] = static_cast<double>(blocks) * kStopAtSecondsPerBlock;
     Size size;
     size.value = blocks;

@@ -10,10 +10,6 @@
 //
 // Usage: validation_bench --chaintool PATH --baseline scripts/validation_baseline.py
 //                         --work DIR --report-dir DIR [--repeat N]
-#include <fcntl.h>
-#include <spawn.h>
-#include <sys/resource.h>
-#include <sys/wait.h>
 #include <time.h>
 
 #include <algorithm>
@@ -31,10 +27,10 @@
 #include "bench_report.hpp"
 #include "yournet/chain_text.hpp"
 
-extern char** environ;
-
 using namespace yournet;
 namespace fs = std::filesystem;
+using bench::fixed;
+using bench::option;
 
 namespace {
 
@@ -48,30 +44,6 @@ double cpu_seconds() {
   timespec now{};
   clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &now);
   return static_cast<double>(now.tv_sec) + static_cast<double>(now.tv_nsec) * 1e-9;
-}
-
-double seconds(const timeval& time) {
-  return static_cast<double>(time.tv_sec) + static_cast<double>(time.tv_usec) * 1e-6;
-}
-
-// Runs argv to completion, its output to /dev/null; its exit status, and its CPU time (user +
-// system) in `cpu` when given.
-int run(const std::vector<std::string>& args, double* cpu = nullptr) {
-  std::vector<char*> argv;
-  for (const auto& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
-  argv.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-  pid_t pid = 0;
-  int status = -1;
-  if (posix_spawnp(&pid, argv[0], &actions, nullptr, argv.data(), environ) == 0) {
-    rusage usage{};
-    wait4(pid, &status, 0, &usage);
-    if (cpu) *cpu = seconds(usage.ru_utime) + seconds(usage.ru_stime);
-  }
-  posix_spawn_file_actions_destroy(&actions);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
 // The lines a command prints.
@@ -92,19 +64,6 @@ std::string read_file(const fs::path& path) {
   return out.str();
 }
 
-std::string option(int argc, char** argv, const std::string& name, const std::string& fallback) {
-  for (int i = 1; i + 1 < argc; ++i) {
-    if (argv[i] == "--" + name) return argv[i + 1];
-  }
-  return fallback;
-}
-
-std::string fixed(double value, int digits) {
-  char buffer[64];
-  std::snprintf(buffer, sizeof buffer, "%.*f", digits, value);
-  return buffer;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -117,14 +76,16 @@ int main(int argc, char** argv) {
   const fs::path full = work / "chain_10000.json";
   if (!fs::exists(full)) {
     std::cerr << "validation_bench: mining the 10,000-block chain in Python (about 20 s)\n";
-    if (run({"python3", baseline, "make", full.string()}) != 0) return 1;
+    if (bench::run_process({"python3", baseline, "make", full.string()}).exit_status != 0) return 1;
   }
   const std::vector<int> lengths = {100, 300, 1000, 3000, 10001};
   std::map<int, fs::path> files;
   for (int length : lengths) {
     files[length] = length == 10001 ? full : work / ("chain_" + std::to_string(length) + ".json");
-    if (!fs::exists(files[length]) && run({"python3", baseline, "prefix", full.string(),
-                                           std::to_string(length), files[length].string()}) != 0)
+    if (!fs::exists(files[length]) &&
+        bench::run_process({"python3", baseline, "prefix", full.string(), std::to_string(length),
+                            files[length].string()})
+                .exit_status != 0)
       return 1;
   }
   const std::string load_before = bench::load_average();
@@ -183,13 +144,12 @@ int main(int argc, char** argv) {
     for (const bool one_thread : {false, true}) {
       std::vector<std::string> command = {chaintool, "verify", full.string()};
       if (one_thread) command.insert(command.end(), {"--threads", "1"});
-      const auto start = Clock::now();
-      Times process;
-      if (run(command, &process.cpu) != 0) {
+      const bench::ProcessRun run = bench::run_process(command);
+      if (run.exit_status != 0) {
         std::cerr << "validation_bench: chaintool verify failed\n";
         return 1;
       }
-      process.wall = seconds_since(start);
+      const Times process{run.wall_s, run.cpu_s};
       (one_thread ? one_thread_best : process_best).keep_best(process);
     }
     python_best.keep_best(python_seconds(full));
