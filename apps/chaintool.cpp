@@ -43,7 +43,7 @@ commands:
   sign --key FILE        read a post (with its own timestamp) on stdin, print it signed
   verify-post            read a post on stdin; exit 0 when valid (signed or not), 1 when not
 
-options)";
+)";
 
 std::string read_all(std::istream& in) {
   // In large reads: a character at a time costs more than validating a whole chain.
