@@ -96,8 +96,15 @@ long long messages_sent(const fs::path& out) {
   return messages && messages->contains("sent") ? (*messages)["sent"].get<long long>() : 0;
 }
 
-void write_scenario(const Json& scenario, const fs::path& path) {
-  std::ofstream(path) << scenario.dump(2) << "\n";
+// Writes the scenario of one size into `work` (named by its "name") and adds the size.
+void add_size(Sweep& sweep, long value, const Json& scenario, const fs::path& work) {
+  const std::string name = scenario["name"].get<std::string>();
+  Size size;
+  size.value = value;
+  size.scenario = work / (name + ".json");
+  size.out = work / name;
+  std::ofstream(size.scenario) << scenario.dump(2) << "\n";
+  sweep.sizes.push_back(size);
 }
 
 Sweep block_sweep(const fs::path& scenarios, const fs::path& work,
@@ -110,12 +117,7 @@ Sweep block_sweep(const fs::path& scenarios, const fs::path& work,
     scenario["mining"]["max_blocks"] = blocks;
     scenario["expect"]["min_height"] = blocks - blocks / 100;  // a few blocks go stale in forks
     scenario["stop_at_s"] = static_cast<double>(blocks) * kStopAtSecondsPerBlock;
-    Size size;
-    size.value = blocks;
-    size.scenario = work / (scenario["name"].get<std::string>() + ".json");
-    size.out = work / scenario["name"].get<std::string>();
-    write_scenario(scenario, size.scenario);
-    sweep.sizes.push_back(size);
+    add_size(sweep, blocks, scenario, work);
   }
   return sweep;
 }
@@ -128,12 +130,7 @@ Sweep node_sweep(const fs::path& scenarios, const fs::path& work, const std::vec
     scenario["name"] = "scale_" + std::to_string(nodes);
     scenario["nodes"] = nodes;
     scenario["seed"] = nodes;
-    Size size;
-    size.value = nodes;
-    size.scenario = work / (scenario["name"].get<std::string>() + ".json");
-    size.out = work / scenario["name"].get<std::string>();
-    write_scenario(scenario, size.scenario);
-    sweep.sizes.push_back(size);
+    add_size(sweep, nodes, scenario, work);
   }
   return sweep;
 }
