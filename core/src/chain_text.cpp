@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstring>
 #include <memory>
+#include <span>
 #include <stdexcept>
 #include <stop_token>
 #include <system_error>
@@ -630,7 +631,7 @@ class ChainScanner {
     header_ += timestamp_;
     header_ += ", \"transactions\": ";
     hasher_.update(header_);
-    hasher_.update(posts_);
+    hasher_.update(posts_text_);
     hasher_.update("}");
     if (!digest_is_hex(hasher_.finish(), block.hash_text())) return false;
     // Posts distinct within the block (check_block_alone's rule).
@@ -641,98 +642,171 @@ class ChainScanner {
     return true;
   }
 
-  // The posts array: each post's canonical text appended to posts_ and its id to post_ids_.
+  // The posts array: its canonical text in posts_text_ and each post's id in the segment. Text
+  // written as json.dumps(sort_keys=True) writes it (as the tutorial's nodes write posts) is its
+  // own canonical text: it is hashed where it lies, and only other text is written out again,
+  // into posts_.
   bool fast_posts(ChainText::Scanned& block) {
     enter();
+    const char* const array_start = p_;
     expect('[');
-    posts_ += '[';
+    rewritten_posts_ = false;
+    post_spans_.clear();
+    // Where the next post starts in canonical text; null when it cannot be canonical.
+    const char* expected = p_;
     if (peek() == ']') {
+      if (p_ != expected) rewrite_posts();
       ++p_;
     } else {
       do {
-        if (block.posts > 0) posts_ += ", ";
-        const std::size_t start = posts_.size();
-        if (peek() != '{' || !fast_post()) return false;
-        segment_->post_ids.push_back(
-            sha256(std::string_view(posts_).substr(start, posts_.size() - start)));
+        space();
+        const char* const post_start = p_;
+        if (peek() != '{') return false;
+        bool as_written = post_start == expected;
+        if (!fast_post(as_written)) return false;
+        if (!as_written && !rewritten_posts_) rewrite_posts();
+        if (rewritten_posts_) {
+          if (block.posts > 0) posts_ += ", ";
+          const std::size_t start = posts_.size();
+          append_post();
+          segment_->post_ids.push_back(sha256(std::string_view(posts_).substr(start)));
+        } else {
+          const std::string_view span(post_start, static_cast<std::size_t>(p_ - post_start));
+          post_spans_.push_back(span);
+          segment_->post_ids.push_back(sha256(span));
+        }
         ++block.posts;
+        expected = end_ - p_ >= 2 && p_[0] == ',' && p_[1] == ' ' ? p_ + 2 : nullptr;
       } while (next_or_close(']'));
+      if (!rewritten_posts_ && p_ - 1 != post_spans_.back().data() + post_spans_.back().size())
+        rewrite_posts();  // space before the `]`
     }
-    posts_ += ']';
+    if (rewritten_posts_) {
+      posts_ += ']';
+      posts_text_ = posts_;
+    } else {
+      posts_text_ = std::string_view(array_start, static_cast<std::size_t>(p_ - array_start));
+    }
     leave();
     return true;
   }
 
-  // One unsigned post whose fields are plain strings, numbers or literals: check_post's rules,
-  // and its canonical text (keys in order) appended to posts_.
-  bool fast_post() {
-    struct Member {
-      std::string_view key;
-      std::size_t value_start, value_end;  // in values_
-      char kind;                           // 's' string, 'n' number, 'l' literal
-    };
-    static constexpr std::size_t kMaxMembers = 16;
-    std::array<Member, kMaxMembers> members;
-    std::size_t count = 0;
+  // From here on the posts array is written out: first the posts read so far (each its own
+  // canonical text).
+  void rewrite_posts() {
+    rewritten_posts_ = true;
+    posts_ = '[';
+    for (std::size_t i = 0; i < post_spans_.size(); ++i) {
+      if (i > 0) posts_ += ", ";
+      posts_ += post_spans_[i];
+    }
+  }
+
+  // One unsigned post whose fields are plain strings, numbers or literals, read into
+  // post_members_: check_post's rules. `as_written` is cleared unless its text is its canonical
+  // text (keys in order, separators and numbers as json.dumps writes them).
+  bool fast_post(bool& as_written) {
+    post_member_count_ = 0;
     values_.clear();
     enter();
     expect('{');
+    const char* expected = p_;        // where the next key's quote is in canonical text
     if (peek() == '}') return false;  // no author: malformed
+    const char* value_end = nullptr;
     do {
+      space();
+      if (p_ != expected) as_written = false;
       StringToken key = string();
-      expect(':');
       // Keys compared and ordered as they are written: no escapes.
-      if (!key.plain || key.raw.find('\\') != std::string_view::npos || count == kMaxMembers)
+      if (!key.plain || key.raw.find('\\') != std::string_view::npos ||
+          post_member_count_ == kMaxPostMembers)
         return false;
-      Member& member = members[count++];
+      const char* const expected_value = p_ + 2;  // after `: `
+      expect(':');
+      PostMember& member = post_members_[post_member_count_++];
       member.key = key.raw;
-      member.value_start = values_.size();
+      member.rewritten = false;
+      if (post_member_count_ > 1 && !(post_members_[post_member_count_ - 2].key < key.raw))
+        as_written = false;
       const char c = peek();
+      const char* const value_start = p_;
+      if (value_start != expected_value || value_start[-1] != ' ') as_written = false;
       if (c == '"') {
-        StringToken value = string();
-        if (!value.plain) return false;
-        values_ += '"';
-        values_ += value.raw;
-        values_ += '"';
+        if (!string().plain) return false;
         member.kind = 's';
       } else if (c == '-' || is_digit(c)) {
-        if (!canonical_number(number(), values_)) return false;
+        NumberToken token = number();
         member.kind = 'n';
+        if (!number_as_written(token)) {
+          member.rewritten = true;
+          member.value_offset = values_.size();
+          if (!canonical_number(token, values_)) return false;
+          as_written = false;
+        }
       } else if (c == 't' || c == 'f' || c == 'n') {
-        const std::string_view word = c == 't' ? "true" : c == 'f' ? "false" : "null";
-        literal(word);
-        values_ += word;
+        literal(c == 't' ? "true" : c == 'f' ? "false" : "null");
         member.kind = 'l';
       } else {
         return false;  // nested values: the exact path
       }
-      member.value_end = values_.size();
+      value_end = p_;
+      member.value = std::string_view(value_start, static_cast<std::size_t>(p_ - value_start));
+      if (member.rewritten) member.value_size = values_.size() - member.value_offset;
+      expected = end_ - p_ >= 2 && p_[0] == ',' && p_[1] == ' ' ? p_ + 2 : nullptr;
     } while (next_or_close('}'));
     leave();
-    std::sort(members.begin(), members.begin() + static_cast<std::ptrdiff_t>(count),
-              [](const Member& a, const Member& b) { return a.key < b.key; });
+    if (p_ - 1 != value_end) as_written = false;  // space before the `}`
+    const auto members = std::span(post_members_).first(post_member_count_);
+    if (!as_written) {
+      std::sort(members.begin(), members.end(),
+                [](const PostMember& a, const PostMember& b) { return a.key < b.key; });
+    }
     bool author = false, content = false;
-    for (std::size_t i = 0; i < count; ++i) {
-      const Member& member = members[i];
+    for (std::size_t i = 0; i < members.size(); ++i) {
+      const PostMember& member = members[i];
       if (i > 0 && members[i - 1].key == member.key) return false;
-      const bool non_empty_string = member.kind == 's' && member.value_end - member.value_start > 2;
+      const bool non_empty_string = member.kind == 's' && member.value.size() > 2;
       if (member.key == "author") author = non_empty_string;
       if (member.key == "content") content = non_empty_string;
       if (member.key == "timestamp" && member.kind != 'n') return false;
       if (member.key == "public_key" || member.key == "signature") return false;
     }
-    if (!author || !content) return false;
+    return author && content;
+  }
+
+  // The post fast_post read, keys in order, appended to posts_.
+  void append_post() {
     posts_ += '{';
-    for (std::size_t i = 0; i < count; ++i) {
+    for (std::size_t i = 0; i < post_member_count_; ++i) {
+      const PostMember& member = post_members_[i];
       if (i > 0) posts_ += ", ";
       posts_ += '"';
-      posts_ += members[i].key;
+      posts_ += member.key;
       posts_ += "\": ";
-      posts_.append(values_, members[i].value_start, members[i].value_end - members[i].value_start);
+      if (member.rewritten) {
+        posts_.append(values_, member.value_offset, member.value_size);
+      } else {
+        posts_ += member.value;
+      }
     }
     posts_ += '}';
-    return true;
   }
+
+  // True when canonical_number writes the number as it is.
+  static bool number_as_written(const NumberToken& number) {
+    if (!number.integer) return is_python_float_repr(number.text);
+    const std::size_t digits = number.text.size() - (number.text.front() == '-' ? 1 : 0);
+    return digits <= 18 && number.text != "-0";
+  }
+
+  struct PostMember {
+    std::string_view key;
+    std::string_view value;  // as written (a string with its quotes)
+    bool rewritten = false;  // its canonical text is in values_ instead
+    std::size_t value_offset = 0, value_size = 0;
+    char kind = 's';  // 's' string, 'n' number, 'l' literal
+  };
+  static constexpr std::size_t kMaxPostMembers = 16;
 
   ChainText* out_ = nullptr;     // null for a part's scanner, which reads blocks only
   ChainText::Segment* segment_;  // where the blocks read go
@@ -744,6 +818,11 @@ class ChainScanner {
   std::size_t next_part_ = 0;  // the parts before it were taken or dropped
   // Buffers reused from block to block.
   std::string header_, timestamp_, posts_, values_, scratch_;
+  std::array<PostMember, kMaxPostMembers> post_members_;
+  std::size_t post_member_count_ = 0;
+  std::vector<std::string_view> post_spans_;  // the block's posts as written, while canonical
+  bool rewritten_posts_ = false;              // the posts array is being written into posts_
+  std::string_view posts_text_;               // the block's posts array, canonical
   std::vector<Digest> sorted_ids_;
   Sha256Stream hasher_;
 };

@@ -218,13 +218,35 @@ Verdict check_block_link(const Block& block, const Block& parent) {
 
 // Open addressing, linear probing, at most half full; a SHA-256 digest's first bytes are already
 // uniform.
+namespace {
+// A digest's bytes as a number: digests are SHA-256 outputs, so any of their bytes are as good as
+// a hash of them.
+std::uint64_t digest_word(const Digest& digest, std::size_t offset, std::size_t bytes) {
+  std::uint64_t value = 0;
+  for (std::size_t i = 0; i < bytes; ++i) value = (value << 8) | digest[offset + i];
+  return value;
+}
+std::uint64_t digest_tag(const Digest& digest) {
+  return digest_word(digest, 8, 4);
+}
+}  // namespace
+
+// At most two thirds full: probes stay short (the tags spare reads of members), and the table,
+// fresh memory for each chain, stays small.
+std::size_t DigestSet::min_slots(std::size_t count) {
+  return count + count / 2 + 1;
+}
+
 std::size_t DigestSet::slot_of(const Digest& digest) const {
-  std::size_t value = 0;
-  for (std::size_t i = 0; i < sizeof value; ++i) value = (value << 8) | digest[i];
+  const std::uint64_t tag = digest_tag(digest);
   const std::size_t mask = slots_.size() - 1;
-  std::size_t slot = value & mask;
-  while (slots_[slot] != 0 && *members_[slots_[slot] - 1] != digest) slot = (slot + 1) & mask;
-  return slot;
+  std::size_t slot = static_cast<std::size_t>(digest_word(digest, 0, 8)) & mask;
+  for (;; slot = (slot + 1) & mask) {
+    const std::uint64_t entry = slots_[slot];
+    if (entry == 0) return slot;
+    // The member itself is read only when its tag matches: once in 2^32 for another digest.
+    if (entry >> 32 == tag && *members_[(entry & 0xFFFF'FFFFu) - 1] == digest) return slot;
+  }
 }
 
 bool DigestSet::contains(const Digest& digest) const {
@@ -235,19 +257,23 @@ void DigestSet::reserve(std::size_t count) {
   YOURNET_ASSERT(count <= kMaxSize, "a digest set of more than kMaxSize digests");
   members_.reserve(count);
   std::size_t slots = 64;
-  while (slots < 2 * count) slots *= 2;
+  while (slots < min_slots(count)) slots *= 2;
   if (slots <= slots_.size()) return;
   slots_.assign(slots, 0);
   for (std::size_t i = 0; i < members_.size(); ++i)
-    slots_[slot_of(*members_[i])] = static_cast<std::uint32_t>(i + 1);
+    slots_[slot_of(*members_[i])] = slot_entry(*members_[i], i);
+}
+
+std::uint64_t DigestSet::slot_entry(const Digest& digest, std::size_t member) {
+  return digest_tag(digest) << 32 | (member + 1);
 }
 
 bool DigestSet::insert_held(const Digest& digest) {
-  if (2 * (members_.size() + 1) > slots_.size()) reserve(members_.size() + 1);
+  if (min_slots(members_.size() + 1) > slots_.size()) reserve(members_.size() + 1);
   const std::size_t slot = slot_of(digest);
   if (slots_[slot] != 0) return false;
   members_.push_back(&digest);
-  slots_[slot] = static_cast<std::uint32_t>(members_.size());
+  slots_[slot] = slot_entry(digest, members_.size() - 1);
   return true;
 }
 

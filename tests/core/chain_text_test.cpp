@@ -137,6 +137,46 @@ TEST(ChainText, PlainChainsAreReadFastInEveryLayout) {
   EXPECT_EQ(expect_same(body["chain"].dump()), 5u);  // a bare array
 }
 
+// Posts in Python's layout are hashed where they lie; any other writing of the same posts is
+// written out again first. Both read fast, to the same blocks.
+TEST(ChainText, PostsWrittenAnyWayAreReadFast) {
+  const Json first = test::make_post("a", "one", 1.5), second = test::make_post("b", "two", 7);
+  const Json body = chain_body({{first, second}, {}, {second}});
+  const std::string text = canonical(body);
+  const std::string first_text = canonical(first), second_text = canonical(second);
+  auto replaced = [&text](std::vector<std::pair<std::string, std::string>> edits) {
+    std::string out = text;
+    for (const auto& [from, to] : edits) {
+      auto at = out.find(from);
+      EXPECT_NE(at, std::string::npos) << from;
+      if (at != std::string::npos) out.replace(at, from.size(), to);
+    }
+    return out;
+  };
+  const std::string reordered = R"({"content": "one", "author": "a", "timestamp": 1.5})";
+  const std::string spaced = R"({ "author": "a", "content": "one", "timestamp": 1.5 })";
+  const std::string number = R"({"author": "a", "content": "one", "timestamp": 15e-1})";
+  const std::string tight = R"({"author":"a","content":"one","timestamp":1.5})";
+  for (const std::string& variant : {
+           text,
+           replaced({{first_text, reordered}}),
+           replaced({{first_text, spaced}}),
+           replaced({{first_text, number}}),
+           replaced({{first_text, tight}}),
+           // The second post written otherwise, after one read as it lies.
+           replaced({{second_text, R"({"timestamp": 7.0, "author": "b", "content": "two"})"}}),
+           replaced({{first_text + ", " + second_text, first_text + ",\n" + second_text}}),
+           replaced({{"[" + first_text, "[ " + first_text}}),
+           replaced({{second_text + "]", second_text + " ]"}}),
+           replaced({{"\"transactions\": []", "\"transactions\": [ ]"}}),
+       }) {
+    EXPECT_EQ(expect_same(variant), 4u) << variant;
+  }
+  // Written otherwise, the canonical text differs: the block's hash no longer holds.
+  const std::string forged = R"({"author": "a", "content": "one", "timestamp": 1.25})";
+  EXPECT_EQ(expect_same(replaced({{first_text, forged}})), 3u);
+}
+
 TEST(ChainText, PostsOfEveryShapeGetTheExactVerdict) {
   Json extra = test::make_post("a", "extra fields");
   extra["zeta"] = true;

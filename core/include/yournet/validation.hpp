@@ -67,8 +67,9 @@ Verdict check_block_link(const Block& block, const Block& parent);
 // parent's index and hash, every post id seen). One walk serves both ways of reading a chain: from
 // its parsed JSON (next) and from its text (chain_text.hpp: a block found valid there is only
 // recorded, with accept).
-// Digests found through a table of 4-byte indices into a list of their addresses (membership
-// only, never iterated). A digest its owner keeps in place for the set's life goes in as its
+// Digests found through a table of 4-byte indices into a list of their addresses, each beside 4
+// more bytes of its digest so a probe reads another member only on a match (membership only,
+// never iterated). A digest its owner keeps in place for the set's life goes in as its
 // address (insert_held: a chain's post ids, held by its ChainText, are not copied); others are
 // copied into the set. Fresh memory is most of what a chain's validation costs.
 class DigestSet {
@@ -91,9 +92,12 @@ class DigestSet {
  private:
   // The slot holding `digest`, or the empty one where it would go.
   std::size_t slot_of(const Digest& digest) const;
+  static std::size_t min_slots(std::size_t count);
+  static std::uint64_t slot_entry(const Digest& digest, std::size_t member);
   std::vector<const Digest*> members_;  // in insertion order
   std::deque<Digest> copies_;           // what insert copied (a deque: they never move)
-  std::vector<std::uint32_t> slots_;    // 1 + an index into members_; 0 for an empty slot
+  // 0 for an empty slot, else the digest's bytes 8 to 11 over 1 + an index into members_.
+  std::vector<std::uint64_t> slots_;
 };
 
 class ChainWalk {
