@@ -19,6 +19,7 @@
 #include "yournet/chain_text.hpp"
 #include "yournet/cli/cli.hpp"
 #include "yournet/crypto.hpp"
+#include "yournet/huge_pages.hpp"
 #include "yournet/json.hpp"
 #include "yournet/pow.hpp"
 #include "yournet/validation.hpp"
@@ -130,6 +131,7 @@ int cmd_verify(const po::variables_map& vm, const std::vector<std::string>& args
   ChainParams params{difficulty_from(vm), vm.count("require-signatures") != 0};
   // Threads only shorten the scan: the verdict is the same for any count.
   ChainScanPlan plan;
+  plan.memory = huge_page_resource();  // one chain, then exit: fresh memory in few page faults
   plan.threads = vm.count("threads") ? vm["threads"].as<unsigned>()
                                      : std::max(1u, std::thread::hardware_concurrency());
   std::optional<ChainText> body;

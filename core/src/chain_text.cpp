@@ -445,6 +445,7 @@ class ChainScanner {
   // A stretch of the chain array scanned on a thread of its own from a guessed block start, up to
   // the next part's start or the array's end.
   struct ScanPart {
+    explicit ScanPart(std::pmr::memory_resource* memory) : segment(memory) {}
     const char* start = nullptr;
     const char* stop = nullptr;  // the next part's start; null for the last
     ChainText::Segment segment;
@@ -480,7 +481,7 @@ class ChainScanner {
       while (at != std::string_view::npos && !after_comma(text, at))
         at = text.find(opening, at + 1);
       if (at == std::string_view::npos) break;
-      auto part = std::make_unique<ScanPart>();
+      auto part = std::make_unique<ScanPart>(plan_.memory);
       part->start = p_ + at;
       if (!parts.empty()) parts.back()->stop = part->start;
       parts.push_back(std::move(part));
@@ -542,7 +543,8 @@ class ChainScanner {
       // Only the caller's scanner takes parts: out_ is set.
       out_->blocks_read_by_helpers_ += part.segment.blocks.size();
       out_->segments_.push_back(std::move(part.segment));
-      segment_ = &out_->segments_.emplace_back();  // for blocks this thread reads after them
+      segment_ =
+          &out_->segments_.emplace_back(out_->memory_);  // for blocks this thread reads after them
       confirm = confirm || part.confirm;
       p_ = part.end;
       return &part;
@@ -827,11 +829,12 @@ class ChainScanner {
   Sha256Stream hasher_;
 };
 
-ChainText::ChainText(std::string_view body, ChainScanPlan plan) : body_(body) {
+ChainText::ChainText(std::string_view body, ChainScanPlan plan)
+    : body_(body), memory_(plan.memory) {
   auto scan = [this, &plan](std::string_view text) {
     happy_shape_ = object_body_ = false;
     segments_.clear();
-    ChainText::Segment& first = segments_.emplace_back();
+    ChainText::Segment& first = segments_.emplace_back(memory_);
     peers_.reset();
     // Room for as many blocks and posts as the text could hold (a block takes over 64 bytes, a
     // post over 32): reserved, not touched, so growing never copies what was read.
@@ -891,18 +894,34 @@ std::optional<std::string> ChainText::tip_hash() const {
   return hash->get<std::string>();
 }
 
+namespace {
+// How far ahead of the walk validate asks for blocks' hashes.
+constexpr std::size_t kWalkPrefetchBlocks = 8;
+}  // namespace
+
 Expected<ValidChain, ValidationError> ChainText::validate(const ChainParams& params) const {
   if (!happy_shape_) {
     auto shape = chain_blocks(parse_json(body_));
     if (!shape) return unexpected(shape.error());
     throw std::logic_error("a chain body's shape read two ways");
   }
-  ChainWalk walk(params);
+  ChainWalk walk(params, memory_);
   std::size_t posts = 0;
   for (const Segment& segment : segments_) posts += segment.post_ids.size();
   walk.reserve_posts(posts);
   for (Segment& segment : segments_) {
-    for (Scanned& block : segment.blocks) {
+    for (std::size_t i = 0; i < segment.blocks.size(); ++i) {
+      Scanned& block = segment.blocks[i];
+      // The hashes a few blocks on, in the text read long ago: asked for now, they are in the
+      // cache when their turn comes (the walk otherwise waits on memory at every block).
+      if (i + kWalkPrefetchBlocks < segment.blocks.size()) {
+        const Scanned& ahead = segment.blocks[i + kWalkPrefetchBlocks];
+        if (ahead.fast()) {
+          __builtin_prefetch(ahead.previous_hash.data());
+          __builtin_prefetch(ahead.hash);
+          __builtin_prefetch(ahead.hash + kHashHexSize - 1);
+        }
+      }
       const Digest* ids = segment.post_ids.data() + block.first_post;
       if (block.fast() &&
           (block.index == 0 || meets_difficulty(block.hash_text(), params.difficulty)) &&

@@ -8,6 +8,7 @@
 // error included, is validate_chain's for every input.
 #include <cstdint>
 #include <deque>
+#include <memory_resource>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -73,6 +74,10 @@ struct ChainScanPlan {
 
   unsigned threads = 1;  // at most kMaxThreads are used
   std::size_t min_part_bytes = kMinPartBytes;
+  // Where the scan's and the walk's tables go (fresh memory for each chain). A process that reads
+  // one chain and exits (chaintool) gives huge_page_resource(); one that lives on keeps the
+  // default, whose freed memory its next chain reuses.
+  std::pmr::memory_resource* memory = std::pmr::get_default_resource();
 };
 
 // The blocks of a GET /chain body (or a bare array of blocks), found in one pass over its text.
@@ -125,8 +130,9 @@ class ChainText {
   };
   // Blocks scanned in one stretch (one thread's), with the ids of their posts.
   struct Segment {
-    std::vector<Scanned> blocks;
-    std::vector<Digest> post_ids;
+    explicit Segment(std::pmr::memory_resource* memory) : blocks(memory), post_ids(memory) {}
+    std::pmr::vector<Scanned> blocks;
+    std::pmr::vector<Digest> post_ids;
   };
 
  private:
@@ -137,6 +143,7 @@ class ChainText {
   bool happy_shape_ = false;  // an object with a non-empty "chain" and a fitting "length", or a
                               // non-empty array: else validate takes the exact path whole
   bool object_body_ = false;
+  std::pmr::memory_resource* memory_;  // the plan's
   // In chain order: helpers' stretches are kept, not copied. Mutable: validate writes in what it
   // read the exact way.
   mutable std::vector<Segment> segments_;

@@ -3,6 +3,7 @@
 // about the sender is the caller's business.
 #include <cstdint>
 #include <deque>
+#include <memory_resource>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -77,7 +78,9 @@ class DigestSet {
   // Indices are 32 bits.
   static constexpr std::size_t kMaxSize = 0xFFFF'FFFEu;
 
-  DigestSet() = default;
+  // Its tables from `memory` (see ChainScanPlan::memory).
+  explicit DigestSet(std::pmr::memory_resource* memory = std::pmr::get_default_resource())
+      : members_(memory), slots_(memory) {}
   DigestSet(const DigestSet&) = delete;  // its addresses may point into its own copies
   DigestSet& operator=(const DigestSet&) = delete;
   DigestSet(DigestSet&&) = default;
@@ -94,15 +97,17 @@ class DigestSet {
   std::size_t slot_of(const Digest& digest) const;
   static std::size_t min_slots(std::size_t count);
   static std::uint64_t slot_entry(const Digest& digest, std::size_t member);
-  std::vector<const Digest*> members_;  // in insertion order
-  std::deque<Digest> copies_;           // what insert copied (a deque: they never move)
+  std::pmr::vector<const Digest*> members_;  // in insertion order
+  std::deque<Digest> copies_;                // what insert copied (a deque: they never move)
   // 0 for an empty slot, else the digest's bytes 8 to 11 over 1 + an index into members_.
-  std::vector<std::uint64_t> slots_;
+  std::pmr::vector<std::uint64_t> slots_;
 };
 
 class ChainWalk {
  public:
-  explicit ChainWalk(const ChainParams& params) : params_(params) {}
+  explicit ChainWalk(const ChainParams& params,
+                     std::pmr::memory_resource* memory = std::pmr::get_default_resource())
+      : params_(params), posts_seen_(memory) {}
 
   // Every rule for the next block, from its wire JSON: genesis or link, the block alone, and no
   // post mined in an earlier block.
