@@ -912,14 +912,16 @@ Expected<ValidChain, ValidationError> ChainText::validate(const ChainParams& par
   for (Segment& segment : segments_) {
     for (std::size_t i = 0; i < segment.blocks.size(); ++i) {
       Scanned& block = segment.blocks[i];
-      // The hashes a few blocks on, in the text read long ago: asked for now, they are in the
-      // cache when their turn comes (the walk otherwise waits on memory at every block).
+      // The hashes a few blocks on, in the text read long ago, and where their posts go in the
+      // set: asked for now, they are in the cache when their turn comes (the walk otherwise
+      // waits on memory at every block).
       if (i + kWalkPrefetchBlocks < segment.blocks.size()) {
         const Scanned& ahead = segment.blocks[i + kWalkPrefetchBlocks];
         if (ahead.fast()) {
           __builtin_prefetch(ahead.previous_hash.data());
           __builtin_prefetch(ahead.hash);
           __builtin_prefetch(ahead.hash + kHashHexSize - 1);
+          walk.prefetch_posts(segment.post_ids.data() + ahead.first_post, ahead.posts);
         }
       }
       const Digest* ids = segment.post_ids.data() + block.first_post;

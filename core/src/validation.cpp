@@ -249,6 +249,12 @@ std::size_t DigestSet::slot_of(const Digest& digest) const {
   }
 }
 
+void DigestSet::prefetch(const Digest& digest) const {
+  if (slots_.empty()) return;
+  __builtin_prefetch(
+      &slots_[static_cast<std::size_t>(digest_word(digest, 0, 8)) & (slots_.size() - 1)]);
+}
+
 bool DigestSet::contains(const Digest& digest) const {
   return !slots_.empty() && slots_[slot_of(digest)] != 0;
 }

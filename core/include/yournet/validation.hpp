@@ -91,6 +91,8 @@ class DigestSet {
   // The digest where it is: it must stay there, unchanged, while the set lives.
   bool insert_held(const Digest& digest);
   void reserve(std::size_t count);
+  // Asks the cache for the slot a later look-up of `digest` starts at.
+  void prefetch(const Digest& digest) const;
 
  private:
   // The slot holding `digest`, or the empty one where it would go.
@@ -122,6 +124,10 @@ class ChainWalk {
   void accept(std::uint64_t index, std::string_view hash, const Digest* post_ids,
               std::size_t post_count);
 
+  // Asks the cache for what fits and accept will read of these post ids.
+  void prefetch_posts(const Digest* post_ids, std::size_t post_count) const {
+    for (std::size_t i = 0; i < post_count; ++i) posts_seen_.prefetch(post_ids[i]);
+  }
   // Room for this many post ids, when the caller knows how many are coming.
   void reserve_posts(std::size_t count) { posts_seen_.reserve(count); }
   std::size_t position() const { return position_; }
