@@ -654,6 +654,7 @@ class ChainScanner {
     expect('[');
     rewritten_posts_ = false;
     post_spans_.clear();
+    post_texts_.clear();
     // Where the next post starts in canonical text; null when it cannot be canonical.
     const char* expected = p_;
     if (peek() == ']') {
@@ -671,11 +672,11 @@ class ChainScanner {
           if (block.posts > 0) posts_ += ", ";
           const std::size_t start = posts_.size();
           append_post();
-          segment_->post_ids.push_back(sha256(std::string_view(posts_).substr(start)));
+          post_texts_.push_back({nullptr, start, posts_.size() - start});
         } else {
           const std::string_view span(post_start, static_cast<std::size_t>(p_ - post_start));
           post_spans_.push_back(span);
-          segment_->post_ids.push_back(sha256(span));
+          post_texts_.push_back({span.data(), 0, span.size()});
         }
         ++block.posts;
         expected = end_ - p_ >= 2 && p_[0] == ',' && p_[1] == ' ' ? p_ + 2 : nullptr;
@@ -683,6 +684,7 @@ class ChainScanner {
       if (!rewritten_posts_ && p_ - 1 != post_spans_.back().data() + post_spans_.back().size())
         rewrite_posts();  // space before the `]`
     }
+    post_ids();
     if (rewritten_posts_) {
       posts_ += ']';
       posts_text_ = posts_;
@@ -691,6 +693,21 @@ class ChainScanner {
     }
     leave();
     return true;
+  }
+
+  // The ids of the block's posts (post_texts_) into the segment, two hashed at once.
+  void post_ids() {
+    auto text = [this](const PostText& post) {
+      return post.data ? std::string_view(post.data, post.size)
+                       : std::string_view(posts_).substr(post.offset, post.size);
+    };
+    std::size_t i = 0;
+    for (; i + 1 < post_texts_.size(); i += 2) {
+      auto [first, second] = sha256_pair(text(post_texts_[i]), text(post_texts_[i + 1]));
+      segment_->post_ids.push_back(first);
+      segment_->post_ids.push_back(second);
+    }
+    if (i < post_texts_.size()) segment_->post_ids.push_back(sha256(text(post_texts_[i])));
   }
 
   // From here on the posts array is written out: first the posts read so far (each its own
@@ -823,8 +840,14 @@ class ChainScanner {
   std::array<PostMember, kMaxPostMembers> post_members_;
   std::size_t post_member_count_ = 0;
   std::vector<std::string_view> post_spans_;  // the block's posts as written, while canonical
-  bool rewritten_posts_ = false;              // the posts array is being written into posts_
-  std::string_view posts_text_;               // the block's posts array, canonical
+  // Each post's canonical text: in the body, or (data null) in posts_.
+  struct PostText {
+    const char* data;
+    std::size_t offset, size;
+  };
+  std::vector<PostText> post_texts_;
+  bool rewritten_posts_ = false;  // the posts array is being written into posts_
+  std::string_view posts_text_;   // the block's posts array, canonical
   std::vector<Digest> sorted_ids_;
   Sha256Stream hasher_;
 };

@@ -52,6 +52,22 @@ const EVP_MD* sha256_md() {
 
 namespace {
 
+constexpr std::size_t kShaBlock = 64;
+
+// The last `rest` bytes of a `total`-byte message (fewer than a block) with the padding and the
+// length after them, written to `tail`: one block or two, how many is returned.
+std::size_t padded_tail(const std::uint8_t* rest, std::size_t rest_size, std::uint64_t total,
+                        std::uint8_t (&tail)[2 * kShaBlock]) {
+  const std::size_t length = rest_size + 9 <= kShaBlock ? kShaBlock : 2 * kShaBlock;
+  std::memcpy(tail, rest, rest_size);
+  tail[rest_size] = 0x80;
+  std::memset(tail + rest_size + 1, 0, length - rest_size - 1 - 8);
+  const std::uint64_t bits = total * 8;
+  for (std::size_t i = 0; i < 8; ++i)
+    tail[length - 1 - i] = static_cast<std::uint8_t>(bits >> (8 * i));
+  return length / kShaBlock;
+}
+
 // SHA-256 by the SHA-NI compression (when sha_ni_verified()): OpenSSL's EVP layer costs more per
 // call than hashing a block's few hundred bytes, and validation hashes every block and post.
 class NiSha256 {
@@ -78,14 +94,8 @@ class NiSha256 {
   }
   // The digest; then empty again.
   Digest finish() {
-    std::uint8_t tail[2 * kBlock] = {};
-    std::memcpy(tail, buffer_, buffered_);
-    tail[buffered_] = 0x80;
-    const std::size_t length = buffered_ + 9 <= kBlock ? kBlock : 2 * kBlock;
-    const std::uint64_t bits = total_ * 8;
-    for (std::size_t i = 0; i < 8; ++i)
-      tail[length - 1 - i] = static_cast<std::uint8_t>(bits >> (8 * i));
-    detail::sha_ni_compress(state_, tail, length / kBlock);
+    std::uint8_t tail[2 * kBlock];
+    detail::sha_ni_compress(state_, tail, padded_tail(buffer_, buffered_, total_, tail));
     Digest digest{};
     detail::sha256_state_bytes(state_, digest.data());
     reset();
@@ -93,7 +103,7 @@ class NiSha256 {
   }
 
  private:
-  static constexpr std::size_t kBlock = 64;
+  static constexpr std::size_t kBlock = kShaBlock;
   void reset() {
     std::memcpy(state_, detail::kSha256Iv, sizeof state_);
     buffered_ = 0;
@@ -123,6 +133,22 @@ Digest sha256(std::string_view bytes) {
     throw std::runtime_error("OpenSSL SHA-256 failed");
   }
   return digest;
+}
+
+std::pair<Digest, Digest> sha256_pair(std::string_view a, std::string_view b) {
+  if (!detail::sha_ni_verified()) return {sha256(a), sha256(b)};
+  std::uint8_t tail_a[2 * kShaBlock], tail_b[2 * kShaBlock];
+  auto padded = [](std::string_view bytes, std::uint8_t(&tail)[2 * kShaBlock]) {
+    const auto* data = reinterpret_cast<const std::uint8_t*>(bytes.data());
+    const std::size_t full = bytes.size() / kShaBlock;
+    return detail::PaddedMessage{
+        data, full, tail,
+        padded_tail(data + full * kShaBlock, bytes.size() % kShaBlock, bytes.size(), tail)};
+  };
+  std::pair<Digest, Digest> digests;
+  detail::sha_ni_digest2(padded(a, tail_a), padded(b, tail_b), digests.first.data(),
+                         digests.second.data());
+  return digests;
 }
 
 std::string sha256_hex(std::string_view bytes) {

@@ -22,6 +22,7 @@ void sha_ni_hash1(const std::uint32_t*, const std::uint8_t*, std::size_t, const 
                   std::size_t, std::uint8_t*) {}
 void sha_ni_hash2(const std::uint32_t*, const std::uint8_t*, const std::uint8_t*, std::size_t,
                   const std::uint32_t*, std::size_t, std::uint8_t*, std::uint8_t*) {}
+void sha_ni_digest2(const PaddedMessage&, const PaddedMessage&, std::uint8_t*, std::uint8_t*) {}
 
 #else
 
@@ -255,6 +256,23 @@ YN_SHA_TARGET void sha_ni_hash2(const std::uint32_t init[8], const std::uint8_t*
   for (std::size_t i = 0; i < wk_blocks; ++i) block2_wk(a, b, wk + 64 * i);
   store_digest(a, out_a);
   store_digest(b, out_b);
+}
+
+YN_SHA_TARGET void sha_ni_digest2(const PaddedMessage& a, const PaddedMessage& b,
+                                  std::uint8_t out_a[32], std::uint8_t out_b[32]) {
+  auto block_at = [](const PaddedMessage& m, std::size_t i) {
+    return i < m.full ? m.data + 64 * i : m.tail + 64 * (i - m.full);
+  };
+  const std::size_t blocks_a = a.full + a.tail_blocks, blocks_b = b.full + b.tail_blocks;
+  __m128i mask = byte_swap_mask();
+  State sa = load_state(kSha256Iv);
+  State sb = sa;
+  std::size_t i = 0;
+  for (; i < blocks_a && i < blocks_b; ++i) block2(sa, sb, block_at(a, i), block_at(b, i), mask);
+  for (std::size_t j = i; j < blocks_a; ++j) block1(sa, block_at(a, j), mask);
+  for (std::size_t j = i; j < blocks_b; ++j) block1(sb, block_at(b, j), mask);
+  store_digest(sa, out_a);
+  store_digest(sb, out_b);
 }
 
 #endif

@@ -36,4 +36,19 @@ void sha_ni_hash2(const std::uint32_t init[8], const std::uint8_t* var_a, const 
                   std::size_t var_blocks, const std::uint32_t* wk, std::size_t wk_blocks,
                   std::uint8_t out_a[32], std::uint8_t out_b[32]);
 
+// A message as padded blocks: `full` blocks at `data`, then `tail_blocks` blocks at `tail` (its
+// last bytes with the padding and length).
+struct PaddedMessage {
+  const std::uint8_t* data;
+  std::size_t full;
+  const std::uint8_t* tail;
+  std::size_t tail_blocks;
+};
+
+// The digests of two messages, their blocks compressed side by side while both have some: a
+// round waits on the one before it of its own message only, so two messages keep the SHA unit
+// busy where one leaves it idle half the time.
+void sha_ni_digest2(const PaddedMessage& a, const PaddedMessage& b, std::uint8_t out_a[32],
+                    std::uint8_t out_b[32]);
+
 }  // namespace yournet::detail

@@ -1,6 +1,6 @@
-// sha256() and Sha256Stream (SHA-NI where the CPU has it, else OpenSSL's EVP) against OpenSSL's
-// one-shot EVP_Digest, on every length around the block and padding edges, fed whole and in
-// pieces of every size.
+// sha256(), sha256_pair() and Sha256Stream (SHA-NI where the CPU has it, else OpenSSL's EVP)
+// against OpenSSL's one-shot EVP_Digest, on every length around the block and padding edges, fed
+// whole and in pieces of every size.
 #include <openssl/evp.h>
 
 #include <cstdint>
@@ -45,6 +45,19 @@ TEST(Sha256, StreamInPiecesMatchesOpenSsl) {
         stream.update(std::string_view(bytes).substr(at, piece));
       }
       ASSERT_EQ(stream.finish(), openssl_digest(bytes)) << length << " bytes, pieces of " << piece;
+    }
+  }
+}
+
+TEST(Sha256, PairsOfEveryLengthMatchOpenSsl) {
+  // Lengths around the block and padding edges, paired with shorter, equal and longer ones (the
+  // interleaved blocks end at different points).
+  for (std::size_t a = 0; a <= 300; ++a) {
+    for (std::size_t b : {std::size_t{0}, a / 2, a, a + 1, a + 9, a + 64, 2 * a + 70}) {
+      const std::string first = message(a), second = message(b) + "x";
+      const auto [digest_a, digest_b] = sha256_pair(first, second);
+      ASSERT_EQ(digest_a, openssl_digest(first)) << a << " and " << second.size() << " bytes";
+      ASSERT_EQ(digest_b, openssl_digest(second)) << a << " and " << second.size() << " bytes";
     }
   }
 }

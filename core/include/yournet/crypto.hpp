@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace yournet {
@@ -13,6 +14,9 @@ using Digest = std::array<std::uint8_t, 32>;
 
 Digest sha256(std::string_view bytes);
 std::string sha256_hex(std::string_view bytes);
+// The digests of two messages at once: with SHA-NI their rounds interleave, nearly twice as fast
+// as two calls.
+std::pair<Digest, Digest> sha256_pair(std::string_view a, std::string_view b);
 
 std::string to_hex(const std::uint8_t* data, std::size_t size);
 inline std::string to_hex(const Digest& digest) {
