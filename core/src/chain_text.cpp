@@ -403,6 +403,7 @@ class ChainScanner {
           if (!next_or_close(']')) break;
         }
       }
+      finish_hash_checks();
       for (auto& part : parts) part->thread.request_stop();  // passed over: not needed
     }
     leave();
@@ -429,6 +430,35 @@ class ChainScanner {
     }
     block.json = std::string_view(start, static_cast<std::size_t>(p_ - start));
     segment_->blocks.push_back(block);
+    if (block.fast()) check_hash(segment_->blocks.size() - 1);
+  }
+
+  // The hash of a block read fast (its canonical bytes in messages_), checked two blocks at a
+  // time (sha256_pair); finish_hash_checks checks one left over. A block whose hash does not
+  // hold is left to the exact path.
+  void check_hash(std::size_t record) {
+    if (!pending_check_) {
+      pending_check_ = record;
+      return;
+    }
+    const auto [first, second] = sha256_pair(messages_[0], messages_[1]);
+    settle_hash(*pending_check_, first);
+    settle_hash(record, second);
+    pending_check_.reset();
+  }
+  // Before the scan stops or leaves its segment.
+  void finish_hash_checks() {
+    if (!pending_check_) return;
+    settle_hash(*pending_check_, sha256(messages_[0]));
+    pending_check_.reset();
+  }
+  void settle_hash(std::size_t record, const Digest& digest) {
+    ChainText::Scanned& block = segment_->blocks[record];
+    if (digest_is_hex(digest, block.hash_text())) return;
+    const std::string_view json = block.json;
+    block = ChainText::Scanned{};  // its post ids stay behind in the segment, unused
+    block.json = json;
+    confirm = true;  // as skip_value would flag the block
   }
 
   // Asks for the text a few blocks ahead, a cache line at a time: its first read (straight from
@@ -520,6 +550,7 @@ class ChainScanner {
         scanner.space();
         if (scanner.p_ == part.stop) break;
       }
+      scanner.finish_hash_checks();
       part.end = scanner.p_;
       part.confirm = scanner.confirm;
     } catch (...) {
@@ -542,6 +573,7 @@ class ChainScanner {
       if (part.failed) return nullptr;
       // Only the caller's scanner takes parts: out_ is set.
       out_->blocks_read_by_helpers_ += part.segment.blocks.size();
+      finish_hash_checks();
       out_->segments_.push_back(std::move(part.segment));
       segment_ =
           &out_->segments_.emplace_back(out_->memory_);  // for blocks this thread reads after them
@@ -622,20 +654,20 @@ class ChainScanner {
     leave();
     if (seen != kAll) return false;
 
-    header_.clear();
-    header_ += "{\"index\": ";
-    header_ += index_digits;
-    header_ += ", \"nonce\": ";
-    header_ += nonce_digits;
-    header_ += ", \"previous_hash\": \"";
-    header_ += block.previous_hash;
-    header_ += "\", \"timestamp\": ";
-    header_ += timestamp_;
-    header_ += ", \"transactions\": ";
-    hasher_.update(header_);
-    hasher_.update(posts_text_);
-    hasher_.update("}");
-    if (!digest_is_hex(hasher_.finish(), block.hash_text())) return false;
+    // The canonical bytes, hashed once the block is recorded (check_hash).
+    std::string& message = messages_[pending_check_ ? 1 : 0];
+    message.clear();
+    message += "{\"index\": ";
+    message += index_digits;
+    message += ", \"nonce\": ";
+    message += nonce_digits;
+    message += ", \"previous_hash\": \"";
+    message += block.previous_hash;
+    message += "\", \"timestamp\": ";
+    message += timestamp_;
+    message += ", \"transactions\": ";
+    message += posts_text_;
+    message += '}';
     // Posts distinct within the block (check_block_alone's rule).
     sorted_ids_.assign(segment_->post_ids.begin() + block.first_post, segment_->post_ids.end());
     std::sort(sorted_ids_.begin(), sorted_ids_.end());
@@ -836,7 +868,9 @@ class ChainScanner {
   ChainScanPlan plan_;         // a part's scanner starts no parts of its own
   std::size_t next_part_ = 0;  // the parts before it were taken or dropped
   // Buffers reused from block to block.
-  std::string header_, timestamp_, posts_, values_, scratch_;
+  std::string timestamp_, posts_, values_, scratch_;
+  std::string messages_[2];  // canonical bytes of blocks whose hash is not checked yet
+  std::optional<std::size_t> pending_check_;  // the record whose bytes are in messages_[0]
   std::array<PostMember, kMaxPostMembers> post_members_;
   std::size_t post_member_count_ = 0;
   std::vector<std::string_view> post_spans_;  // the block's posts as written, while canonical
@@ -849,7 +883,6 @@ class ChainScanner {
   bool rewritten_posts_ = false;  // the posts array is being written into posts_
   std::string_view posts_text_;   // the block's posts array, canonical
   std::vector<Digest> sorted_ids_;
-  Sha256Stream hasher_;
 };
 
 ChainText::ChainText(std::string_view body, ChainScanPlan plan)
