@@ -88,6 +88,13 @@ bool digest_is_hex(const Digest& digest, std::string_view hex) {
   return true;
 }
 
+// True when `text` is the literal: compared inline, its length known (no call to memcmp, which
+// the scan otherwise makes for every key it reads).
+template <std::size_t N>
+bool is(std::string_view text, const char (&literal)[N]) {
+  return text.size() == N - 1 && std::memcmp(text.data(), literal, N - 1) == 0;
+}
+
 // A non-negative integer literal in canonical form (no sign, no leading zero) that fits 64 bits.
 std::optional<std::uint64_t> plain_unsigned(const NumberToken& number) {
   if (!number.integer || number.text.empty() || number.text.size() > 19 ||
@@ -345,7 +352,7 @@ class ChainScanner {
           skip_value();
           continue;
         }
-        if (key.raw == "chain") {
+        if (is(key.raw, "chain")) {
           if (has_chain) throw Unreadable{};  // the exact parser keeps the last: read its text
           has_chain = true;
           if (peek() == '[') {
@@ -354,7 +361,7 @@ class ChainScanner {
           } else {
             skip_value();
           }
-        } else if (key.raw == "length") {
+        } else if (is(key.raw, "length")) {
           if (has_length) throw Unreadable{};
           has_length = true;
           if (peek() == '-' || is_digit(peek())) {
@@ -365,7 +372,7 @@ class ChainScanner {
           } else {
             skip_value();
           }
-        } else if (key.raw == "peers") {
+        } else if (is(key.raw, "peers")) {
           if (out_->peers_) throw Unreadable{};
           space();
           const char* start = p_;
@@ -600,13 +607,13 @@ class ChainScanner {
       StringToken key = string();
       expect(':');
       if (!key.plain) return false;
-      unsigned field = key.raw == "index"           ? kIndex
-                       : key.raw == "nonce"         ? kNonce
-                       : key.raw == "previous_hash" ? kPrevious
-                       : key.raw == "timestamp"     ? kTimestamp
-                       : key.raw == "transactions"  ? kPosts
-                       : key.raw == "hash"          ? kHash
-                                                    : 0u;
+      unsigned field = is(key.raw, "index")           ? kIndex
+                       : is(key.raw, "nonce")         ? kNonce
+                       : is(key.raw, "previous_hash") ? kPrevious
+                       : is(key.raw, "timestamp")     ? kTimestamp
+                       : is(key.raw, "transactions")  ? kPosts
+                       : is(key.raw, "hash")          ? kHash
+                                                      : 0u;
       if (field & seen) return false;
       seen |= field;
       const char c = peek();
@@ -817,10 +824,10 @@ class ChainScanner {
       const PostMember& member = members[i];
       if (i > 0 && members[i - 1].key == member.key) return false;
       const bool non_empty_string = member.kind == 's' && member.value.size() > 2;
-      if (member.key == "author") author = non_empty_string;
-      if (member.key == "content") content = non_empty_string;
-      if (member.key == "timestamp" && member.kind != 'n') return false;
-      if (member.key == "public_key" || member.key == "signature") return false;
+      if (is(member.key, "author")) author = non_empty_string;
+      if (is(member.key, "content")) content = non_empty_string;
+      if (is(member.key, "timestamp") && member.kind != 'n') return false;
+      if (is(member.key, "public_key") || is(member.key, "signature")) return false;
     }
     return author && content;
   }
