@@ -15,6 +15,7 @@
 #include <optional>
 #include <sstream>
 #include <string>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -88,9 +89,11 @@ class FileText {
       if (threads >= 2 && capacity_ >= 2 * kMinBytesPerThread) {
         const std::size_t half = capacity_ / 2;
         std::size_t second = 0;
-        {
+        try {
           std::jthread helper([&] { second = read_at(fd, half, capacity_ - half); });
           size_ = read_at(fd, 0, half);
+        } catch (const std::system_error&) {  // no thread to be had: one reads it all below
+          size_ = 0;
         }
         // Whole, or else what one thread reads (the file changed while it was read).
         size_ = size_ == half && second == capacity_ - half ? capacity_ : read_at(fd, 0, capacity_);
