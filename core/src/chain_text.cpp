@@ -525,9 +525,17 @@ class ChainScanner {
       from = at + 1;
     }
     next_part_ = 0;
-    for (auto& part : parts) {
-      part->thread = std::jthread([&part = *part, end = end_, depth = depth_](
-                                      std::stop_token stop) { scan_part(part, end, depth, stop); });
+    for (std::size_t k = 0; k < parts.size(); ++k) {
+      try {
+        parts[k]->thread =
+            std::jthread([&part = *parts[k], end = end_, depth = depth_](std::stop_token stop) {
+              scan_part(part, end, depth, stop);
+            });
+      } catch (const std::system_error&) {
+        // No more threads to be had: this scan reads from here on (the part before stops here).
+        parts.resize(k);
+        break;
+      }
     }
     return parts;
   }
