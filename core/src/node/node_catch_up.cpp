@@ -83,8 +83,9 @@ void Node::forget_idle_senders() {
   });
 }
 
-void Node::learn_sender(const std::string& sender) {
-  if (sender.empty() || peer_keys_.size() >= config_.policy.max_peers || is_peer(sender)) return;
+void Node::learn_sender(const std::string& sender, PeerId sender_id) {
+  if (sender.empty() || peer_keys_.size() >= config_.policy.max_peers || is_peer(sender, sender_id))
+    return;
   catch_up(sender, event::CatchUpReason::new_sender);
 }
 
