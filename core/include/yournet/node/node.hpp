@@ -119,7 +119,7 @@ class Node {
                              PeerId from_id);
   // Asks the CPU to fetch what receive_block reads of the node first (its tip, its peers, its
   // policy): a simulated network hands blocks to nodes scattered over gigabytes, and calls this
-  // one event ahead. A hint: changes nothing.
+  // two events ahead. A hint: changes nothing.
   void prefetch_receive() const {
     __builtin_prefetch(&config_.policy.max_peers);
     tree_.prefetch_tip();
@@ -179,7 +179,8 @@ class Node {
   // Where `address` is in peers_; peers_->size() when it is not a peer. By `id` when the
   // transport numbers the address (`id`, its peer_id), else by the text.
   std::size_t peer_index(const std::string& address, PeerId id = kNoPeerId) const;
-  void set_peers(std::shared_ptr<const std::vector<std::string>> peers);  // and peer_keys_
+  // And peer_keys_, peer_text_ and peer_ids_.
+  void set_peers(std::shared_ptr<const std::vector<std::string>> peers);
   // A block from `sender` (empty: unknown) asks for its chain (kCatchUpMinIntervalS above);
   // false when the node cannot fetch it (no sender, too many fetches or senders): the caller
   // falls back.
