@@ -14,7 +14,7 @@ BlockTree::BlockTree(ChainParams params, BlockTreeLimits limits)
   static const std::shared_ptr<const Block> genesis =
       std::make_shared<const Block>(genesis_block());
   Entry entry{genesis, next_sequence_++, nullptr, 0, 0};
-  Entry& stored = entries_.emplace(genesis->hash, std::move(entry)).first->second;
+  Entry& stored = hold(std::move(entry));
   main_.push_back(&stored);
   tip_block_ = genesis.get();
   tips_by_sequence_.emplace(0, genesis->hash);
@@ -28,14 +28,33 @@ std::uint64_t BlockTree::tip_work() const {
   return work_at(*main_.back());
 }
 
+BlockTree::Entry& BlockTree::hold(Entry entry) {
+  Entry* stored;
+  if (free_entries_.empty()) {
+    stored = &entry_store_.emplace_back(std::move(entry));
+  } else {
+    stored = free_entries_.back();
+    free_entries_.pop_back();
+    *stored = std::move(entry);
+  }
+  entries_.insert(stored);
+  return *stored;
+}
+
+void BlockTree::release(Entry& entry) {
+  entries_.erase(&entry);
+  entry = Entry{};
+  free_entries_.push_back(&entry);
+}
+
 const Block* BlockTree::find(const std::string& hash) const {
-  auto it = entries_.find(hash);
-  return it == entries_.end() ? nullptr : it->second.block.get();
+  const Entry* entry = entries_.find(hash);
+  return entry ? entry->block.get() : nullptr;
 }
 
 std::shared_ptr<const Block> BlockTree::find_shared(const std::string& hash) const {
-  auto it = entries_.find(hash);
-  return it == entries_.end() ? nullptr : it->second.block;
+  const Entry* entry = entries_.find(hash);
+  return entry ? entry->block : nullptr;
 }
 
 bool BlockTree::on_main_chain(const Entry& entry) const {
@@ -44,8 +63,8 @@ bool BlockTree::on_main_chain(const Entry& entry) const {
 }
 
 bool BlockTree::on_main_chain(const std::string& hash) const {
-  auto it = entries_.find(hash);
-  return it != entries_.end() && on_main_chain(it->second);
+  const Entry* entry = entries_.find(hash);
+  return entry && on_main_chain(*entry);
 }
 
 bool BlockTree::on_main_chain(const Block& block) const {
@@ -78,13 +97,13 @@ std::vector<std::string> BlockTree::tips() const {
 }
 
 std::optional<std::uint64_t> BlockTree::work_of(const std::string& hash) const {
-  auto it = entries_.find(hash);
-  if (it == entries_.end()) return std::nullopt;
-  return work_at(it->second);
+  const Entry* entry = entries_.find(hash);
+  if (!entry) return std::nullopt;
+  return work_at(*entry);
 }
 
 AddResult BlockTree::add(const Block& block) {
-  if (entries_.count(block.hash) != 0) {
+  if (contains(block.hash)) {
     AddResult result;
     result.status = AddStatus::already_known;
     return result;
@@ -101,7 +120,7 @@ AddResult BlockTree::add(const std::shared_ptr<const Block>& block) {
     return result;
   }
   const bool extends_tip = block->previous_hash == tip_block_->hash;
-  if (!extends_tip && entries_.count(block->hash) != 0) {
+  if (!extends_tip && contains(block->hash)) {
     result.status = AddStatus::already_known;
     return result;
   }
@@ -114,13 +133,13 @@ AddResult BlockTree::add(const std::shared_ptr<const Block>& block) {
     return result;
   }
   if (extends_tip) return connect(block, *main_.back());
-  auto parent = entries_.find(block->previous_hash);
-  if (parent == entries_.end()) {
+  Entry* parent = entries_.find(block->previous_hash);
+  if (!parent) {
     store_orphan(block);
     result.status = AddStatus::orphan;
     return result;
   }
-  return connect(block, parent->second);
+  return connect(block, *parent);
 }
 
 void BlockTree::store_orphan(std::shared_ptr<const Block> block) {
@@ -176,9 +195,9 @@ std::optional<ValidationError> BlockTree::check_no_replayed_post(const Entry& pa
 }
 
 const BlockTree::Entry& BlockTree::parent_of(const Entry& entry) const {
-  auto parent = entries_.find(entry.block->previous_hash);
-  YOURNET_ASSERT(parent != entries_.end(), "a held block's parent is held (tree links)");
-  return parent->second;
+  const Entry* parent = entries_.find(entry.block->previous_hash);
+  YOURNET_ASSERT(parent != nullptr, "a held block's parent is held (tree links)");
+  return *parent;
 }
 
 BlockTree::Entry& BlockTree::parent_of(const Entry& entry) {
@@ -212,8 +231,8 @@ AddResult BlockTree::connect(std::shared_ptr<const Block> first, Entry& first_pa
     std::shared_ptr<const Block> block = std::move(pending[next]);
     const bool is_first = next == 0;
     // The first block is known to be new, with this parent; orphans are looked up.
-    if (!is_first && entries_.count(block->hash) != 0) continue;
-    Entry& parent = is_first ? first_parent : entries_.at(block->previous_hash);
+    if (!is_first && contains(block->hash)) continue;
+    Entry& parent = is_first ? first_parent : *entries_.find(block->previous_hash);
     YOURNET_ASSERT(parent.block->hash == block->previous_hash, "a block joins its own parent");
     Verdict verdict = check_block_link(*block, *parent.block);
     std::vector<std::string> ids;
@@ -235,7 +254,7 @@ AddResult BlockTree::connect(std::shared_ptr<const Block> first, Entry& first_pa
         0};
     if (parent.children++ == 0) tips_by_sequence_.erase(parent.sequence);
     tips_by_sequence_.emplace(entry.sequence, hash);
-    Entry& stored = entries_.emplace(hash, std::move(entry)).first->second;
+    Entry& stored = hold(std::move(entry));
     result.stored.emplace_back(hash);
     stored_entries.push_back(&stored);
     if (work_at(stored) > work_at(*best)) best = &stored;
@@ -306,9 +325,9 @@ void BlockTree::evict_side_branches(AddResult& result) {
            (tip->first == main_.back()->sequence || just_left(tip->second)))
       ++tip;
     if (tip == tips_by_sequence_.end()) break;  // only blocks that left the main chain just now
-    auto victim = entries_.find(tip->second);
-    YOURNET_ASSERT(victim != entries_.end(), "every tip is a held block");
-    Entry& entry = victim->second;
+    Entry* victim = entries_.find(tip->second);
+    YOURNET_ASSERT(victim != nullptr, "every tip is a held block");
+    Entry& entry = *victim;
     YOURNET_ASSERT(entry.children == 0 && !on_main_chain(entry),
                    "only a stale tip, which no held block builds on, is evicted");
     Entry& parent = parent_of(entry);
@@ -324,15 +343,14 @@ void BlockTree::evict_side_branches(AddResult& result) {
     std::string hash = entry.block->hash;
     result.stored.erase(std::remove(result.stored.begin(), result.stored.end(), hash),
                         result.stored.end());
-    entries_.erase(victim);
+    release(entry);
     result.evicted.push_back(std::move(hash));
   }
   // What stays over the bound is only what left the main chain in this call.
   if (side_bytes_ > limits_.max_side_branch_bytes) {
     std::size_t just_left_bytes = 0;
     for (const auto& hash : result.disconnected) {
-      auto it = entries_.find(hash);
-      if (it != entries_.end()) just_left_bytes += it->second.side_bytes;
+      if (const Entry* entry = entries_.find(hash)) just_left_bytes += entry->side_bytes;
     }
     YOURNET_ASSERT(side_bytes_ - just_left_bytes <= limits_.max_side_branch_bytes,
                    "side branches within max_side_branch_bytes");
@@ -358,8 +376,7 @@ void BlockTree::check_invariants() const {
     const Entry& entry = *main_[height];
     YOURNET_ASSERT(entry.block->index == height, "a main-chain block sits at its index");
     YOURNET_ASSERT(entry.side_bytes == 0, "a main-chain block is not counted as side branch");
-    auto held = entries_.find(entry.block->hash);
-    YOURNET_ASSERT(held != entries_.end() && &held->second == &entry, "main-chain blocks are held");
+    YOURNET_ASSERT(entries_.find(entry.block->hash) == &entry, "main-chain blocks are held");
     if (height > 0) {
       YOURNET_ASSERT(entry.block->previous_hash == main_[height - 1]->block->hash,
                      "each main-chain block links to the one below it");
@@ -380,21 +397,28 @@ void BlockTree::check_invariants() const {
   std::map<std::string_view, std::size_t> children;
   std::map<std::uint64_t, std::string_view> tips;
   std::size_t side_bytes = 0;
-  for (const auto& [hash, entry] : entries_) {
-    YOURNET_ASSERT(hash == entry.block->hash, "a block is held under its own hash");
+  std::size_t held = 0;
+  for (const Entry& entry : entry_store_) {
+    if (!entry.block) continue;  // a free slot
+    ++held;
+    const std::string_view hash = entry.block->hash;
+    YOURNET_ASSERT(entries_.find(hash) == &entry, "a block is held under its own hash");
     side_bytes += entry.side_bytes;
     YOURNET_ASSERT(on_main_chain(entry) || entry.side_bytes > 0,
                    "a side-branch block is counted in side-branch bytes");
     if (entry.children == 0) tips.emplace(entry.sequence, hash);
     if (entry.block->index == 0) continue;
-    auto parent = entries_.find(entry.block->previous_hash);
-    YOURNET_ASSERT(parent != entries_.end(), "a held block's parent is held (tree links)");
-    YOURNET_ASSERT(work_at(entry) == work_at(parent->second) + params_.difficulty.work(),
+    const Entry* parent = entries_.find(entry.block->previous_hash);
+    YOURNET_ASSERT(parent != nullptr, "a held block's parent is held (tree links)");
+    YOURNET_ASSERT(work_at(entry) == work_at(*parent) + params_.difficulty.work(),
                    "a block's work is its parent's and its own");
-    ++children[parent->first];
+    ++children[parent->block->hash];
   }
-  for (const auto& [hash, entry] : entries_) {
-    auto counted = children.find(hash);
+  YOURNET_ASSERT(held == entries_.size() && held + free_entries_.size() == entry_store_.size(),
+                 "every stored entry is indexed or free");
+  for (const Entry& entry : entry_store_) {
+    if (!entry.block) continue;
+    auto counted = children.find(entry.block->hash);
     YOURNET_ASSERT(entry.children == (counted == children.end() ? 0 : counted->second),
                    "a block counts its children");
   }
@@ -404,7 +428,7 @@ void BlockTree::check_invariants() const {
   std::size_t orphans = 0;
   for (const auto& [parent, list] : orphans_) {
     YOURNET_ASSERT(!list.empty(), "no empty orphan list is kept");
-    YOURNET_ASSERT(entries_.count(parent) == 0, "an orphan waits for a parent not held");
+    YOURNET_ASSERT(!contains(parent), "an orphan waits for a parent not held");
     orphans += list.size();
   }
   YOURNET_ASSERT(orphans == orphan_order_.size(), "the orphan order lists every orphan once");

@@ -539,7 +539,9 @@ RunResult Runner::run() {
     const EventKey key = queue_.pop();
     now_us_ = std::max(now_us_, key.time_us);
     ++processed;
-    world_.prefetch_step(key, false);
+    for (std::size_t before = 0; before < kPrefetchSteps; ++before) {
+      if (const EventKey* next = queue_.ahead(before)) world_.prefetch_step(*next, before);
+    }
     if (key.kind != StepKind::closure) {
       current_ = CurrentEvent{key.kind == StepKind::deliver || key.kind == StepKind::deliver_block
                                   ? "deliver"
@@ -556,7 +558,6 @@ RunResult Runner::run() {
       event.fn();
     }
     current_.reset();
-    world_.prefetch_step(key, true);
     if (options_.progress && processed % kProgressEvery == 0) {
       options_.progress(now_us(), stop_at, event_count_);
     }

@@ -19,12 +19,20 @@ class SimWorld::SimTransport : public Transport {
  public:
   SimTransport(SimWorld& world, int self) : world_(world), self_(self) {}
   void send(const std::string& peer, HttpRequest request, ResponseCallback done) override {
-    world_.send(self_, peer, std::move(request), std::move(done), nullptr);
+    world_.send(self_, peer, world_.index_of(peer), std::move(request), std::move(done), nullptr);
   }
-  // Honest nodes pass the shared immutable block: no bytes copied or parsed per message.
-  void send_block(const std::string& peer, const OutgoingBlock& block,
+  // A node's number is its index (-1, an unknown host: none).
+  PeerId peer_id(const std::string& peer) const override {
+    const int index = world_.index_of(peer);
+    return index < 0 ? kNoPeerId : static_cast<PeerId>(index);
+  }
+  // Honest nodes pass the shared immutable block: no bytes copied or parsed per message, and the
+  // peer goes by its number.
+  void send_block(const std::string& peer, PeerId id, const OutgoingBlock& block,
                   ResponseCallback done) override {
-    world_.send(self_, peer, HttpRequest{"POST", "/add_block", {}}, std::move(done), block.block());
+    const int to = id == kNoPeerId ? -1 : static_cast<int>(id);
+    world_.send(self_, peer, to, HttpRequest{"POST", "/add_block", {}}, std::move(done),
+                block.block());
   }
 
  private:
@@ -96,8 +104,8 @@ int SimWorld::index_of(const std::string& address) const {
   return static_cast<int>(index);
 }
 
-void SimWorld::send(int from, const std::string& peer, HttpRequest request, ResponseCallback done,
-                    std::shared_ptr<const Block> block) {
+void SimWorld::send(int from, const std::string& peer, int to, HttpRequest request,
+                    ResponseCallback done, std::shared_ptr<const Block> block) {
   Runner& runner = *runner_;
   const std::int64_t now = runner.now_us();
   const std::uint32_t from_incarnation = runner.incarnation(from);
@@ -106,7 +114,6 @@ void SimWorld::send(int from, const std::string& peer, HttpRequest request, Resp
     runner.at_node(now + kRequestTimeoutUs, "timeout", from, from_incarnation,
                    [done, why] { done(std::nullopt, why); });
   };
-  int to = index_of(peer);
   if (to < 0) return fail_later("unknown host " + peer);
   const std::size_t body_bytes = block ? wire_body(block).size() : request.body.size();
   runner.note_send(from, to, request.target, body_bytes);
@@ -142,30 +149,31 @@ void SimWorld::push_step(std::int64_t time_us, StepKind kind, std::uint32_t mess
 }
 
 // A large run spends most of its time waiting for memory: the records of a message step are
-// scattered over a working set far larger than the caches. The next event is most likely the
-// queue's top, so its records are fetched while this event runs: first the message, or the
-// sender's address, and the node's slot (before this event), then what they point to: the node's
-// links, the address's text and the node's own first fields (after it, when they have arrived).
-void SimWorld::prefetch_step(const EventKey&, bool second_stage) {
-  EventQueue& queue = runner_->queue();
-  if (queue.empty() || queue.top().kind == StepKind::closure) return;
-  const EventKey& next = queue.top();
-  const bool block_step = next.kind == StepKind::deliver_block;
-  if (!second_stage) {
-    if (block_step) {
-      __builtin_prefetch(&addresses_[static_cast<std::size_t>(next.from)]);
-    } else {
-      __builtin_prefetch(&messages_[next.payload]);
-    }
-    if (next.kind == StepKind::response) __builtin_prefetch(&responses_[next.payload]);
-    runner_->prefetch_node(next.node);
-    network_.prefetch_list(next.node);
-    return;
-  }
-  network_.prefetch(next.node);
-  if (block_step) {
-    __builtin_prefetch(addresses_[static_cast<std::size_t>(next.from)].data());
-    if (const Node* node = runner_->local(next.node)) node->prefetch_receive();
+// scattered over a working set far larger than the caches. They are fetched in three stages, an
+// event apart, each through what the one before brought: the message and the node's slot, then
+// the node's links and its own first fields, then its peers' numbers. A block step needs no
+// address: the sender goes by its number.
+void SimWorld::prefetch_step(const EventKey& step, std::size_t steps_before) {
+  if (step.kind == StepKind::closure) return;
+  const bool block_step = step.kind == StepKind::deliver_block;
+  switch (steps_before) {
+    case 2:
+      if (!block_step) __builtin_prefetch(&messages_[step.payload]);
+      if (step.kind == StepKind::response) __builtin_prefetch(&responses_[step.payload]);
+      runner_->prefetch_node(step.node);
+      network_.prefetch_list(step.node);
+      return;
+    case 1:
+      network_.prefetch(step.node);
+      if (!block_step) return;
+      if (const Node* node = runner_->local(step.node)) node->prefetch_receive();
+      return;
+    case 0:
+      if (!block_step) return;
+      if (const Node* node = runner_->local(step.node)) node->prefetch_peers();
+      return;
+    default:
+      return;
   }
 }
 
@@ -233,14 +241,15 @@ void SimWorld::deliver(std::uint32_t id) {
   runner.note_deliver(from, to, route_of(id), false);
   std::shared_ptr<const Block> block = std::move(message.block);
   auto reply = [this, id](HttpResponse response) { respond(id, std::move(response)); };
-  if (block) return reply(block_answer(node->receive_block(block, addresses_[from])));
+  const auto from_id = static_cast<PeerId>(from);
+  if (block) return reply(block_answer(node->receive_block(block, addresses_[from], from_id)));
   message.chain_request = requests_[id].target == "/chain";
   // `message` and the request may move as others are sent.
   const HttpRequest request = std::move(requests_[id]);
   // The same block reaches every node about degree times: parse each distinct body once.
   if (request.target == "/add_block" && request.method == "POST") {
     if (auto parsed = parsed_block(request.body))
-      return reply(block_answer(node->receive_block(parsed, addresses_[from])));
+      return reply(block_answer(node->receive_block(parsed, addresses_[from], from_id)));
   }
   runner.serve(to, request, reply);
 }
@@ -284,8 +293,9 @@ void SimWorld::deliver_block(const EventKey& step) {
   Node* node = runner.local(to);
   if (!node) return runner.note_drop(from, to, kAddBlock, "down");
   runner.note_deliver(from, to, kAddBlock, false);
-  const BlockVerdict verdict = node->receive_block(sent_blocks_[step.payload].block,
-                                                   addresses_[static_cast<std::size_t>(from)]);
+  const BlockVerdict verdict =
+      node->receive_block(sent_blocks_[step.payload].block,
+                          addresses_[static_cast<std::size_t>(from)], static_cast<PeerId>(from));
   send_back(from, to, block_answer_bytes(verdict));
 }
 

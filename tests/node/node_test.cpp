@@ -648,6 +648,67 @@ TEST(Node, ABlockIsNotSentBackToItsSenderAndAnswersAreAwaitedOnlyToDropSilentPee
   }
 }
 
+// A transport that numbers its peers (the simulator's way): the node sends each peer its number,
+// finds a block's sender among its peers by number, and goes by addresses for the ones it has no
+// number for.
+TEST(Node, ANumberedSenderIsFoundByItsNumberAndPeersAreSentTheirs) {
+  const std::string D = "http://127.0.0.1:8003/", E = "http://127.0.0.1:8004/";
+  class Numbered : public Transport {
+   public:
+    void send(const std::string& peer, HttpRequest request, ResponseCallback) override {
+      sent.push_back({peer, request.target, kNoPeerId});
+    }
+    PeerId peer_id(const std::string& peer) const override {
+      auto it = numbers.find(peer);
+      return it == numbers.end() ? kNoPeerId : it->second;
+    }
+    void send_block(const std::string& peer, PeerId id, const OutgoingBlock&,
+                    ResponseCallback) override {
+      sent.push_back({peer, "/add_block", id});
+    }
+    std::map<std::string, PeerId> numbers;
+    struct Sent {
+      std::string peer, target;
+      PeerId id;
+    };
+    std::vector<Sent> sent;
+  } network;
+  network.numbers = {{B, 11}, {C, 12}, {D, 13}};  // E has none
+  FixedClock clock;
+  InlineMiner miner;
+  NodeConfig config;
+  config.self_address = A;
+  config.params.difficulty = Difficulty::bits(4);
+  Node node(config, network, clock, miner);
+  for (const auto& peer : {B, C, D, E}) ASSERT_TRUE(node.add_peer(peer));
+  auto block = std::make_shared<const Block>(mine_child(genesis_block(), {}));
+  EXPECT_EQ(block_answer(node.receive_block(block, C, 12)).status, 201);
+  ASSERT_EQ(network.sent.size(), 3u) << "to B, D and E, not back to C";
+  EXPECT_EQ(network.sent[0].peer, B);
+  EXPECT_EQ(network.sent[0].id, 11u);
+  EXPECT_EQ(network.sent[1].peer, D);
+  EXPECT_EQ(network.sent[1].id, 13u);
+  EXPECT_EQ(network.sent[2].peer, E);
+  EXPECT_EQ(network.sent[2].id, kNoPeerId);
+  // Known now, from a peer found by its number and from one found by its address: nothing sent,
+  // nobody fetched as a new sender.
+  EXPECT_EQ(block_answer(node.receive_block(block, D, 13)).status, 201);
+  EXPECT_EQ(block_answer(node.receive_block(block, E)).status, 201);
+  EXPECT_EQ(network.sent.size(), 3u);
+  // A numbered sender that is no peer is one: its chain is fetched.
+  const std::string F = "http://127.0.0.1:8005/";
+  network.numbers[F] = 15;
+  EXPECT_EQ(block_answer(node.receive_block(block, F, 15)).status, 201);
+  ASSERT_EQ(network.sent.size(), 4u);
+  EXPECT_EQ(network.sent[3].peer, F);
+  EXPECT_EQ(network.sent[3].target, "/chain");
+  // From a peer found by its number: not sent back to it.
+  auto child = std::make_shared<const Block>(mine_child(*block, {}));
+  EXPECT_EQ(block_answer(node.receive_block(child, B, 11)).status, 201);
+  ASSERT_EQ(network.sent.size(), 7u) << "to C, D and E";
+  for (std::size_t i = 4; i < 7; ++i) EXPECT_NE(network.sent[i].peer, B);
+}
+
 TEST(Node, AChainThatCannotWinIsReadNoFurtherThanItsHead) {
   class Answer : public Transport {
    public:

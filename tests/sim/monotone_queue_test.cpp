@@ -1,5 +1,6 @@
 // The radix heap pops exactly what a binary heap pops, in the same order, whatever the mix of
-// pushes, pops and looks at the top (which may let later pushes fall below its floor).
+// pushes, pops and looks at the top and the keys after it (which may let later pushes fall below
+// its floor, into the window of keys it keeps in order).
 #include "yournet/sim/monotone_queue.hpp"
 
 #include <gtest/gtest.h>
@@ -28,6 +29,7 @@ void expect_same_order_as_binary_heap(std::uint32_t seed, std::int64_t max_delay
   std::priority_queue<TestKey, std::vector<TestKey>, std::greater<TestKey>> reference;
   std::uint64_t sequence = 0;
   std::int64_t now = -1000;  // negative times keep their order too
+  bool popped = false;
   for (int step = 0; step < steps; ++step) {
     const auto draw = rng() % 8;
     if (draw < 4 || reference.empty()) {
@@ -42,6 +44,23 @@ void expect_same_order_as_binary_heap(std::uint32_t seed, std::int64_t max_delay
     } else if (draw < 6) {
       ASSERT_EQ(radix.top().time_us, reference.top().time_us);
       ASSERT_EQ(radix.top().sequence, reference.top().sequence);
+      // The keys after it, as far as the queue looks ahead (keys pushed into the window may
+      // take it past kWindow).
+      auto later = reference;
+      for (std::size_t i = 0;; ++i, later.pop()) {
+        const TestKey* ahead = radix.ahead(i);
+        if (later.empty()) {
+          ASSERT_EQ(ahead, nullptr) << "step " << step;
+          break;
+        }
+        if (!ahead) {  // only past kWindow, or a key due too long after the last one popped
+          ASSERT_TRUE(i >= MonotoneQueue<TestKey>::kWindow || !popped ||
+                      later.top().time_us - now > MonotoneQueue<TestKey>::kWindowSpan)
+              << "step " << step << ", " << i;
+          break;
+        }
+        ASSERT_EQ(ahead->sequence, later.top().sequence) << "step " << step << ", " << i;
+      }
     } else {
       const TestKey expected = reference.top();
       reference.pop();
@@ -49,6 +68,7 @@ void expect_same_order_as_binary_heap(std::uint32_t seed, std::int64_t max_delay
       ASSERT_EQ(got.time_us, expected.time_us) << "step " << step;
       ASSERT_EQ(got.sequence, expected.sequence) << "step " << step;
       now = got.time_us;
+      popped = true;
     }
     ASSERT_EQ(radix.size(), reference.size());
   }
@@ -82,6 +102,44 @@ TEST(MonotoneQueue, AKeyBelowTheLookedAtTopComesFirst) {
   EXPECT_EQ(queue.pop().sequence, 2u);
   EXPECT_EQ(queue.pop().sequence, 1u);
   EXPECT_EQ(queue.pop().sequence, 4u);
+  EXPECT_TRUE(queue.empty());
+}
+
+// Keys pushed between the ones looked at ahead take their places among them.
+TEST(MonotoneQueue, AKeyPushedInsideTheLookedAheadWindowTakesItsPlace) {
+  MonotoneQueue<TestKey> queue;
+  for (std::uint64_t i = 0; i < 6; ++i) queue.push(TestKey{static_cast<std::int64_t>(i) * 10, i});
+  EXPECT_EQ(queue.ahead(0), nullptr) << "nothing looked at before the first pop";
+  EXPECT_EQ(queue.pop().sequence, 0u);
+  ASSERT_NE(queue.ahead(2), nullptr);
+  EXPECT_EQ(queue.ahead(2)->sequence, 3u);
+  queue.push(TestKey{15, 6});  // between the keys at 10 and 20
+  queue.push(TestKey{5, 7});   // before the next one
+  EXPECT_EQ(queue.ahead(0)->sequence, 7u);
+  const std::uint64_t expected[] = {7, 1, 6, 2, 3, 4, 5};
+  for (std::uint64_t sequence : expected) EXPECT_EQ(queue.pop().sequence, sequence);
+  EXPECT_TRUE(queue.empty());
+  EXPECT_EQ(queue.ahead(0), nullptr);
+}
+
+// A key due long after the last one popped stays in the heap, and keys pushed meanwhile go there
+// too: the window never holds more than the few keys due next.
+TEST(MonotoneQueue, AKeyDueLongAfterTheLastPoppedIsNotLookedAt) {
+  constexpr std::int64_t kSpan = MonotoneQueue<TestKey>::kWindowSpan;
+  MonotoneQueue<TestKey> queue;
+  queue.push(TestKey{0, 0});
+  queue.push(TestKey{10, 1});
+  queue.push(TestKey{kSpan + 1, 2});
+  EXPECT_EQ(queue.pop().sequence, 0u);
+  ASSERT_NE(queue.ahead(0), nullptr);
+  EXPECT_EQ(queue.ahead(0)->sequence, 1u);
+  EXPECT_EQ(queue.ahead(1), nullptr);
+  queue.push(TestKey{kSpan, 3});
+  ASSERT_NE(queue.ahead(1), nullptr);
+  EXPECT_EQ(queue.ahead(1)->sequence, 3u);
+  EXPECT_EQ(queue.ahead(2), nullptr);
+  const std::uint64_t expected[] = {1, 3, 2};
+  for (std::uint64_t sequence : expected) EXPECT_EQ(queue.pop().sequence, sequence);
   EXPECT_TRUE(queue.empty());
 }
 

@@ -14,6 +14,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "yournet/hash_tail_index.hpp"
 #include "yournet/validation.hpp"
 
 namespace yournet {
@@ -88,7 +89,7 @@ class BlockTree {
   const Block* find(const std::string& hash) const;
   // The stored block itself, to pass on without a copy; nullptr when unknown.
   std::shared_ptr<const Block> find_shared(const std::string& hash) const;
-  bool contains(std::string_view hash) const { return entries_.count(hash) != 0; }
+  bool contains(std::string_view hash) const { return entries_.find(hash) != nullptr; }
   bool on_main_chain(const std::string& hash) const;
   // The same for a block in hand: found by its height, with no lookup by hash.
   bool on_main_chain(const Block& block) const;
@@ -142,17 +143,19 @@ class BlockTree {
 
   ChainParams params_;
   BlockTreeLimits limits_;
-  // Looked up by hash, never iterated (but by check_invariants, whose verdict does not depend on
-  // the order). A key views its entry's block hash (an unordered_map never moves its elements, and
-  // an eviction erases key and entry together), so a hash is stored once.
-  // Hashed on the last 16 hex digits only: a block hash is uniform there (its leading digits are
-  // the proof of work's zeros), and only real block hashes are ever stored.
-  struct HashTail {
-    std::size_t operator()(std::string_view hash) const {
-      return std::hash<std::string_view>{}(hash.size() > 16 ? hash.substr(hash.size() - 16) : hash);
-    }
+  // Every held block's entry, at a fixed address (main_, tips and parents point at them); the
+  // slots of evicted ones (block null) are reused.
+  std::deque<Entry> entry_store_;
+  std::vector<Entry*> free_entries_;
+  // The entries by their block's hash (a view of the entry's block's, so a hash is stored once).
+  struct HashOfEntry {
+    std::string_view operator()(const Entry& entry) const { return entry.block->hash; }
   };
-  std::unordered_map<std::string_view, Entry, HashTail> entries_;
+  HashTailIndex<Entry, HashOfEntry> entries_;
+  // Stores a new entry (its hash not held yet) and indexes it.
+  Entry& hold(Entry entry);
+  // Forgets a held entry.
+  void release(Entry& entry);
   std::vector<Entry*> main_;  // by height
   // main_.back()'s block, kept beside the tree's other fields: a simulated network hands one shared
   // block to every node several times over, and the copies after the first find it here.

@@ -203,15 +203,16 @@ std::optional<ValidationError> Node::accept_chain(const ChainText& text, const s
   return error;
 }
 
-void Node::announce(const std::shared_ptr<const Block>& block, const std::string& except) {
+void Node::announce(const std::shared_ptr<const Block>& block, const std::string& except,
+                    PeerId except_id) {
   const OutgoingBlock outgoing(block, config_.self_address);
   auto targets = peers_;  // a failure may drop a peer meanwhile: the callbacks keep this list
   // The answers only serve to forget peers that stopped answering; when that is off (the
   // simulator), nobody waits for them, which halves a simulated network's events.
   const bool track_answers = config_.policy.drop_peer_after > 0;
-  // Found first, by the peers' hashes: only the matching peer's address is compared (a
-  // simulated network's nodes wait on memory more than on anything else).
-  const std::size_t skipped = peer_index(except);
+  // Found first, by its transport number or the peers' hashes: no address is compared but the
+  // matching peer's (a simulated network's nodes wait on memory more than on anything else).
+  const std::size_t skipped = peer_index(except, except_id);
   for (std::size_t i = 0; i < targets->size(); ++i) {
     if (i == skipped) continue;
     const std::string& peer = (*targets)[i];
@@ -221,7 +222,9 @@ void Node::announce(const std::shared_ptr<const Block>& block, const std::string
         note_peer_contact((*targets)[i], response.has_value());
       };
     }
-    transport_.send_block(peer, outgoing, std::move(done));
+    // peer_ids_ follows peers_, which an answer called back at once may have replaced.
+    const PeerId id = peers_ == targets ? peer_ids_[i] : transport_.peer_id(peer);
+    transport_.send_block(peer, id, outgoing, std::move(done));
   }
 }
 
@@ -289,7 +292,11 @@ void Node::fetch_chain(const std::string& peer, std::function<void(bool)> done) 
                   });
 }
 
-std::size_t Node::peer_index(const std::string& address) const {
+std::size_t Node::peer_index(const std::string& address, PeerId id) const {
+  if (id != kNoPeerId) {
+    const auto found = std::find(peer_ids_.begin(), peer_ids_.end(), id);
+    return static_cast<std::size_t>(found - peer_ids_.begin());
+  }
   const auto hash = static_cast<std::uint32_t>(std::hash<std::string>{}(address));
   std::uint32_t begin = 0;
   for (std::size_t i = 0; i < peer_keys_.size(); begin = peer_keys_[i++].end) {
@@ -301,15 +308,17 @@ std::size_t Node::peer_index(const std::string& address) const {
   return peer_keys_.size();
 }
 
-bool Node::is_peer(const std::string& address) const {
-  return peer_index(address) < peer_keys_.size();
+bool Node::is_peer(const std::string& address, PeerId id) const {
+  return peer_index(address, id) < peer_keys_.size();
 }
 
 void Node::set_peers(std::shared_ptr<const std::vector<std::string>> peers) {
   peers_ = std::move(peers);
   peer_keys_.clear();
   peer_text_.clear();
+  peer_ids_.clear();
   for (const auto& peer : *peers_) {
+    peer_ids_.push_back(transport_.peer_id(peer));
     peer_text_ += peer;
     YOURNET_ASSERT(peer_text_.size() <= UINT32_MAX, "the peers' addresses fit PeerKey::end");
     peer_keys_.push_back(PeerKey{static_cast<std::uint32_t>(std::hash<std::string>{}(peer)),
@@ -317,8 +326,8 @@ void Node::set_peers(std::shared_ptr<const std::vector<std::string>> peers) {
   }
 }
 
-BlockVerdict Node::receive_block(const std::shared_ptr<const Block>& block,
-                                 const std::string& from) {
+BlockVerdict Node::receive_block(const std::shared_ptr<const Block>& block, const std::string& from,
+                                 PeerId from_id) {
   AddResult result = accept_block(block, from);
   switch (result.status) {
     case AddStatus::invalid:
@@ -329,11 +338,12 @@ BlockVerdict Node::receive_block(const std::shared_ptr<const Block>& block,
       if (!catch_up(from, event::CatchUpReason::orphan)) run_consensus([] {});
       break;
     case AddStatus::already_known:
-      learn_sender(from);
+      learn_sender(from, from_id);
       break;
     case AddStatus::added:
-      if (tree_.on_main_chain(*block)) announce(block, from);  // gossip once: new blocks only
-      learn_sender(from);
+      // Gossip once: new blocks only.
+      if (tree_.on_main_chain(*block)) announce(block, from, from_id);
+      learn_sender(from, from_id);
       break;
   }
   return BlockVerdict{result.status, std::move(result.error)};

@@ -66,8 +66,9 @@ class AdversaryTransport : public Transport {
   AdversaryTransport(Transport& inner, Adversary& adversary, AdversaryHost& host)
       : inner_(inner), adversary_(adversary), host_(host) {}
   void send(const std::string& peer, HttpRequest request, ResponseCallback done) override;
+  PeerId peer_id(const std::string& peer) const override { return inner_.peer_id(peer); }
   // The adversary works on bytes: the shared block is not passed as is.
-  void send_block(const std::string& peer, const OutgoingBlock& block,
+  void send_block(const std::string& peer, PeerId, const OutgoingBlock& block,
                   ResponseCallback done) override {
     send(peer, block.request(), std::move(done));
   }

@@ -40,6 +40,8 @@ class EventQueue {
   bool empty() const { return keys_.empty(); }
   const EventKey& top() { return keys_.top(); }
   EventKey pop() { return keys_.pop(); }
+  // The key `i` steps after the next (0: top()); nullptr past the few the queue keeps in order.
+  const EventKey* ahead(std::size_t i) { return keys_.ahead(i); }
   std::uint64_t next_sequence() const { return sequence_; }
 
   void push_closure(std::int64_t time_us, EventBody body) {

@@ -1,12 +1,17 @@
 #pragma once
 // A priority queue of unique (time_us, sequence) keys for a simulation, whose popped minimum
 // never goes backwards: a radix heap. Each key waits in the bucket of the highest bit where it
-// differs from the floor (the last key popped); a push appends to a bucket's end and a pop
+// differs from the floor (the last key taken out); a push appends to a bucket's end and a pop
 // scans one bucket front to back, moving its keys to lower buckets. A binary heap's pop instead
 // visits log2(n) entries scattered over the whole queue, a cache miss each once the queue
 // outgrows the caches (a 100,000-node run keeps about 10^6 events pending).
 // The order is exactly (time_us, sequence), as any exact priority queue's for unique keys, so a
 // run's trace does not depend on which one is used.
+// A simulation looks at the events a few steps ahead (ahead) to fetch their records from memory
+// in time: the next few keys are taken out of the heap, in order, into a window. A key pushed
+// before the last one taken joins the window in its place, so the order stays exact. Only keys
+// due soon after the last one popped are taken (kWindowSpan): taking one far ahead would draw
+// every key pushed meanwhile into the window.
 #include <algorithm>
 #include <array>
 #include <bit>
@@ -22,12 +27,54 @@ namespace yournet::sim {
 template <typename Key>
 class MonotoneQueue {
  public:
-  bool empty() const { return size_ == 0; }
-  std::size_t size() const { return size_; }
+  // Keys kept out of the heap, in order, for ahead(): at most kWindow, due at most kWindowSpan
+  // (in time_us) after the last key popped.
+  static constexpr std::size_t kWindow = 4;
+  static constexpr std::int64_t kWindowSpan = 1000;
 
-  // `key` must not come before the last key popped (asserted).
+  bool empty() const { return size_ == 0 && window_.empty(); }
+  std::size_t size() const { return size_ + window_.size(); }
+
+  // `key` must come after the last key popped (asserted).
   void push(const Key& key) {
-    YOURNET_ASSERT(!below_floor(key), "an event pushed before the last one popped");
+    YOURNET_ASSERT(!popped_any_ || key > last_popped_,
+                   "an event pushed before the last one popped");
+    if (below_floor(key)) {  // before a key of the window: its place is there
+      window_.insert(std::upper_bound(window_.begin(), window_.end(), key,
+                                      [](const Key& a, const Key& b) { return b > a; }),
+                     key);
+      return;
+    }
+    heap_push(key);
+  }
+  // Not const: the least key is searched for when first asked for, then remembered.
+  const Key& top() { return window_.empty() ? heap_top() : window_.front(); }
+  Key pop() {
+    if (window_.empty()) {
+      last_popped_ = heap_pop();
+    } else {
+      last_popped_ = window_.front();
+      window_.erase(window_.begin());
+    }
+    popped_any_ = true;
+    return last_popped_;
+  }
+  // The key `i` pops after the next (ahead(0) is top()), as the queue stands; nullptr past the
+  // window (kWindow keys due within kWindowSpan; none before the first pop) or the queue's end.
+  const Key* ahead(std::size_t i) {
+    while (window_.size() <= i && window_.size() < kWindow && size_ > 0 && popped_any_ &&
+           heap_top().time_us - last_popped_.time_us <= kWindowSpan) {
+      window_.push_back(heap_pop());
+    }
+    return i < window_.size() ? &window_[i] : nullptr;
+  }
+
+ private:
+  const Key& heap_top() {
+    find_least();
+    return buckets_[least_bucket_][least_index_];
+  }
+  void heap_push(const Key& key) {
     const std::size_t b = bucket_of(key);
     buckets_[b].push_back(key);
     occupied_[b / 64] |= std::uint64_t{1} << (b % 64);
@@ -37,13 +84,8 @@ class MonotoneQueue {
       least_index_ = buckets_[b].size() - 1;
     }
   }
-  // Not const: the least key is searched for when first asked for, then remembered.
-  const Key& top() {
-    find_least();
-    return buckets_[least_bucket_][least_index_];
-  }
   // The least key becomes the floor; the other keys of its bucket move to lower buckets.
-  Key pop() {
+  Key heap_pop() {
     find_least();
     least_found_ = false;
     --size_;
@@ -72,7 +114,6 @@ class MonotoneQueue {
     return least;
   }
 
- private:
   // Bucket 0: equal to the floor; 1..64: the same time, the sequence's highest differing bit;
   // 65..128: the time's highest differing bit. Every key of a bucket comes before every key of a
   // higher one.
@@ -115,7 +156,10 @@ class MonotoneQueue {
   std::array<std::uint64_t, (kBuckets + 63) / 64> occupied_{};  // a bit per non-empty bucket
   std::uint64_t floor_time_ = 0;  // time_bits of the floor: at first the least time of all
   std::uint64_t floor_sequence_ = 0;
-  std::size_t size_ = 0;
+  std::size_t size_ = 0;     // in the heap
+  std::vector<Key> window_;  // the next keys, in order, all before the heap's
+  Key last_popped_{};
+  bool popped_any_ = false;
   // Where the least key is, once found; kept up to date by pushes until the next pop.
   bool least_found_ = false;
   std::size_t least_bucket_ = 0;

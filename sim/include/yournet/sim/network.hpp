@@ -3,6 +3,7 @@
 // reordering, one-way cuts, per-link overrides and partitions. Pure and deterministic: it says what
 // happens to a message sent now (dropped, and why, or when it arrives), drawing from each link's
 // own random stream. The simulated network and the live fault proxies ask the same object.
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -37,7 +38,13 @@ class Network {
   // The next step's links are fetched while the current one runs (a large run waits on memory):
   // first where the node's list is, then the list.
   void prefetch_list(int node) const { __builtin_prefetch(&links_[idx(node)]); }
-  void prefetch(int node) const { __builtin_prefetch(links_[idx(node)].data()); }
+  void prefetch(int node) const {
+    const auto& links = links_[idx(node)];
+    const char* begin = reinterpret_cast<const char*>(links.data());
+    const std::size_t bytes = links.size() * sizeof(Link);
+    for (std::size_t at = 0; at < std::min(bytes, kPrefetchedLinkBytes); at += 64)
+      __builtin_prefetch(begin + at);
+  }
 
  private:
   // One direction of a link, owned by its sending node.
@@ -48,6 +55,9 @@ class Network {
     Rng rng;
   };
   static std::size_t idx(int node) { return static_cast<std::size_t>(node); }
+  // A message step searches its node's links and uses one or several: the whole list is fetched
+  // ahead, up to this much (a dozen peers' links).
+  static constexpr std::size_t kPrefetchedLinkBytes = 640;
   Link& link(int from, int to);
   void patch(int from, int to, const LinkPatch& patch);
 

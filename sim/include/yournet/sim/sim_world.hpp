@@ -25,13 +25,13 @@ class SimWorld : public World {
   std::string address_of(int node) const override;
   Transport& transport_of(int node) override;
   void run_step(const EventKey& step) override;
-  void prefetch_step(const EventKey& step, bool second_stage) override;
+  void prefetch_step(const EventKey& step, std::size_t steps_before) override;
   NodeStore* open_store(int node, bool fresh) override;
   StoredState stored_state(int node) override;
 
-  // What a node's transport does: `block`, when set, is what the empty body of a POST /add_block
-  // stands for.
-  void send(int from, const std::string& peer, HttpRequest request, ResponseCallback done,
+  // What a node's transport does: `to` is `peer`'s index (index_of), -1 for an unknown host;
+  // `block`, when set, is what the empty body of a POST /add_block stands for.
+  void send(int from, const std::string& peer, int to, HttpRequest request, ResponseCallback done,
             std::shared_ptr<const Block> block);
 
  private:

@@ -4,6 +4,7 @@
 // in virtual time; the live worlds move them over real sockets, through fault proxies, in wall
 // time, to nodes in this process or in processes of their own. Everything else, from the
 // timeline to the verdict, is the runner's and written once.
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -17,6 +18,12 @@
 #include "yournet/sim/network.hpp"
 
 namespace yournet::sim {
+
+// How many events ahead the runner asks the world to prefetch a step's records, a stage an event:
+// a large run's records are scattered over gigabytes, and each stage finds the next records
+// through the ones fetched the stage before.
+inline constexpr std::size_t kPrefetchSteps = 3;
+static_assert(kPrefetchSteps <= MonotoneQueue<EventKey>::kWindow, "the queue keeps them in order");
 
 class Runner;
 
@@ -63,9 +70,11 @@ class World {
   virtual std::string address_of(int node) const = 0;
   // A node's outgoing transport (to its peers, through the world's links).
   virtual Transport& transport_of(int node) = 0;
-  // The simulated network's own events (message steps) and their prefetch.
+  // The simulated network's own events (message steps) and their prefetch: a step that runs after
+  // `steps_before` others (< kPrefetchSteps) fetches its next records (kPrefetchSteps - 1: its
+  // first ones, down to 0: those found through the ones fetched before, arrived since).
   virtual void run_step(const EventKey& /*step*/) {}
-  virtual void prefetch_step(const EventKey& /*step*/, bool /*second_stage*/) {}
+  virtual void prefetch_step(const EventKey& /*step*/, std::size_t /*steps_before*/) {}
 
   // ---- hosting
   // Where an in-process node keeps its state; nullptr: nowhere (it cannot restart with it).
