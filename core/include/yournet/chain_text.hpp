@@ -69,8 +69,11 @@ class ValidChain {
 struct ChainScanPlan {
   // More threads than this gain nothing on the machines we run on and cost a stack each.
   static constexpr unsigned kMaxThreads = 8;
-  // A thread starting costs about as much as scanning a few kilobytes: stretches are longer.
-  static constexpr std::size_t kMinPartBytes = 128 * 1024;
+  // A stretch of its own pays for a thread only when it is long: on the VMs we measure on a thread
+  // takes ~0.3 ms to start and the two cores slow each other, so `chaintool verify` of a 6 MB
+  // chain took as long on two threads as on one (14.6 against 15.5 ms best, 16.6 against 16.1
+  // median), and of a 21 MB chain 0.84 of the time (reports/bench/validation_steps.md).
+  static constexpr std::size_t kMinPartBytes = std::size_t{4} << 20;
 
   unsigned threads = 1;  // at most kMaxThreads are used
   std::size_t min_part_bytes = kMinPartBytes;
