@@ -138,9 +138,6 @@ int cmd_verify(const po::variables_map& vm, const std::vector<std::string>& args
     std::cerr << "chaintool verify: name a FILE (or - for stdin)\n";
     return kUnreadable;
   }
-  // Threads only shorten the scan: the verdict is the same for any count.
-  const unsigned threads = vm.count("threads") ? vm["threads"].as<unsigned>()
-                                               : std::max(1u, std::thread::hardware_concurrency());
   std::optional<FileText> file;
   if (args[0] != "-") file.emplace(args[0]);
   std::optional<std::string> read;
@@ -155,7 +152,9 @@ int cmd_verify(const po::variables_map& vm, const std::vector<std::string>& args
   ChainParams params{difficulty_from(vm), vm.count("require-signatures") != 0};
   ChainScanPlan plan;
   plan.memory = huge_page_resource();  // one chain, then exit: fresh memory in few page faults
-  plan.threads = threads;
+  // Threads only shorten the scan: the verdict is the same for any count.
+  plan.threads = vm.count("threads") ? vm["threads"].as<unsigned>()
+                                     : std::max(1u, std::thread::hardware_concurrency());
   std::optional<ChainText> body;
   try {
     body.emplace(text, plan);

@@ -700,7 +700,6 @@ class ChainScanner {
     const char* const array_start = p_;
     expect('[');
     rewritten_posts_ = false;
-    post_spans_.clear();
     post_texts_.clear();
     // Where the next post starts in canonical text; null when it cannot be canonical.
     const char* expected = p_;
@@ -721,14 +720,12 @@ class ChainScanner {
           append_post();
           post_texts_.push_back({nullptr, start, posts_.size() - start});
         } else {
-          const std::string_view span(post_start, static_cast<std::size_t>(p_ - post_start));
-          post_spans_.push_back(span);
-          post_texts_.push_back({span.data(), 0, span.size()});
+          post_texts_.push_back({post_start, 0, static_cast<std::size_t>(p_ - post_start)});
         }
         ++block.posts;
         expected = end_ - p_ >= 2 && p_[0] == ',' && p_[1] == ' ' ? p_ + 2 : nullptr;
       } while (next_or_close(']'));
-      if (!rewritten_posts_ && p_ - 1 != post_spans_.back().data() + post_spans_.back().size())
+      if (!rewritten_posts_ && p_ - 1 != post_texts_.back().data + post_texts_.back().size)
         rewrite_posts();  // space before the `]`
     }
     post_ids();
@@ -757,14 +754,14 @@ class ChainScanner {
     if (i < post_texts_.size()) segment_->post_ids.push_back(sha256(text(post_texts_[i])));
   }
 
-  // From here on the posts array is written out: first the posts read so far (each its own
-  // canonical text).
+  // From here on the posts array is written out: first the posts read so far (each as written,
+  // its own canonical text).
   void rewrite_posts() {
     rewritten_posts_ = true;
     posts_ = '[';
-    for (std::size_t i = 0; i < post_spans_.size(); ++i) {
+    for (std::size_t i = 0; i < post_texts_.size(); ++i) {
       if (i > 0) posts_ += ", ";
-      posts_ += post_spans_[i];
+      posts_.append(post_texts_[i].data, post_texts_[i].size);
     }
   }
 
@@ -888,7 +885,6 @@ class ChainScanner {
   std::optional<std::size_t> pending_check_;  // the record whose bytes are in messages_[0]
   std::array<PostMember, kMaxPostMembers> post_members_;
   std::size_t post_member_count_ = 0;
-  std::vector<std::string_view> post_spans_;  // the block's posts as written, while canonical
   // Each post's canonical text: in the body, or (data null) in posts_.
   struct PostText {
     const char* data;

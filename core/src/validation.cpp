@@ -216,8 +216,7 @@ Verdict check_block_link(const Block& block, const Block& parent) {
   return std::nullopt;
 }
 
-// Open addressing, linear probing, at most half full; a SHA-256 digest's first bytes are already
-// uniform.
+// Open addressing, linear probing; a SHA-256 digest's first bytes are already uniform.
 namespace {
 // A digest's bytes as a number: digests are SHA-256 outputs, so any of their bytes are as good as
 // a hash of them.
@@ -237,11 +236,14 @@ std::size_t DigestSet::min_slots(std::size_t count) {
   return count + count / 2 + 1;
 }
 
+std::size_t DigestSet::home_slot(const Digest& digest) const {
+  return static_cast<std::size_t>(digest_word(digest, 0, 8)) & (slots_.size() - 1);
+}
+
 std::size_t DigestSet::slot_of(const Digest& digest) const {
   const std::uint64_t tag = digest_tag(digest);
   const std::size_t mask = slots_.size() - 1;
-  std::size_t slot = static_cast<std::size_t>(digest_word(digest, 0, 8)) & mask;
-  for (;; slot = (slot + 1) & mask) {
+  for (std::size_t slot = home_slot(digest);; slot = (slot + 1) & mask) {
     const std::uint64_t entry = slots_[slot];
     if (entry == 0) return slot;
     // The member itself is read only when its tag matches: once in 2^32 for another digest.
@@ -251,8 +253,7 @@ std::size_t DigestSet::slot_of(const Digest& digest) const {
 
 void DigestSet::prefetch(const Digest& digest) const {
   if (slots_.empty()) return;
-  __builtin_prefetch(
-      &slots_[static_cast<std::size_t>(digest_word(digest, 0, 8)) & (slots_.size() - 1)]);
+  __builtin_prefetch(&slots_[home_slot(digest)]);
 }
 
 bool DigestSet::contains(const Digest& digest) const {

@@ -95,6 +95,8 @@ class DigestSet {
   void prefetch(const Digest& digest) const;
 
  private:
+  // Where probes for `digest` start.
+  std::size_t home_slot(const Digest& digest) const;
   // The slot holding `digest`, or the empty one where it would go.
   std::size_t slot_of(const Digest& digest) const;
   static std::size_t min_slots(std::size_t count);
