@@ -85,8 +85,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   server->fresh_node();
   asio::io_context& io = server->io;
 
+  // Connected through the reactor: a blocking connect fails with EINTR when libFuzzer's alarm
+  // signal lands during it, and a harness must not crash on its own plumbing.
   tcp::socket client(io);
-  client.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), server->server.port()));
   std::string received;
   bool done = false;
   bool reset = false;
@@ -98,17 +99,21 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     beast::error_code ignored;
     client.close(ignored);
   });
-  asio::async_write(client, asio::buffer(data, size),
-                    [&](const beast::error_code& ec, std::size_t) {
-                      beast::error_code ignored;
-                      if (!ec) client.shutdown(tcp::socket::shutdown_send, ignored);
-                      asio::async_read(client, asio::dynamic_buffer(received),
-                                       [&](const beast::error_code& read_ec, std::size_t) {
-                                         reset = read_ec != asio::error::eof;
-                                         done = true;
-                                         deadline.cancel();
-                                       });
-                    });
+  const tcp::endpoint listener(asio::ip::make_address("127.0.0.1"), server->server.port());
+  client.async_connect(listener, [&](const beast::error_code& connect_ec) {
+    fuzz::check(!connect_ec, "could not connect to the server: " + connect_ec.message());
+    asio::async_write(client, asio::buffer(data, size),
+                      [&](const beast::error_code& ec, std::size_t) {
+                        beast::error_code ignored;
+                        if (!ec) client.shutdown(tcp::socket::shutdown_send, ignored);
+                        asio::async_read(client, asio::dynamic_buffer(received),
+                                         [&](const beast::error_code& read_ec, std::size_t) {
+                                           reset = read_ec != asio::error::eof;
+                                           done = true;
+                                           deadline.cancel();
+                                         });
+                      });
+  });
   while (!done) io.run_one();
   fuzz::check(!timed_out, "the server neither answered nor closed within 10 s");
   beast::error_code ignored;
