@@ -40,10 +40,15 @@ Json block_to_json(const Block& block, bool include_hash) {
   return out;
 }
 
+// A block's canonical text without its posts: keys, index, nonce, previous hash and timestamp.
+constexpr std::size_t kCanonicalHeadBytes = 192;
+
 std::string block_canonical(const Block& block) {
   // canonical(block_to_json(block, false)) without copying the posts into a temporary object:
   // every node hashes every block it receives. Keys in sorted order.
-  std::string out = "{\"index\": ";
+  std::string out;
+  out.reserve(kCanonicalHeadBytes + 128 * block.transactions.size());  // one allocation, usually
+  out += "{\"index\": ";
   append_canonical(out, Json(block.index));
   out += ", \"nonce\": ";
   append_canonical(out, Json(block.nonce));

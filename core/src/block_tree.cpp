@@ -222,13 +222,15 @@ AddResult BlockTree::connect(std::shared_ptr<const Block> first, Entry& first_pa
   AddResult result;
   Entry* const old_tip = main_.back();
   Entry* best = old_tip;
-  std::vector<Entry*> stored_entries;
-  // Connect the block, then any orphans that were waiting for it, breadth first (a vector read
-  // from the front: a deque would allocate its map and a chunk on every call).
-  std::vector<std::shared_ptr<const Block>> pending;
-  pending.push_back(std::move(first));
-  for (std::size_t next = 0; next < pending.size(); ++next) {
-    std::shared_ptr<const Block> block = std::move(pending[next]);
+  // Connect the block, then any orphans that were waiting for it, breadth first. The usual block
+  // lets no orphan connect, and then neither vector allocates: every node of a simulated network
+  // connects every block.
+  Entry* first_stored = nullptr;
+  std::vector<Entry*> orphans_stored;
+  std::vector<std::shared_ptr<const Block>> pending;  // orphans to connect, read from the front
+  std::size_t next = 0;
+  for (std::shared_ptr<const Block> block = std::move(first); block;
+       block = next < pending.size() ? std::move(pending[next++]) : nullptr) {
     const bool is_first = next == 0;
     // The first block is known to be new, with this parent; orphans are looked up.
     if (!is_first && contains(block->hash)) continue;
@@ -252,11 +254,20 @@ AddResult BlockTree::connect(std::shared_ptr<const Block> first, Entry& first_pa
         std::move(block), next_sequence_++,
         ids.empty() ? nullptr : std::make_unique<const std::vector<std::string>>(std::move(ids)), 0,
         0};
-    if (parent.children++ == 0) tips_by_sequence_.erase(parent.sequence);
-    tips_by_sequence_.emplace(entry.sequence, hash);
+    // The parent stops being a tip as this block becomes one: the usual case, a block on a tip,
+    // moves the parent's map node over instead of freeing one and allocating another.
+    auto parent_tip = parent.children++ == 0 ? tips_by_sequence_.extract(parent.sequence)
+                                             : decltype(tips_by_sequence_)::node_type();
+    if (parent_tip) {
+      parent_tip.key() = entry.sequence;
+      parent_tip.mapped() = hash;
+      tips_by_sequence_.insert(tips_by_sequence_.end(), std::move(parent_tip));
+    } else {
+      tips_by_sequence_.emplace_hint(tips_by_sequence_.end(), entry.sequence, hash);
+    }
     Entry& stored = hold(std::move(entry));
     result.stored.emplace_back(hash);
-    stored_entries.push_back(&stored);
+    (is_first ? first_stored : orphans_stored.emplace_back()) = &stored;
     if (work_at(stored) > work_at(*best)) best = &stored;
 
     auto waiting = orphans_.find(stored.block->hash);
@@ -272,7 +283,8 @@ AddResult BlockTree::connect(std::shared_ptr<const Block> first, Entry& first_pa
   }
   result.status = AddStatus::added;
   if (best != old_tip) switch_main_to(*best, result);
-  for (Entry* entry : stored_entries) {
+  if (!on_main_chain(*first_stored)) count_side(*first_stored);
+  for (Entry* entry : orphans_stored) {
     if (!on_main_chain(*entry)) count_side(*entry);
   }
   evict_side_branches(result);
@@ -284,29 +296,34 @@ AddResult BlockTree::connect(std::shared_ptr<const Block> first, Entry& first_pa
 void BlockTree::switch_main_to(Entry& new_tip, AddResult& result) {
   YOURNET_ASSERT(work_at(new_tip) > work_at(*main_.back()),
                  "the main chain changes only for more work (main-chain work never decreases)");
-  // Walk the new branch down to the main chain, collecting the blocks that join it.
-  std::vector<Entry*> joining;
-  Entry* cursor = &new_tip;
-  while (!on_main_chain(*cursor)) {
-    joining.push_back(cursor);
-    cursor = &parent_of(*cursor);
-  }
-  const std::uint64_t fork_height = cursor->block->index;
-  while (main_.size() - 1 > fork_height) {
-    Entry& leaving = *main_.back();
-    for (const auto& id : posts_of(leaving)) main_posts_.erase(id);
-    result.disconnected.push_back(leaving.block->hash);
-    main_.pop_back();
-    count_side(leaving);
-  }
-  std::reverse(joining.begin(), joining.end());
-  for (Entry* entry : joining) {
-    YOURNET_ASSERT(entry->block->previous_hash == main_.back()->block->hash,
+  const auto join = [&](Entry& entry) {
+    YOURNET_ASSERT(entry.block->previous_hash == main_.back()->block->hash,
                    "each main-chain block links to the one below it");
-    for (const auto& id : posts_of(*entry)) main_posts_[id] = entry->block->index;
-    main_.push_back(entry);
-    uncount_side(*entry);
-    result.connected.push_back(entry->block->hash);
+    for (const auto& id : posts_of(entry)) main_posts_[id] = entry.block->index;
+    main_.push_back(&entry);
+    uncount_side(entry);
+    result.connected.push_back(entry.block->hash);
+  };
+  // The usual new tip extends the old one and is all that joins: no walk, no list.
+  if (new_tip.block->previous_hash == main_.back()->block->hash) {
+    join(new_tip);
+  } else {
+    // Walk the new branch down to the main chain, collecting the blocks that join it.
+    std::vector<Entry*> joining;
+    Entry* cursor = &new_tip;
+    while (!on_main_chain(*cursor)) {
+      joining.push_back(cursor);
+      cursor = &parent_of(*cursor);
+    }
+    const std::uint64_t fork_height = cursor->block->index;
+    while (main_.size() - 1 > fork_height) {
+      Entry& leaving = *main_.back();
+      for (const auto& id : posts_of(leaving)) main_posts_.erase(id);
+      result.disconnected.push_back(leaving.block->hash);
+      main_.pop_back();
+      count_side(leaving);
+    }
+    for (auto it = joining.rbegin(); it != joining.rend(); ++it) join(**it);
   }
   tip_block_ = main_.back()->block.get();
   result.tip_changed = true;

@@ -226,6 +226,15 @@ void append_python_string(std::string& out, std::string_view utf8) {
   out += '"';
   std::size_t i = 0;
   while (i < utf8.size()) {
+    // A run of bytes written as they are goes in at once: every node serialises every block it
+    // takes, and a hash or a post is mostly such a run.
+    std::size_t run = i;
+    while (run < utf8.size() && utf8[run] >= 0x20 && utf8[run] < 0x7F && utf8[run] != '"' &&
+           utf8[run] != '\\')
+      ++run;
+    out.append(utf8.data() + i, run - i);
+    i = run;
+    if (i == utf8.size()) break;
     auto byte = static_cast<unsigned char>(utf8[i]);
     if (byte < 0x80) {
       switch (byte) {

@@ -1,13 +1,20 @@
 #include "yournet/sim/checker.hpp"
 
 #include <algorithm>
+#include <cstring>
 
 #include "yournet/validation.hpp"
 
 namespace yournet::sim {
 
+void Checker::TipHash::assign(std::string_view hash) {
+  YOURNET_ASSERT(hash.size() <= kCapacity, "a held block's hash is at most 64 characters");
+  std::memcpy(text_.data(), hash.data(), hash.size());
+  size_ = static_cast<std::uint8_t>(hash.size());
+}
+
 Checker::Checker(std::size_t nodes, ChainParams params) : params_(params), nodes_(nodes) {
-  for (auto& view : nodes_) view.tip = genesis_block().hash;
+  for (auto& view : nodes_) view.tip.assign(genesis_block().hash);
 }
 
 bool Checker::valid_alone(const Block& block) {
@@ -23,7 +30,7 @@ std::optional<std::string> Checker::on_tip(int node, const BlockTree& tree, bool
                                            bool counted, std::int64_t now_us) {
   NodeView& view = nodes_[idx(node)];
   const Block& tip = tree.tip();
-  if (tip.hash == view.tip) return std::nullopt;
+  if (tip.hash == view.tip.view()) return std::nullopt;
   std::optional<std::string> broken;
   if (honest) {
     if (tree.tip_work() < view.work) {
@@ -45,11 +52,11 @@ std::optional<std::string> Checker::on_tip(int node, const BlockTree& tree, bool
     }
   }
   if (counted && view.counted) {
-    auto old = tip_counts_.find(view.tip);
+    auto old = tip_counts_.find(view.tip.view());
     if (old != tip_counts_.end() && --old->second == 0) tip_counts_.erase(old);
     ++tip_counts_[tip.hash];
   }
-  view.tip = tip.hash;
+  view.tip.assign(tip.hash);
   view.work = tree.tip_work();
   view.reorg_depth = 0;
   note_convergence(now_us);
@@ -58,7 +65,7 @@ std::optional<std::string> Checker::on_tip(int node, const BlockTree& tree, bool
 
 void Checker::reset(int node, const BlockTree& tree) {
   NodeView& view = nodes_[idx(node)];
-  view.tip = tree.tip().hash;
+  view.tip.assign(tree.tip().hash);
   view.work = tree.tip_work();
   view.reorg_depth = 0;
 }
@@ -70,7 +77,7 @@ void Checker::recount(const std::vector<bool>& counted, std::int64_t now_us) {
     nodes_[i].counted = counted[i];
     if (!counted[i]) continue;
     ++counted_;
-    ++tip_counts_[nodes_[i].tip];
+    ++tip_counts_[std::string(nodes_[i].tip.view())];
   }
   note_convergence(now_us);
 }

@@ -266,7 +266,7 @@ void Runner::remote_view_changed(int node) {
   Slot& s = slot(node);
   if (s.state != State::up) return;
   const BlockTree& view = s.remote->view();
-  const Block* old_tip = view.find(checker_.tip_of(node));
+  const Block* old_tip = view.find(std::string(checker_.tip_of(node)));
   if (old_tip && !view.on_main_chain(*old_tip)) {
     std::vector<std::string> left;
     for (const Block* b = old_tip; b && !view.on_main_chain(*b); b = view.find(b->previous_hash))

@@ -651,28 +651,32 @@ TEST(Node, ABlockIsNotSentBackToItsSenderAndAnswersAreAwaitedOnlyToDropSilentPee
 // A transport that numbers its peers (the simulator's way): the node sends each peer its number,
 // finds a block's sender among its peers by number, and goes by addresses for the ones it has no
 // number for.
+// A transport that numbers the peers it was told the numbers of, as the simulator does, and
+// records what is sent.
+class NumberedTransport : public Transport {
+ public:
+  void send(const std::string& peer, HttpRequest request, ResponseCallback) override {
+    sent.push_back({peer, request.target, kNoPeerId});
+  }
+  PeerId peer_id(const std::string& peer) const override {
+    auto it = numbers.find(peer);
+    return it == numbers.end() ? kNoPeerId : it->second;
+  }
+  void send_block(const std::string& peer, PeerId id, const OutgoingBlock&,
+                  ResponseCallback) override {
+    sent.push_back({peer, "/add_block", id});
+  }
+  std::map<std::string, PeerId> numbers;
+  struct Sent {
+    std::string peer, target;
+    PeerId id;
+  };
+  std::vector<Sent> sent;
+};
+
 TEST(Node, ANumberedSenderIsFoundByItsNumberAndPeersAreSentTheirs) {
   const std::string D = "http://127.0.0.1:8003/", E = "http://127.0.0.1:8004/";
-  class Numbered : public Transport {
-   public:
-    void send(const std::string& peer, HttpRequest request, ResponseCallback) override {
-      sent.push_back({peer, request.target, kNoPeerId});
-    }
-    PeerId peer_id(const std::string& peer) const override {
-      auto it = numbers.find(peer);
-      return it == numbers.end() ? kNoPeerId : it->second;
-    }
-    void send_block(const std::string& peer, PeerId id, const OutgoingBlock&,
-                    ResponseCallback) override {
-      sent.push_back({peer, "/add_block", id});
-    }
-    std::map<std::string, PeerId> numbers;
-    struct Sent {
-      std::string peer, target;
-      PeerId id;
-    };
-    std::vector<Sent> sent;
-  } network;
+  NumberedTransport network;
   network.numbers = {{B, 11}, {C, 12}, {D, 13}};  // E has none
   FixedClock clock;
   InlineMiner miner;
@@ -707,6 +711,42 @@ TEST(Node, ANumberedSenderIsFoundByItsNumberAndPeersAreSentTheirs) {
   EXPECT_EQ(block_answer(node.receive_block(child, B, 11)).status, 201);
   ASSERT_EQ(network.sent.size(), 7u) << "to C, D and E";
   for (std::size_t i = 4; i < 7; ++i) EXPECT_NE(network.sent[i].peer, B);
+}
+
+// A node keeps its first peers' numbers inside itself and the rest in a list: a sender is found
+// by its number wherever it is, and every peer but the sender is sent the block.
+TEST(Node, ANumberedSenderPastTheInlinePeersIsFoundToo) {
+  NumberedTransport network;
+  std::vector<std::string> peers;
+  for (PeerId i = 0; i < 20; ++i) {
+    peers.push_back("http://127.0.0.1:" + std::to_string(9000 + i) + "/");
+    network.numbers[peers.back()] = 100 + i;
+  }
+  FixedClock clock;
+  InlineMiner miner;
+  NodeConfig config;
+  config.self_address = A;
+  config.params.difficulty = Difficulty::bits(4);
+  Node node(config, network, clock, miner);
+  for (const auto& peer : peers) ASSERT_TRUE(node.add_peer(peer));
+  auto block = std::make_shared<const Block>(mine_child(genesis_block(), {}));
+  EXPECT_EQ(block_answer(node.receive_block(block, peers[18], 118)).status, 201);
+  ASSERT_EQ(network.sent.size(), 19u) << "to every peer but the 19th, its sender";
+  for (std::size_t i = 0; i < network.sent.size(); ++i) {
+    const std::size_t peer = i < 18 ? i : i + 1;
+    EXPECT_EQ(network.sent[i].peer, peers[peer]);
+    EXPECT_EQ(network.sent[i].id, 100 + peer);
+  }
+  // Known now: from a peer in the list and from one inside the node, nothing is sent and nobody
+  // is fetched as a new sender; from a number no peer has, the sender's chain is fetched.
+  EXPECT_EQ(block_answer(node.receive_block(block, peers[19], 119)).status, 201);
+  EXPECT_EQ(block_answer(node.receive_block(block, peers[2], 102)).status, 201);
+  EXPECT_EQ(network.sent.size(), 19u);
+  const std::string stranger = "http://127.0.0.1:9100/";
+  network.numbers[stranger] = 200;
+  EXPECT_EQ(block_answer(node.receive_block(block, stranger, 200)).status, 201);
+  ASSERT_EQ(network.sent.size(), 20u);
+  EXPECT_EQ(network.sent[19].target, "/chain");
 }
 
 TEST(Node, AChainThatCannotWinIsReadNoFurtherThanItsHead) {

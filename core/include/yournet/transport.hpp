@@ -30,11 +30,13 @@ using ResponseCallback =
 // (by the first transport that needs them) however many peers it goes to.
 class OutgoingBlock {
  public:
-  // `sender`: the sending node's own address, sent as kSenderHeader; empty sends none.
-  explicit OutgoingBlock(std::shared_ptr<const Block> block, std::string sender = {})
-      : block_(std::move(block)), sender_(std::move(sender)) {}
+  // `sender`: the sending node's own address, sent as kSenderHeader; empty sends none. A view:
+  // made once per block per node in a simulated network, it outlives no send (transports take
+  // what they need during send_block).
+  explicit OutgoingBlock(std::shared_ptr<const Block> block, std::string_view sender = {})
+      : block_(std::move(block)), sender_(sender) {}
   const std::shared_ptr<const Block>& block() const { return block_; }
-  const std::string& sender() const { return sender_; }
+  std::string_view sender() const { return sender_; }
   const std::string& body() const {
     if (body_.empty()) body_ = block_to_json(*block_).dump();
     return body_;
@@ -42,13 +44,14 @@ class OutgoingBlock {
   // The POST /add_block request that carries it over HTTP.
   HttpRequest request() const {
     HttpRequest request{"POST", "/add_block", body()};
-    if (!sender_.empty()) request.headers.push_back({std::string(kSenderHeader), sender_});
+    if (!sender_.empty())
+      request.headers.push_back({std::string(kSenderHeader), std::string(sender_)});
     return request;
   }
 
  private:
   std::shared_ptr<const Block> block_;
-  std::string sender_;
+  std::string_view sender_;
   mutable std::string body_;
 };
 

@@ -294,8 +294,7 @@ void Node::fetch_chain(const std::string& peer, std::function<void(bool)> done) 
 
 std::size_t Node::peer_index(const std::string& address, PeerId id) const {
   if (id != kNoPeerId) {
-    const auto found = std::find(peer_ids_.begin(), peer_ids_.end(), id);
-    return static_cast<std::size_t>(found - peer_ids_.begin());
+    return peer_ids_.index_of(id);
   }
   const auto hash = static_cast<std::uint32_t>(std::hash<std::string>{}(address));
   std::uint32_t begin = 0;
@@ -309,21 +308,42 @@ std::size_t Node::peer_index(const std::string& address, PeerId id) const {
 }
 
 bool Node::is_peer(const std::string& address, PeerId id) const {
-  return peer_index(address, id) < peer_keys_.size();
+  if (id != kNoPeerId) return peer_ids_.index_of(id) < peer_ids_.count;  // one cache line
+  return peer_index(address) < peer_keys_.size();
 }
 
 void Node::set_peers(std::shared_ptr<const std::vector<std::string>> peers) {
   peers_ = std::move(peers);
   peer_keys_.clear();
   peer_text_.clear();
-  peer_ids_.clear();
+  std::vector<PeerId> ids;
+  ids.reserve(peers_->size());
   for (const auto& peer : *peers_) {
-    peer_ids_.push_back(transport_.peer_id(peer));
+    ids.push_back(transport_.peer_id(peer));
     peer_text_ += peer;
     YOURNET_ASSERT(peer_text_.size() <= UINT32_MAX, "the peers' addresses fit PeerKey::end");
     peer_keys_.push_back(PeerKey{static_cast<std::uint32_t>(std::hash<std::string>{}(peer)),
                                  static_cast<std::uint32_t>(peer_text_.size())});
   }
+  peer_ids_.assign(ids);
+}
+
+void Node::PeerIds::assign(std::span<const PeerId> ids) {
+  YOURNET_ASSERT(ids.size() <= UINT32_MAX, "a peer count fits PeerIds::count");
+  count = static_cast<std::uint32_t>(ids.size());
+  const std::size_t inline_count = std::min(ids.size(), kInlinePeerIds);
+  std::copy_n(ids.begin(), inline_count, head.begin());
+  tail.assign(ids.begin() + static_cast<std::ptrdiff_t>(inline_count), ids.end());
+}
+
+std::size_t Node::PeerIds::index_of(PeerId id) const {
+  const std::size_t inline_count = std::min<std::size_t>(count, kInlinePeerIds);
+  for (std::size_t i = 0; i < inline_count; ++i) {
+    if (head[i] == id) return i;
+  }
+  const auto found = std::find(tail.begin(), tail.end(), id);
+  return found == tail.end() ? count
+                             : kInlinePeerIds + static_cast<std::size_t>(found - tail.begin());
 }
 
 BlockVerdict Node::receive_block(const std::shared_ptr<const Block>& block, const std::string& from,

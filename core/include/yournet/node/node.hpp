@@ -10,12 +10,14 @@
 // (the shared GET /chain body), node_catch_up.cpp (fetching a block's sender's chain),
 // node_register.cpp (register_with and its retries), node_load.cpp (state from a store),
 // metrics.cpp (the /metrics text).
+#include <array>
 #include <cstddef>
 #include <functional>
 #include <map>
 #include <memory>
 #include <optional>
 #include <set>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -126,8 +128,6 @@ class Node {
     __builtin_prefetch(&peers_);
     __builtin_prefetch(&peer_ids_);
   }
-  // Then its peers' transport numbers, once prefetch_receive's fields have arrived.
-  void prefetch_peers() const { __builtin_prefetch(peer_ids_.data()); }
   // Adds a block from a peer or the miner; on a change of main chain the pool follows it.
   AddResult accept_block(const std::shared_ptr<const Block>& block, const std::string& from);
   AddResult accept_block(const Block& block, const std::string& from);  // copies it if new
@@ -223,8 +223,21 @@ class Node {
   std::vector<PeerKey> peer_keys_;
   std::string peer_text_;  // every peer's address, one after the other
   // Each peer's transport number (Transport::peer_id), in peers_' order: a sender the transport
-  // numbers is found here, in one cache line, with no address read at all.
-  std::vector<PeerId> peer_ids_;
+  // numbers is found here with no address read at all. The first kInlinePeerIds are kept in the
+  // node itself, in one cache line with their count: a simulated node takes each block about
+  // once per peer, and finding the sender is then one miss, not a list's header and its items.
+  static constexpr std::size_t kInlinePeerIds = 14;
+  struct alignas(64) PeerIds {
+    std::array<PeerId, kInlinePeerIds> head{};
+    std::uint32_t count = 0;
+    std::vector<PeerId> tail;  // beyond the first kInlinePeerIds
+    PeerId operator[](std::size_t i) const {
+      return i < kInlinePeerIds ? head[i] : tail[i - kInlinePeerIds];
+    }
+    std::size_t index_of(PeerId id) const;  // count when absent
+    void assign(std::span<const PeerId> ids);
+  };
+  PeerIds peer_ids_;
   bool mining_ = false;
   bool consensus_running_ = false;
   std::vector<std::function<void()>> consensus_next_;  // waiting for the round after this one

@@ -2,9 +2,12 @@
 // The invariants checked as a run goes, and convergence: every honest node's main chain only
 // gains work and links by hash, every block that joins it is valid; the honest running nodes'
 // tips are counted so the moment they agree is known. Written once for every world.
+#include <array>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
@@ -35,11 +38,23 @@ class Checker {
   std::size_t distinct_tips() const { return tip_counts_.size(); }
   std::int64_t last_heal_us() const { return last_heal_us_; }
   std::optional<std::int64_t> converged_at_us() const { return converged_at_us_; }
-  const std::string& tip_of(int node) const { return nodes_[idx(node)].tip; }
+  std::string_view tip_of(int node) const { return nodes_[idx(node)].tip.view(); }
 
  private:
+  // A tip's hash kept inside the node's view: every new block at every node compares against it,
+  // and a string's separate buffer would be a second cache miss each time.
+  class TipHash {
+   public:
+    static constexpr std::size_t kCapacity = 64;  // a block's hash: 64 hex digits
+    std::string_view view() const { return {text_.data(), size_}; }
+    void assign(std::string_view hash);
+
+   private:
+    std::array<char, kCapacity> text_{};
+    std::uint8_t size_ = 0;
+  };
   struct NodeView {
-    std::string tip;
+    TipHash tip;
     std::uint64_t work = 0;
     std::size_t reorg_depth = 0;
     bool counted = false;
@@ -50,7 +65,15 @@ class Checker {
 
   ChainParams params_;
   std::vector<NodeView> nodes_;
-  std::unordered_map<std::string, int> tip_counts_;  // counted nodes per tip; never iterated
+  // Looked up by a view too (heterogeneous lookup): no string is made to find a tip.
+  struct TextHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view text) const {
+      return std::hash<std::string_view>{}(text);
+    }
+  };
+  // Counted nodes per tip; never iterated.
+  std::unordered_map<std::string, int, TextHash, std::equal_to<>> tip_counts_;
   int counted_ = 0;
   std::int64_t last_heal_us_ = 0;
   std::optional<std::int64_t> converged_at_us_;

@@ -19,10 +19,10 @@
 
 namespace yournet::sim {
 
-// How many events ahead the runner asks the world to prefetch a step's records, a stage an event:
-// a large run's records are scattered over gigabytes, and each stage finds the next records
-// through the ones fetched the stage before.
-inline constexpr std::size_t kPrefetchSteps = 3;
+// How many events ahead the runner asks the world to prefetch a step's records (the world picks
+// the distances its stages run at): a large run's records are scattered over gigabytes, and each
+// stage finds the next records through the ones fetched the stage before.
+inline constexpr std::size_t kPrefetchSteps = 5;
 static_assert(kPrefetchSteps <= MonotoneQueue<EventKey>::kWindow, "the queue keeps them in order");
 
 class Runner;
