@@ -674,16 +674,25 @@ class NumberedTransport : public Transport {
   std::vector<Sent> sent;
 };
 
-TEST(Node, ANumberedSenderIsFoundByItsNumberAndPeersAreSentTheirs) {
-  const std::string D = "http://127.0.0.1:8003/", E = "http://127.0.0.1:8004/";
+// Node A on a NumberedTransport (numbers are read as peers are added).
+struct NumberedNode {
+  static NodeConfig config() {
+    NodeConfig config;
+    config.self_address = A;
+    config.params.difficulty = Difficulty::bits(4);
+    return config;
+  }
   NumberedTransport network;
-  network.numbers = {{B, 11}, {C, 12}, {D, 13}};  // E has none
   FixedClock clock;
   InlineMiner miner;
-  NodeConfig config;
-  config.self_address = A;
-  config.params.difficulty = Difficulty::bits(4);
-  Node node(config, network, clock, miner);
+  Node node{config(), network, clock, miner};
+};
+
+TEST(Node, ANumberedSenderIsFoundByItsNumberAndPeersAreSentTheirs) {
+  const std::string D = "http://127.0.0.1:8003/", E = "http://127.0.0.1:8004/";
+  NumberedNode numbered;
+  auto& [network, clock, miner, node] = numbered;
+  network.numbers = {{B, 11}, {C, 12}, {D, 13}};  // E has none
   for (const auto& peer : {B, C, D, E}) ASSERT_TRUE(node.add_peer(peer));
   auto block = std::make_shared<const Block>(mine_child(genesis_block(), {}));
   EXPECT_EQ(block_answer(node.receive_block(block, C, 12)).status, 201);
@@ -716,18 +725,13 @@ TEST(Node, ANumberedSenderIsFoundByItsNumberAndPeersAreSentTheirs) {
 // A node keeps its first peers' numbers inside itself and the rest in a list: a sender is found
 // by its number wherever it is, and every peer but the sender is sent the block.
 TEST(Node, ANumberedSenderPastTheInlinePeersIsFoundToo) {
-  NumberedTransport network;
+  NumberedNode numbered;
+  auto& [network, clock, miner, node] = numbered;
   std::vector<std::string> peers;
   for (PeerId i = 0; i < 20; ++i) {
     peers.push_back("http://127.0.0.1:" + std::to_string(9000 + i) + "/");
     network.numbers[peers.back()] = 100 + i;
   }
-  FixedClock clock;
-  InlineMiner miner;
-  NodeConfig config;
-  config.self_address = A;
-  config.params.difficulty = Difficulty::bits(4);
-  Node node(config, network, clock, miner);
   for (const auto& peer : peers) ASSERT_TRUE(node.add_peer(peer));
   auto block = std::make_shared<const Block>(mine_child(genesis_block(), {}));
   EXPECT_EQ(block_answer(node.receive_block(block, peers[18], 118)).status, 201);
