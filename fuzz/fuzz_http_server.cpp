@@ -3,7 +3,6 @@
 // reads every answer up to the server's close. Asserted for any bytes: the server closes the
 // connection (within 10 s), everything it sent is well-formed HTTP responses, and none is a 5xx
 // (but the 502 of a /register_with whose peer does not answer, and the 503 of a full pool).
-#include <boost/asio/connect.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>

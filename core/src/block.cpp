@@ -40,14 +40,16 @@ Json block_to_json(const Block& block, bool include_hash) {
   return out;
 }
 
-// A block's canonical text without its posts: keys, index, nonce, previous hash and timestamp.
+// What a block's canonical text is reserved for, so it is one allocation in the usual case: the
+// keys, index, nonce, previous hash and timestamp, then so much per post.
 constexpr std::size_t kCanonicalHeadBytes = 192;
+constexpr std::size_t kCanonicalPostBytes = 128;
 
 std::string block_canonical(const Block& block) {
   // canonical(block_to_json(block, false)) without copying the posts into a temporary object:
   // every node hashes every block it receives. Keys in sorted order.
   std::string out;
-  out.reserve(kCanonicalHeadBytes + 128 * block.transactions.size());  // one allocation, usually
+  out.reserve(kCanonicalHeadBytes + kCanonicalPostBytes * block.transactions.size());
   out += "{\"index\": ";
   append_canonical(out, Json(block.index));
   out += ", \"nonce\": ";

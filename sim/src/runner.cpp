@@ -539,8 +539,9 @@ RunResult Runner::run() {
     const EventKey key = queue_.pop();
     now_us_ = std::max(now_us_, key.time_us);
     ++processed;
-    for (std::size_t before = 0; before < kPrefetchSteps; ++before) {
-      if (const EventKey* next = queue_.ahead(before)) world_.prefetch_step(*next, before);
+    for (std::size_t stage = 0; stage < kPrefetchDistances.size(); ++stage) {
+      if (const EventKey* next = queue_.ahead(kPrefetchDistances[stage]))
+        world_.prefetch_step(*next, stage);
     }
     if (key.kind != StepKind::closure) {
       current_ = CurrentEvent{key.kind == StepKind::deliver || key.kind == StepKind::deliver_block

@@ -149,22 +149,21 @@ void SimWorld::push_step(std::int64_t time_us, StepKind kind, std::uint32_t mess
 }
 
 // A large run spends most of its time waiting for memory: the records of a message step are
-// scattered over a working set far larger than the caches. They are fetched in two stages, two
-// events apart, the second through what the first brought: the message, the node's slot and
-// where its links are, then the links and the node's own fields (its tip, its peers' numbers).
-// Stages one event apart, and a third stage for a list of peers' numbers outside the node, left
-// loads waiting at the next stage. A block step needs no address: the sender goes by its number.
-void SimWorld::prefetch_step(const EventKey& step, std::size_t steps_before) {
+// scattered over a working set far larger than the caches. They are fetched in two stages
+// (kPrefetchDistances), the second through what the first brought: the message, the node's slot
+// and where its links are, then the links and the node's own fields (its tip, its peers'
+// numbers). A block step needs no address: the sender goes by its number.
+void SimWorld::prefetch_step(const EventKey& step, std::size_t stage) {
   if (step.kind == StepKind::closure) return;
   const bool block_step = step.kind == StepKind::deliver_block;
-  switch (steps_before) {
-    case 4:
+  switch (stage) {
+    case 0:
       if (!block_step) __builtin_prefetch(&messages_[step.payload]);
       if (step.kind == StepKind::response) __builtin_prefetch(&responses_[step.payload]);
       runner_->prefetch_node(step.node);
       network_.prefetch_list(step.node);
       return;
-    case 2:
+    case 1:
       network_.prefetch(step.node);
       if (!block_step) return;
       if (const Node* node = runner_->local(step.node)) node->prefetch_receive();

@@ -25,7 +25,7 @@ class SimWorld : public World {
   std::string address_of(int node) const override;
   Transport& transport_of(int node) override;
   void run_step(const EventKey& step) override;
-  void prefetch_step(const EventKey& step, std::size_t steps_before) override;
+  void prefetch_step(const EventKey& step, std::size_t stage) override;
   NodeStore* open_store(int node, bool fresh) override;
   StoredState stored_state(int node) override;
 

@@ -4,6 +4,7 @@
 // in virtual time; the live worlds move them over real sockets, through fault proxies, in wall
 // time, to nodes in this process or in processes of their own. Everything else, from the
 // timeline to the verdict, is the runner's and written once.
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -19,11 +20,13 @@
 
 namespace yournet::sim {
 
-// How many events ahead the runner asks the world to prefetch a step's records (the world picks
-// the distances its stages run at): a large run's records are scattered over gigabytes, and each
-// stage finds the next records through the ones fetched the stage before.
-inline constexpr std::size_t kPrefetchSteps = 5;
-static_assert(kPrefetchSteps <= MonotoneQueue<EventKey>::kWindow, "the queue keeps them in order");
+// How many events ahead the runner asks the world to prefetch a step's records, a stage at each
+// distance, farthest first: a large run's records are scattered over gigabytes, and each stage
+// finds the next records through the ones fetched the stage before. Two events apart: stages one
+// event apart left loads waiting at the next stage.
+inline constexpr std::array<std::size_t, 2> kPrefetchDistances = {4, 2};
+static_assert(kPrefetchDistances[0] < MonotoneQueue<EventKey>::kWindow,
+              "the queue keeps them in order");
 
 class Runner;
 
@@ -70,11 +73,11 @@ class World {
   virtual std::string address_of(int node) const = 0;
   // A node's outgoing transport (to its peers, through the world's links).
   virtual Transport& transport_of(int node) = 0;
-  // The simulated network's own events (message steps) and their prefetch: a step that runs after
-  // `steps_before` others (< kPrefetchSteps) fetches its next records (kPrefetchSteps - 1: its
-  // first ones, down to 0: those found through the ones fetched before, arrived since).
+  // The simulated network's own events (message steps) and their prefetch: `stage` indexes
+  // kPrefetchDistances (0: the step's first records; then those found through the ones fetched
+  // before, arrived since).
   virtual void run_step(const EventKey& /*step*/) {}
-  virtual void prefetch_step(const EventKey& /*step*/, std::size_t /*steps_before*/) {}
+  virtual void prefetch_step(const EventKey& /*step*/, std::size_t /*stage*/) {}
 
   // ---- hosting
   // Where an in-process node keeps its state; nullptr: nowhere (it cannot restart with it).
