@@ -16,6 +16,7 @@ BlockTree::BlockTree(ChainParams params, BlockTreeLimits limits)
   Entry entry{genesis, next_sequence_++, nullptr, 0, 0};
   Entry& stored = hold(std::move(entry));
   main_.push_back(&stored);
+  tip_entry_ = &stored;
   tip_block_ = genesis.get();
   tips_by_sequence_.emplace(0, genesis->hash);
 }
@@ -132,7 +133,7 @@ AddResult BlockTree::add(const std::shared_ptr<const Block>& block) {
     result.status = AddStatus::already_known;
     return result;
   }
-  if (extends_tip) return connect(block, *main_.back());
+  if (extends_tip) return connect(block, *tip_entry_);
   Entry* parent = entries_.find(block->previous_hash);
   if (!parent) {
     store_orphan(block);
@@ -220,7 +221,7 @@ void BlockTree::uncount_side(Entry& entry) {
 
 AddResult BlockTree::connect(std::shared_ptr<const Block> first, Entry& first_parent) {
   AddResult result;
-  Entry* const old_tip = main_.back();
+  Entry* const old_tip = tip_entry_;
   Entry* best = old_tip;
   // Connect the block, then any orphans that were waiting for it, breadth first. The usual block
   // lets no orphan connect, and then neither vector allocates: every node of a simulated network
@@ -294,7 +295,7 @@ AddResult BlockTree::connect(std::shared_ptr<const Block> first, Entry& first_pa
 }
 
 void BlockTree::switch_main_to(Entry& new_tip, AddResult& result) {
-  YOURNET_ASSERT(work_at(new_tip) > work_at(*main_.back()),
+  YOURNET_ASSERT(work_at(new_tip) > work_at(*tip_entry_),
                  "the main chain changes only for more work (main-chain work never decreases)");
   const auto join = [&](Entry& entry) {
     YOURNET_ASSERT(entry.block->previous_hash == main_.back()->block->hash,
@@ -305,7 +306,7 @@ void BlockTree::switch_main_to(Entry& new_tip, AddResult& result) {
     result.connected.push_back(entry.block->hash);
   };
   // The usual new tip extends the old one and is all that joins: no walk, no list.
-  if (new_tip.block->previous_hash == main_.back()->block->hash) {
+  if (new_tip.block->previous_hash == tip_entry_->block->hash) {
     join(new_tip);
   } else {
     // Walk the new branch down to the main chain, collecting the blocks that join it.
@@ -325,7 +326,8 @@ void BlockTree::switch_main_to(Entry& new_tip, AddResult& result) {
     }
     for (auto it = joining.rbegin(); it != joining.rend(); ++it) join(**it);
   }
-  tip_block_ = main_.back()->block.get();
+  tip_entry_ = main_.back();
+  tip_block_ = tip_entry_->block.get();
   result.tip_changed = true;
 }
 
@@ -387,7 +389,8 @@ void BlockTree::check_invariants() const {
   // The main chain: the genesis, then each block on the one below it, with more work.
   YOURNET_ASSERT(!main_.empty() && main_[0]->block->hash == kGenesisHash,
                  "the main chain starts at the genesis");
-  YOURNET_ASSERT(tip_block_ == main_.back()->block.get(), "tip_block_ is the main tip's block");
+  YOURNET_ASSERT(tip_entry_ == main_.back() && tip_block_ == tip_entry_->block.get(),
+                 "tip_entry_ and tip_block_ are the main tip's");
   std::size_t main_post_count = 0;
   for (std::size_t height = 0; height < main_.size(); ++height) {
     const Entry& entry = *main_[height];

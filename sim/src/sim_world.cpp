@@ -150,9 +150,11 @@ void SimWorld::push_step(std::int64_t time_us, StepKind kind, std::uint32_t mess
 
 // A large run spends most of its time waiting for memory: the records of a message step are
 // scattered over a working set far larger than the caches. They are fetched in two stages
-// (kPrefetchDistances), the second through what the first brought: the message, the node's slot
-// and where its links are, then the links and the node's own fields (its tip, its peers'
-// numbers). A block step needs no address: the sender goes by its number.
+// (kPrefetchDistances), each through what the one before brought: the message, the node's slot
+// and where its links are; then the links and the node's own fields (its tip, its peers'
+// numbers); then, for a block new to the node (not its tip's), what connecting it reads (the
+// tip's entry, the index slot, the checker's view). A block step needs no address: the sender
+// goes by its number.
 void SimWorld::prefetch_step(const EventKey& step, std::size_t stage) {
   if (step.kind == StepKind::closure) return;
   const bool block_step = step.kind == StepKind::deliver_block;
@@ -167,6 +169,12 @@ void SimWorld::prefetch_step(const EventKey& step, std::size_t stage) {
       network_.prefetch(step.node);
       if (!block_step) return;
       if (const Node* node = runner_->local(step.node)) node->prefetch_receive();
+      return;
+    case 2:
+      if (!block_step) return;
+      if (const Node* node = runner_->local(step.node);
+          node && node->prefetch_accept(*sent_blocks_[step.payload].block))
+        runner_->prefetch_new_tip(step.node);
       return;
     default:
       return;

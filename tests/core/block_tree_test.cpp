@@ -48,6 +48,34 @@ TEST(BlockTree, ExtensionChangesTip) {
   EXPECT_EQ(tree.main_chain().size(), 2u);
 }
 
+// The simulator's prefetch hint tells the tip's own block object (a duplicate: nothing to fetch)
+// from a block to connect, and follows the tip through a reorg.
+TEST(BlockTree, PrefetchConnectTellsTheTipsOwnBlockFromANewOne) {
+  BlockTree tree(kParams);
+  auto a1 = std::make_shared<const Block>(child(genesis_block(), {}, 1.0));
+  EXPECT_TRUE(tree.prefetch_connect(*a1));
+  ASSERT_EQ(tree.add(a1).status, AddStatus::added);
+  EXPECT_FALSE(tree.prefetch_connect(*a1));
+  // A copy of the tip is another object: the hint fetches for it, and add finds it known.
+  const Block copy = *a1;
+  EXPECT_TRUE(tree.prefetch_connect(copy));
+  EXPECT_EQ(tree.add(copy).status, AddStatus::already_known);
+  // A longer branch takes over: the hint follows the new tip.
+  auto b1 = std::make_shared<const Block>(child(genesis_block(), {}, 2.0));
+  auto b2 = std::make_shared<const Block>(child(*b1, {}, 2.0));
+  ASSERT_EQ(tree.add(b1).status, AddStatus::added);
+  AddResult reorg = tree.add(b2);
+  ASSERT_TRUE(reorg.is_reorg());
+  tree.check_invariants();
+  EXPECT_EQ(tree.tip().hash, b2->hash);
+  EXPECT_FALSE(tree.prefetch_connect(*b2));
+  EXPECT_TRUE(tree.prefetch_connect(*a1));
+  auto b3 = std::make_shared<const Block>(child(*b2, {}, 2.0));
+  ASSERT_EQ(tree.add(b3).status, AddStatus::added);
+  tree.check_invariants();
+  EXPECT_FALSE(tree.prefetch_connect(*b3));
+}
+
 TEST(BlockTree, AlreadyKnown) {
   BlockTree tree(kParams);
   Block a1 = child(genesis_block());

@@ -39,6 +39,12 @@ class Checker {
   std::int64_t last_heal_us() const { return last_heal_us_; }
   std::optional<std::int64_t> converged_at_us() const { return converged_at_us_; }
   std::string_view tip_of(int node) const { return nodes_[idx(node)].tip.view(); }
+  // Asks the CPU to fetch a node's view, which a new tip reads (a hint: changes nothing).
+  void prefetch(int node) const {
+    const char* view = reinterpret_cast<const char*>(&nodes_[idx(node)]);
+    __builtin_prefetch(view);
+    __builtin_prefetch(view + sizeof(NodeView) - 1);
+  }
 
  private:
   // A tip's hash kept inside the node's view: every new block at every node compares against it,

@@ -52,6 +52,8 @@ class Runner {
   void prefetch_node(int node) const {
     __builtin_prefetch(&slots_[static_cast<std::size_t>(node)]);
   }
+  // A node is about to take a new tip: its checker view is fetched ahead too.
+  void prefetch_new_tip(int node) const { checker_.prefetch(node); }
   EventQueue& queue() { return queue_; }
   bool up(int node) const { return slot(node).state == State::up; }
   bool alive(int node, std::uint32_t incarnation) const {
