@@ -85,6 +85,7 @@ std::optional<std::int64_t> Network::answer_arrival_us(int server, int client, s
 }
 
 void Network::partition(const std::vector<std::vector<int>>& groups) {
+  any_partition_ = true;
   std::fill(group_.begin(), group_.end(), -1);
   for (std::size_t g = 0; g < groups.size(); ++g) {
     for (int node : groups[g]) group_[idx(node)] = static_cast<int>(g);
@@ -95,10 +96,12 @@ void Network::partition(const std::vector<std::vector<int>>& groups) {
 }
 
 void Network::isolate(int node) {
+  any_partition_ = true;
   group_[idx(node)] = -1 - node;  // a group of its own
 }
 
 void Network::heal() {
+  any_partition_ = false;
   std::fill(group_.begin(), group_.end(), 0);
 }
 

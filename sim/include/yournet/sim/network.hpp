@@ -33,7 +33,11 @@ class Network {
   void isolate(int node);
   void heal();
   void set_link(int from, int to, const LinkPatch& patch, bool one_way);
-  bool partitioned(int a, int b) const { return group_[idx(a)] != group_[idx(b)]; }
+  // Every message asks: with no partition in force the groups are not read (a large run's are
+  // scattered over a table larger than the caches).
+  bool partitioned(int a, int b) const {
+    return any_partition_ && group_[idx(a)] != group_[idx(b)];
+  }
 
   // The next step's links are fetched while the current one runs (a large run waits on memory):
   // first where the node's list is, then the list.
@@ -65,6 +69,7 @@ class Network {
   std::vector<LinkModel> models_;         // [0] the default; overrides appended
   std::vector<std::vector<Link>> links_;  // outgoing, sorted by peer
   std::vector<int> group_;                // partition group of each node; equal groups can talk
+  bool any_partition_ = false;            // some groups differ (since the last heal)
   // The link looked up last: a message asks about its link several times in a row.
   int last_from_ = -1, last_to_ = -1;
   Link* last_link_ = nullptr;
