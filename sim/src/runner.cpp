@@ -80,6 +80,7 @@ Runner::Runner(const Scenario& scenario, World& world, const RunOptions& options
       options_(options),
       live_(world.live()),
       slots_(scenario.nodes.size()),
+      local_nodes_(scenario.nodes.size(), nullptr),
       mining_(scenario),
       checker_(scenario.nodes.size(), ChainParams{scenario.difficulty}),
       trace_(scenario.trace, options) {
@@ -109,7 +110,7 @@ Runner::Runner(const Scenario& scenario, World& world, const RunOptions& options
     Slot& s = slots_[i];
     s.remote = world_.remote(static_cast<int>(i));
     if (!s.remote) start_node(static_cast<int>(i), false);  // waiting nodes exist, unreachable
-    if (s.spec.online) s.state = State::up;
+    if (s.spec.online) set_state(static_cast<int>(i), State::up);
   }
   // Operator-configured peers of the nodes up at the start (remote ones get them when started).
   for (std::size_t i = 0; i < slots_.size(); ++i) {
@@ -178,6 +179,7 @@ void Runner::start_node(int self, bool keep_state) {
   NodeStore* store = world_.open_store(self, !keep_state);
   // The old node, if any, goes with its pending callbacks (the incarnation discards them).
   s.node = std::make_unique<Node>(config, *transport, *s.clock, *s.miner, s.tracer.get(), store);
+  refresh_local(self);
   if (keep_state && store) {
     s.muted = true;
     if (auto broken = s.node->load(world_.stored_state(self)))
@@ -186,9 +188,19 @@ void Runner::start_node(int self, bool keep_state) {
   }
 }
 
+void Runner::set_state(int node, State state) {
+  slot(node).state = state;
+  refresh_local(node);
+}
+
+void Runner::refresh_local(int node) {
+  const Slot& s = slot(node);
+  local_nodes_[static_cast<std::size_t>(node)] = s.state == State::up ? s.node.get() : nullptr;
+}
+
 void Runner::stop_node(int self, State to) {
   Slot& s = slot(self);
-  s.state = to;
+  set_state(self, to);
   ++s.incarnation;
   s.real_mining = false;
   if (s.remote) {

@@ -151,18 +151,22 @@ void SimWorld::push_step(std::int64_t time_us, StepKind kind, std::uint32_t mess
 // A large run spends most of its time waiting for memory: the records of a message step are
 // scattered over a working set far larger than the caches. They are fetched in two stages
 // (kPrefetchDistances), each through what the one before brought: the message, the node's slot
-// and where its links are; then the links and the node's own fields (its tip, its peers'
-// numbers); then, for a block new to the node (not its tip's), what connecting it reads (the
-// tip's entry, the index slot, the checker's view). A block step needs no address: the sender
-// goes by its number.
+// (a block step: only where its Node is) and where its links are; then the links and the node's
+// own fields (its tip, its peers' numbers); then, for a block new to the node (not its tip's),
+// what connecting it reads (the tip's entry, the index slot, the checker's view, the slot). A
+// block step needs no address: the sender goes by its number.
 void SimWorld::prefetch_step(const EventKey& step, std::size_t stage) {
   if (step.kind == StepKind::closure) return;
   const bool block_step = step.kind == StepKind::deliver_block;
   switch (stage) {
     case 0:
-      if (!block_step) __builtin_prefetch(&messages_[step.payload]);
+      if (block_step) {
+        runner_->prefetch_local(step.node);
+      } else {
+        __builtin_prefetch(&messages_[step.payload]);
+        runner_->prefetch_node(step.node);
+      }
       if (step.kind == StepKind::response) __builtin_prefetch(&responses_[step.payload]);
-      runner_->prefetch_node(step.node);
       network_.prefetch_list(step.node);
       return;
     case 1:
@@ -173,8 +177,10 @@ void SimWorld::prefetch_step(const EventKey& step, std::size_t stage) {
     case 2:
       if (!block_step) return;
       if (const Node* node = runner_->local(step.node);
-          node && node->prefetch_accept(*sent_blocks_[step.payload].block))
+          node && node->prefetch_accept(*sent_blocks_[step.payload].block)) {
         runner_->prefetch_new_tip(step.node);
+        runner_->prefetch_node(step.node);
+      }
       return;
     default:
       return;

@@ -127,7 +127,7 @@ void Runner::restart(int self, bool keep_state) {
     peers.push_back(world_.address_of(peer));
   if (s.remote) {
     world_.start_remote(self, keep_state, peers);  // judged from what it loaded, once it is up
-    s.state = State::up;
+    set_state(self, State::up);
     const Block& tip = s.remote->view().tip();
     trace(self, TraceEvent::restart, Json{{"keep_state", keep_state}, {"height", tip.index}});
     if (tip.hash != checker_.tip_of(self))
@@ -135,7 +135,7 @@ void Runner::restart(int self, bool keep_state) {
     checker_.reset(self, s.remote->view());
     sync(self);  // catch up with the peers
   } else {
-    s.state = State::up;
+    set_state(self, State::up);
     start_node(self, keep_state);  // as read back from its store: chain, side branches, pending
     s.muted = true;
     for (const auto& peer : peers) s.node->add_peer(peer);
@@ -163,7 +163,7 @@ void Runner::join(int self) {
   Slot& s = slot(self);
   if (s.state != State::waiting)
     return trace(self, TraceEvent::join, Json{{"ignored", "already joined"}});
-  s.state = State::up;
+  set_state(self, State::up);
   if (s.remote) {
     world_.start_remote(self, false, {});
   } else {
