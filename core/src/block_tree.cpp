@@ -116,7 +116,7 @@ AddResult BlockTree::add(const std::shared_ptr<const Block>& block) {
   AddResult result;
   // The usual new block extends the tip, and then it cannot be known already: a known child of
   // the tip would have more work than the tip, and be the tip. Neither lookup by hash is needed.
-  if (block.get() == tip_block_) {  // the very block object of the tip, handed over again
+  if (tip_is(*block)) {  // the very block object of the tip, handed over again
     result.status = AddStatus::already_known;
     return result;
   }

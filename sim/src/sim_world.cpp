@@ -153,8 +153,9 @@ void SimWorld::push_step(std::int64_t time_us, StepKind kind, std::uint32_t mess
 // (kPrefetchDistances), each through what the one before brought: the message, the node's slot
 // (a block step: only where its Node is) and where its links are; then the links and the node's
 // own fields (its tip, its peers' numbers); then, for a block new to the node (not its tip's),
-// what connecting it reads (the tip's entry, the index slot, the checker's view, the slot). A
-// block step needs no address: the sender goes by its number.
+// what connecting it reads (the tree's fields, the tip's entry, the index slot, the node's
+// counters and peer list, the checker's view, the slot), then the node's observer. A block step
+// needs no address: the sender goes by its number.
 void SimWorld::prefetch_step(const EventKey& step, std::size_t stage) {
   if (step.kind == StepKind::closure) return;
   const bool block_step = step.kind == StepKind::deliver_block;
@@ -181,6 +182,12 @@ void SimWorld::prefetch_step(const EventKey& step, std::size_t stage) {
         runner_->prefetch_new_tip(step.node);
         runner_->prefetch_node(step.node);
       }
+      return;
+    case 3:
+      if (!block_step) return;
+      if (const Node* node = runner_->local(step.node);
+          node && !node->tip_is(*sent_blocks_[step.payload].block))
+        node->prefetch_observer();
       return;
     default:
       return;

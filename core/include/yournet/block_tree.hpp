@@ -75,12 +75,15 @@ class BlockTree {
     __builtin_prefetch(&tip_block_);
     __builtin_prefetch(&tips_by_sequence_);
   }
+  // Whether `block` is the tip's very object (a simulated network shares one per block), not
+  // merely a copy of it.
+  bool tip_is(const Block& block) const { return &block == tip_block_; }
   // Once prefetch_tip's lines are in: asks for what connecting `block` on the tip reads and
   // writes (the rest of the tree's own fields, the tip's entry and map node, the block's slot in
   // the index, the main chain's next place). Returns false, fetching nothing, for the tip's own
   // block: a copy the tree holds already, which reads nothing more. A hint: changes nothing.
   bool prefetch_connect(const Block& block) const {
-    if (&block == tip_block_) return false;
+    if (tip_is(block)) return false;
     const char* self = reinterpret_cast<const char*>(this);
     for (std::size_t at = 0; at < sizeof(BlockTree); at += 64) __builtin_prefetch(self + at);
     __builtin_prefetch(tip_entry_);

@@ -129,9 +129,21 @@ class Node {
     __builtin_prefetch(&peer_ids_);
   }
   // Once prefetch_receive's lines are in: asks for what accepting `block` on the tip reads next
-  // (BlockTree::prefetch_connect). Returns false, fetching nothing, for a copy of the tip's own
-  // block, the usual duplicate. A hint: changes nothing.
-  bool prefetch_accept(const Block& block) const { return tree_.prefetch_connect(block); }
+  // (BlockTree::prefetch_connect, the node's counters, its observer and its peer list). Returns
+  // false, fetching nothing, for a copy of the tip's own block, the usual duplicate. A hint:
+  // changes nothing.
+  bool prefetch_accept(const Block& block) const {
+    if (!tree_.prefetch_connect(block)) return false;
+    __builtin_prefetch(&metrics_);
+    __builtin_prefetch(&observer_);
+    __builtin_prefetch(peers_.get());
+    return true;
+  }
+  bool tip_is(const Block& block) const { return tree_.tip_is(block); }
+  // Once prefetch_accept's lines are in: the observer itself, which hears of the new block.
+  void prefetch_observer() const {
+    if (observer_) __builtin_prefetch(observer_);
+  }
   // Adds a block from a peer or the miner; on a change of main chain the pool follows it.
   AddResult accept_block(const std::shared_ptr<const Block>& block, const std::string& from);
   AddResult accept_block(const Block& block, const std::string& from);  // copies it if new

@@ -29,7 +29,7 @@ class MonotoneQueue {
  public:
   // Keys kept out of the heap, in order, for ahead(): at most kWindow, due at most kWindowSpan
   // (in time_us) after the last key popped.
-  static constexpr std::size_t kWindow = 5;
+  static constexpr std::size_t kWindow = 7;
   static constexpr std::int64_t kWindowSpan = 1000;
 
   bool empty() const { return size_ == 0 && window_.empty(); }
