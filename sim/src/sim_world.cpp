@@ -149,7 +149,7 @@ void SimWorld::push_step(std::int64_t time_us, StepKind kind, std::uint32_t mess
 }
 
 // A large run spends most of its time waiting for memory: the records of a message step are
-// scattered over a working set far larger than the caches. They are fetched in two stages
+// scattered over a working set far larger than the caches. They are fetched in stages
 // (kPrefetchDistances), each through what the one before brought: the message, the node's slot
 // (a block step: only where its Node is) and where its links are; then the links and the node's
 // own fields (its tip, its peers' numbers); then, for a block new to the node (not its tip's),
@@ -178,10 +178,8 @@ void SimWorld::prefetch_step(const EventKey& step, std::size_t stage) {
     case 2:
       if (!block_step) return;
       if (const Node* node = runner_->local(step.node);
-          node && node->prefetch_accept(*sent_blocks_[step.payload].block)) {
+          node && node->prefetch_accept(*sent_blocks_[step.payload].block))
         runner_->prefetch_new_tip(step.node);
-        runner_->prefetch_node(step.node);
-      }
       return;
     case 3:
       if (!block_step) return;

@@ -139,6 +139,7 @@ class Node {
     __builtin_prefetch(peers_.get());
     return true;
   }
+  // Whether `block` is its tip's very object (BlockTree::tip_is).
   bool tip_is(const Block& block) const { return tree_.tip_is(block); }
   // Once prefetch_accept's lines are in: the observer itself, which hears of the new block.
   void prefetch_observer() const {

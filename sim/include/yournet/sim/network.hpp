@@ -69,7 +69,7 @@ class Network {
   std::vector<LinkModel> models_;         // [0] the default; overrides appended
   std::vector<std::vector<Link>> links_;  // outgoing, sorted by peer
   std::vector<int> group_;                // partition group of each node; equal groups can talk
-  bool any_partition_ = false;            // some groups differ (since the last heal)
+  bool any_partition_ = false;            // a partition or isolation since the last heal
   // The link looked up last: a message asks about its link several times in a row.
   int last_from_ = -1, last_to_ = -1;
   Link* last_link_ = nullptr;

@@ -56,8 +56,12 @@ class Runner {
   void prefetch_local(int node) const {
     __builtin_prefetch(&local_nodes_[static_cast<std::size_t>(node)]);
   }
-  // A node is about to take a new tip: its checker view is fetched ahead too.
-  void prefetch_new_tip(int node) const { checker_.prefetch(node); }
+  // A node is about to take a new tip: its slot and its checker view, which the news reads, are
+  // fetched ahead too.
+  void prefetch_new_tip(int node) const {
+    prefetch_node(node);
+    checker_.prefetch(node);
+  }
   EventQueue& queue() { return queue_; }
   bool up(int node) const { return slot(node).state == State::up; }
   bool alive(int node, std::uint32_t incarnation) const {
@@ -111,11 +115,11 @@ class Runner {
   };
 
   Slot& slot(int node) { return slots_[static_cast<std::size_t>(node)]; }
+  const Slot& slot(int node) const { return slots_[static_cast<std::size_t>(node)]; }
   // Every change of a node's state goes through here, and every change of its Node is followed by
   // refresh_local: local_nodes_ follows both.
   void set_state(int node, State state);
   void refresh_local(int node);
-  const Slot& slot(int node) const { return slots_[static_cast<std::size_t>(node)]; }
   bool honest(int node) const;
   // A node's chain and pending posts: its own, or a remote node's as last fetched.
   static const BlockTree& tree_of(const Slot& s);
