@@ -28,6 +28,22 @@ double LatencyModel::sample_ms(Rng& rng) const {
   return std::clamp(x, 0.0, kMaxMs);
 }
 
+void LatencyModel::skip(Rng& rng) const {
+  switch (kind) {
+    case Kind::constant:
+      return;
+    case Kind::uniform:
+    case Kind::exponential:
+    case Kind::pareto:
+      rng.next();  // one uniform
+      return;
+    case Kind::normal:
+      rng.next();  // Box-Muller's two uniforms
+      rng.next();
+      return;
+  }
+}
+
 LinkModel LinkPatch::apply(LinkModel model) const {
   if (latency) model.latency = *latency;
   if (bandwidth_mbps) model.bandwidth_mbps = *bandwidth_mbps;

@@ -150,12 +150,15 @@ void SimWorld::push_step(std::int64_t time_us, StepKind kind, std::uint32_t mess
 
 // A large run spends most of its time waiting for memory: the records of a message step are
 // scattered over a working set far larger than the caches. They are fetched in stages
-// (kPrefetchDistances), each through what the one before brought: the message, the node's slot
-// (a block step: only where its Node is) and where its links are; then the links and the node's
-// own fields (its tip, its peers' numbers); then, for a block new to the node (not its tip's),
-// what connecting it reads (the tree's fields, the tip's entry, the index slot, the node's
-// counters and peer list, the checker's view, the slot), then the node's observer. A block step
-// needs no address: the sender goes by its number.
+// (kPrefetchDistances), each through what the one before brought, and no more than the step
+// reads: most block steps hand a node a copy of its tip's own block, which reads where the node
+// is, its tip, its peers' numbers and the link its answer takes.
+// Stage 0: the message, the node's slot (a block step: only where its Node is) and where its
+// links are; 1: the links, the node's tip and peers' numbers; for a block new to the node (not
+// its tip's) 2: what connecting and announcing it reads (the tree's fields, the tip's entry, the
+// node's counters, observer and peer list, the checker's view, the slot), 3: what those point
+// to. A block step needs no address: the sender goes by its
+// number.
 void SimWorld::prefetch_step(const EventKey& step, std::size_t stage) {
   if (step.kind == StepKind::closure) return;
   const bool block_step = step.kind == StepKind::deliver_block;
@@ -185,7 +188,7 @@ void SimWorld::prefetch_step(const EventKey& step, std::size_t stage) {
       if (!block_step) return;
       if (const Node* node = runner_->local(step.node);
           node && !node->tip_is(*sent_blocks_[step.payload].block))
-        node->prefetch_observer();
+        node->prefetch_accept_targets(*sent_blocks_[step.payload].block);
       return;
     default:
       return;
@@ -311,7 +314,7 @@ void SimWorld::deliver_block(const EventKey& step) {
   const BlockVerdict verdict =
       node->receive_block(sent_blocks_[step.payload].block,
                           addresses_[static_cast<std::size_t>(from)], static_cast<PeerId>(from));
-  send_back(from, to, block_answer_bytes(verdict));
+  send_unawaited_back(from, to, block_answer_bytes(verdict));
 }
 
 // An answer's trip from `to` back to `from`: when it arrives, or nullopt when it is dropped.
@@ -322,11 +325,19 @@ std::optional<std::int64_t> SimWorld::send_back(int from, int to, std::size_t by
   return arrival;
 }
 
+// Unawaited, the answer still takes its time on the link, but needs no event of its own.
+void SimWorld::send_unawaited_back(int from, int to, std::size_t bytes) {
+  if (const char* why = network_.unawaited_answer(to, from, bytes, runner_->now_us()))
+    runner_->note_drop(to, from, "response", why);
+}
+
 void SimWorld::respond(std::uint32_t id, HttpResponse response) {
   const int from = messages_[id].from, to = messages_[id].to;
+  if (!messages_[id].done) {
+    send_unawaited_back(from, to, response.body.size());
+    return release(id);
+  }
   const std::optional<std::int64_t> arrival = send_back(from, to, response.body.size());
-  // Unawaited, the answer still takes its time on the link, but needs no event of its own.
-  if (!messages_[id].done) return release(id);
   if (!arrival) return push_step(runner_->now_us() + kRequestTimeoutUs, StepKind::timeout, id);
   responses_[id] = std::move(response);
   push_step(*arrival, StepKind::response, id);

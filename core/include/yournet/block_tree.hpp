@@ -70,27 +70,28 @@ class BlockTree {
   const ChainParams& params() const { return params_; }
   const Block& tip() const;
   // Asks the CPU to fetch what add reads first (a hint for a caller that knows a block comes):
-  // the tip, and where the tips are.
-  void prefetch_tip() const {
-    __builtin_prefetch(&tip_block_);
-    __builtin_prefetch(&tips_by_sequence_);
-  }
+  // the tip, which is all a copy of the tip's own block reads.
+  [[gnu::always_inline]] void prefetch_tip() const { __builtin_prefetch(&tip_block_); }
   // Whether `block` is the tip's very object (a simulated network shares one per block), not
   // merely a copy of it.
   bool tip_is(const Block& block) const { return &block == tip_block_; }
-  // Once prefetch_tip's lines are in: asks for what connecting `block` on the tip reads and
-  // writes (the rest of the tree's own fields, the tip's entry and map node, the block's slot in
-  // the index, the main chain's next place). Returns false, fetching nothing, for the tip's own
-  // block: a copy the tree holds already, which reads nothing more. A hint: changes nothing.
-  bool prefetch_connect(const Block& block) const {
+  // Once prefetch_tip's line is in: asks for what connecting `block` on the tip reads and writes
+  // (the tree's own fields, the tip's entry, the main chain's next place). Returns false,
+  // fetching nothing, for the tip's own block: a copy the tree holds already, which reads nothing
+  // more. A hint: changes nothing.
+  [[gnu::always_inline]] bool prefetch_connect(const Block& block) const {
     if (tip_is(block)) return false;
     const char* self = reinterpret_cast<const char*>(this);
     for (std::size_t at = 0; at < sizeof(BlockTree); at += 64) __builtin_prefetch(self + at);
     __builtin_prefetch(tip_entry_);
-    if (!tips_by_sequence_.empty()) __builtin_prefetch(&*tips_by_sequence_.begin());
-    entries_.prefetch(block.hash);
     __builtin_prefetch(main_.data() + main_.size(), 1);
     return true;
+  }
+  // Once prefetch_connect's lines are in: what they point to that connecting reads (the block's
+  // slot in the index, the tips map's first node).
+  [[gnu::always_inline]] void prefetch_connect_targets(const Block& block) const {
+    if (!tips_by_sequence_.empty()) __builtin_prefetch(&*tips_by_sequence_.begin());
+    entries_.prefetch(block.hash);
   }
   std::uint64_t height() const { return main_.size() - 1; }
   std::uint64_t tip_work() const;

@@ -33,7 +33,7 @@ class HashTailIndex {
     }
   }
   // Asks the CPU to fetch the slot where a probe for `hash` starts (a hint: changes nothing).
-  void prefetch(std::string_view hash) const {
+  [[gnu::always_inline]] void prefetch(std::string_view hash) const {
     if (!slots_.empty()) __builtin_prefetch(&slots_[home(key_of(hash))]);
   }
   // Adds a value whose hash is not held yet (asserted).

@@ -127,7 +127,7 @@ class ChainWalk {
               std::size_t post_count);
 
   // Asks the cache for what fits and accept will read of these post ids.
-  void prefetch_posts(const Digest* post_ids, std::size_t post_count) const {
+  [[gnu::always_inline]] void prefetch_posts(const Digest* post_ids, std::size_t post_count) const {
     for (std::size_t i = 0; i < post_count; ++i) posts_seen_.prefetch(post_ids[i]);
   }
   // Room for this many post ids, when the caller knows how many are coming.

@@ -12,6 +12,7 @@ struct LatencyModel {
   double a_ms = 50;  // constant value, uniform min, normal mean, exponential mean, Pareto minimum
   double b_ms = 50;  // uniform max, normal standard deviation, Pareto shape (alpha)
   double sample_ms(Rng& rng) const;  // never negative, at most an hour
+  void skip(Rng& rng) const;         // draws what sample_ms draws, and no more
   bool operator==(const LatencyModel&) const = default;
 };
 

@@ -28,6 +28,10 @@ class Network {
   // An answer's trip from `server` back to `client`: dropped (`why` set) or its arrival time.
   std::optional<std::int64_t> answer_arrival_us(int server, int client, std::size_t bytes,
                                                 std::int64_t now_us, const char*& why);
+  // An answer nobody waits for: it still takes its time on the link and the same draws from the
+  // link's stream as answer_arrival_us (so what follows on the link is unchanged), but its arrival
+  // time is not worked out. Returns why it was dropped, or nullptr.
+  const char* unawaited_answer(int server, int client, std::size_t bytes, std::int64_t now_us);
 
   void partition(const std::vector<std::vector<int>>& groups);  // unnamed nodes each alone
   void isolate(int node);
@@ -41,8 +45,10 @@ class Network {
 
   // The next step's links are fetched while the current one runs (a large run waits on memory):
   // first where the node's list is, then the list.
-  void prefetch_list(int node) const { __builtin_prefetch(&links_[idx(node)]); }
-  void prefetch(int node) const {
+  [[gnu::always_inline]] void prefetch_list(int node) const {
+    __builtin_prefetch(&links_[idx(node)]);
+  }
+  [[gnu::always_inline]] void prefetch(int node) const {
     const auto& links = links_[idx(node)];
     const char* begin = reinterpret_cast<const char*>(links.data());
     const std::size_t bytes = links.size() * sizeof(Link);
@@ -63,6 +69,10 @@ class Network {
   // ahead, up to this much (a dozen peers' links).
   static constexpr std::size_t kPrefetchedLinkBytes = 640;
   Link& link(int from, int to);
+  const char* drops_answer(int server, int client);
+  // The link is busy sending `bytes` after what it already had to send: when they have left.
+  static std::int64_t occupy(Link& l, const LinkModel& model, std::size_t bytes,
+                             std::int64_t now_us);
   void patch(int from, int to, const LinkPatch& patch);
 
   std::uint64_t seed_;

@@ -49,16 +49,16 @@ class Runner {
   int node_count() const { return scenario_.node_count; }
   std::int64_t now_us() const { return live_ ? world_.live_now_us() : now_us_; }
   // The next step's node record is fetched while the current one runs.
-  void prefetch_node(int node) const {
+  [[gnu::always_inline]] void prefetch_node(int node) const {
     __builtin_prefetch(&slots_[static_cast<std::size_t>(node)]);
   }
   // A block step reads no slot, only where the node is (local): 8 bytes a node, not 256.
-  void prefetch_local(int node) const {
+  [[gnu::always_inline]] void prefetch_local(int node) const {
     __builtin_prefetch(&local_nodes_[static_cast<std::size_t>(node)]);
   }
   // A node is about to take a new tip: its slot and its checker view, which the news reads, are
   // fetched ahead too.
-  void prefetch_new_tip(int node) const {
+  [[gnu::always_inline]] void prefetch_new_tip(int node) const {
     prefetch_node(node);
     checker_.prefetch(node);
   }

@@ -63,6 +63,7 @@ class SimWorld : public World {
   void deliver_block(const EventKey& step);
   void respond(std::uint32_t id, HttpResponse response);
   std::optional<std::int64_t> send_back(int from, int to, std::size_t bytes);
+  void send_unawaited_back(int from, int to, std::size_t bytes);
   std::shared_ptr<const Block> parsed_block(const std::string& body);
   const std::string& wire_body(const std::shared_ptr<const Block>& block);
   std::uint32_t sent_block(const std::shared_ptr<const Block>& block);
