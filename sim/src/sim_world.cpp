@@ -157,8 +157,7 @@ void SimWorld::push_step(std::int64_t time_us, StepKind kind, std::uint32_t mess
 // links are; 1: the links, the node's tip and peers' numbers; for a block new to the node (not
 // its tip's) 2: what connecting and announcing it reads (the tree's fields, the tip's entry, the
 // node's counters, observer and peer list, the checker's view, the slot), 3: what those point
-// to. A block step needs no address: the sender goes by its
-// number.
+// to. A block step needs no address: the sender goes by its number.
 void SimWorld::prefetch_step(const EventKey& step, std::size_t stage) {
   if (step.kind == StepKind::closure) return;
   const bool block_step = step.kind == StepKind::deliver_block;
