@@ -12,6 +12,7 @@
 
 #include "netsim_cli.hpp"
 #include "netsim_validate.hpp"
+#include "yournet/sim/block_lanes.hpp"
 #include "yournet/sim/sweep.hpp"
 
 using namespace yournet;
@@ -120,10 +121,12 @@ int main(int argc, char** argv) {
       "with --seeds: run only shard I of N (0 <= I < N <= 100000): the seeds s with "
       "(s - A) mod N = I; combine the shards with netsim merge")(
       "jobs,j", po::value<unsigned>()->default_value(cores),
-      "sweeps: run this many seeds at once (1..256; default: all cores); sweep.json is the same")(
+      "how many cores to use (1..256; default: all): a sweep runs this many seeds at once, a "
+      "simulated run this many threads (the trace and sweep.json are the same bytes)")(
       "out", po::value<std::string>(), "report folder (default reports/<scenario name>/)")(
-      "check-determinism", "run twice and compare the trace hashes")("quiet,q",
-                                                                     "print only the verdict")(
+      "check-determinism",
+      "run twice (the second time on one thread) and compare the trace hashes")(
+      "quiet,q", "print only the verdict")(
       "transport", po::value<std::string>()->default_value("sim"),
       "sim: the deterministic simulator; http: every node in this process behind a real HTTP "
       "server; process: every honest node a chainnode process (and \"command\" nodes foreign "
@@ -185,6 +188,7 @@ int main(int argc, char** argv) {
   if (jobs < 1 || jobs > sim::kMaxSweepJobs) {
     return usage("--jobs must be between 1 and " + std::to_string(sim::kMaxSweepJobs));
   }
+  how.threads = std::min(jobs, sim::BlockLanes::kMaxLanes);
   if (vm.count("time-scale")) {
     if (!how.live)
       return usage("--time-scale applies only to live runs (--transport http or process)");

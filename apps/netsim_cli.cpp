@@ -81,6 +81,7 @@ int run_single(const sim::Scenario& scenario, const Json& drawn, const Invocatio
   ProgressLine progress(!how.quiet);
   const auto started = WallClock::now();
   sim::RunOptions options;
+  options.threads = how.threads;
   // Each line goes to the file and the report's aggregates, never into one big string.
   options.trace_sink = [&](std::string_view line) {
     trace_file << line << '\n';
@@ -124,7 +125,7 @@ int run_single(const sim::Scenario& scenario, const Json& drawn, const Invocatio
     return kExitUsage;
   }
   if (how.check_determinism) {
-    sim::RunOptions discard;
+    sim::RunOptions discard;  // on one thread: the first run's threads must not matter either
     discard.trace_sink = [](std::string_view) {};
     sim::RunResult again = sim::run_scenario(scenario, discard);
     if (again.summary["trace_sha256"] != result.summary["trace_sha256"]) {

@@ -70,6 +70,7 @@ struct Invocation {
   live::Hosting hosting = live::Hosting::in_process;
   double time_scale = 1.0;
   fs::path chainnode;
+  unsigned threads = 1;  // a simulated run's (RunOptions::threads)
 };
 
 // One run of the scenario (`drawn`: a swarm scenario's draw, recorded in summary.json) with its

@@ -13,21 +13,31 @@ void Checker::TipHash::assign(std::string_view hash) {
   size_ = static_cast<std::uint8_t>(hash.size());
 }
 
-Checker::Checker(std::size_t nodes, ChainParams params) : params_(params), nodes_(nodes) {
+Checker::Checker(std::size_t nodes, ChainParams params, unsigned lanes)
+    : params_(params), nodes_(nodes), verified_(std::max(1u, lanes)) {
   for (auto& view : nodes_) view.tip.assign(genesis_block().hash);
 }
 
-bool Checker::valid_alone(const Block& block) {
-  // A block is checked once for the whole run: its hash, work and posts do not depend on who
-  // holds it.
-  if (verified_.count(block.hash)) return true;
+bool Checker::valid_alone(const Block& block, unsigned lane) {
+  // A block is checked once for the whole run (on each lane): its hash, work and posts do not
+  // depend on who holds it.
+  std::unordered_set<std::string>& verified = verified_[lane];
+  if (verified.count(block.hash)) return true;
   if (check_block_alone(block, params_)) return false;
-  verified_.insert(block.hash);
+  verified.insert(block.hash);
   return true;
 }
 
 std::optional<std::string> Checker::on_tip(int node, const BlockTree& tree, bool honest,
                                            bool counted, std::int64_t now_us) {
+  std::optional<TipMove> move = move_tip(node, tree, honest, 0);
+  if (!move) return std::nullopt;
+  count_tip(node, *move, counted, now_us);
+  return std::move(move->broken);
+}
+
+std::optional<Checker::TipMove> Checker::move_tip(int node, const BlockTree& tree, bool honest,
+                                                  unsigned lane) {
   NodeView& view = nodes_[idx(node)];
   const Block& tip = tree.tip();
   if (tip.hash == view.tip.view()) return std::nullopt;
@@ -44,23 +54,27 @@ std::optional<std::string> Checker::on_tip(int node, const BlockTree& tree, bool
       const Block* parent = tree.at_height(block->index - 1);
       if (!parent || parent->hash != block->previous_hash || block->index != parent->index + 1) {
         broken = "main chain does not link by hash at height " + std::to_string(block->index);
-      } else if (!valid_alone(*block)) {
+      } else if (!valid_alone(*block, lane)) {
         broken =
             "holds an invalid block " + block->hash + " at height " + std::to_string(block->index);
       }
       block = parent;
     }
   }
-  if (counted && view.counted) {
-    auto old = tip_counts_.find(view.tip.view());
-    if (old != tip_counts_.end() && --old->second == 0) tip_counts_.erase(old);
-    ++tip_counts_[tip.hash];
-  }
+  TipMove move{view.tip, &tip, std::move(broken)};
   view.tip.assign(tip.hash);
   view.work = tree.tip_work();
   view.reorg_depth = 0;
+  return move;
+}
+
+void Checker::count_tip(int node, const TipMove& move, bool counted, std::int64_t now_us) {
+  if (counted && nodes_[idx(node)].counted) {
+    auto old = tip_counts_.find(move.from.view());
+    if (old != tip_counts_.end() && --old->second == 0) tip_counts_.erase(old);
+    ++tip_counts_[move.to->hash];
+  }
   note_convergence(now_us);
-  return broken;
 }
 
 void Checker::reset(int node, const BlockTree& tree) {

@@ -4,9 +4,11 @@
 #include <cmath>
 
 namespace yournet::sim {
+namespace {
+constexpr double kMaxMs = 3.6e6;  // an hour
+}  // namespace
 
 double LatencyModel::sample_ms(Rng& rng) const {
-  constexpr double kMaxMs = 3.6e6;
   double x = a_ms;
   switch (kind) {
     case Kind::constant:
@@ -42,6 +44,27 @@ void LatencyModel::skip(Rng& rng) const {
       rng.next();
       return;
   }
+}
+
+std::int64_t LatencyModel::least_us() const {
+  double least = 0;  // normal and exponential samples may come as low as 0
+  switch (kind) {
+    case Kind::constant:
+      least = a_ms;
+      break;
+    case Kind::pareto:
+      least = b_ms > 0 ? a_ms : 0;  // a positive shape never draws below the minimum
+      break;
+    case Kind::uniform:
+      least = std::min(a_ms, b_ms);
+      break;
+    case Kind::normal:
+    case Kind::exponential:
+      break;
+  }
+  // Rounded down, and a microsecond less: a bound, whatever the rounding of a sample.
+  return std::max<std::int64_t>(
+      0, static_cast<std::int64_t>(std::clamp(least, 0.0, kMaxMs) * 1000.0) - 1);
 }
 
 LinkModel LinkPatch::apply(LinkModel model) const {

@@ -10,12 +10,12 @@ Network::Network(const Scenario& scenario)
       links_(static_cast<std::size_t>(scenario.node_count)),
       group_(static_cast<std::size_t>(scenario.node_count), 0) {
   models_.push_back(scenario.link);
+  least_latency_us_ = scenario.link.latency.least_us();
   for (const auto& override : scenario.links)
     set_link(override.from, override.to, override.patch, override.one_way);
 }
 
 Network::Link& Network::link(int from, int to) {
-  if (from == last_from_ && to == last_to_) return *last_link_;
   auto& links = links_[idx(from)];
   auto it = std::lower_bound(links.begin(), links.end(), to,
                              [](const Link& l, int peer) { return l.peer < peer; });
@@ -24,9 +24,6 @@ Network::Link& Network::link(int from, int to) {
                                Rng::derive(seed_, kLinkStream, static_cast<std::uint64_t>(from),
                                            static_cast<std::uint64_t>(to))});
   }
-  last_from_ = from;
-  last_to_ = to;
-  last_link_ = &*it;  // an insertion, the only thing that moves links, happens just before
   return *it;
 }
 
@@ -34,6 +31,7 @@ void Network::patch(int from, int to, const LinkPatch& patch) {
   Link& l = link(from, to);
   models_.push_back(patch.apply(models_[l.model]));
   l.model = static_cast<std::uint32_t>(models_.size() - 1);
+  least_latency_us_ = std::min(least_latency_us_, models_.back().latency.least_us());
 }
 
 void Network::set_link(int from, int to, const LinkPatch& link_patch, bool one_way) {
@@ -42,7 +40,10 @@ void Network::set_link(int from, int to, const LinkPatch& link_patch, bool one_w
 }
 
 const char* Network::drops_request(int from, int to) {
-  Link& l = link(from, to);
+  return drops_on(link(from, to), from, to);
+}
+
+const char* Network::drops_on(Link& l, int from, int to) {
   const LinkModel& model = models_[l.model];
   if (!model.up) return "link down";
   if (partitioned(from, to)) return "partition";
@@ -76,8 +77,11 @@ std::int64_t Network::arrival_us(int from, int to, std::size_t bytes, std::int64
 }
 
 const char* Network::drops_answer(int server, int client) {
-  if (const char* why = drops_request(server, client)) return why;
-  Link& back = link(server, client);
+  return drops_answer_on(link(server, client), server, client);
+}
+
+const char* Network::drops_answer_on(Link& back, int server, int client) {
+  if (const char* why = drops_on(back, server, client)) return why;
   const LinkModel& model = models_[back.model];
   if (model.response_loss > 0 && back.rng.uniform() < model.response_loss) return "response loss";
   return nullptr;
@@ -94,8 +98,8 @@ std::optional<std::int64_t> Network::answer_arrival_us(int server, int client, s
 // requests, and the latency's exp and log were a tenth of its time).
 const char* Network::unawaited_answer(int server, int client, std::size_t bytes,
                                       std::int64_t now_us) {
-  if (const char* why = drops_answer(server, client)) return why;
   Link& l = link(server, client);
+  if (const char* why = drops_answer_on(l, server, client)) return why;
   const LinkModel& model = models_[l.model];
   occupy(l, model, bytes, now_us);
   model.latency.skip(l.rng);

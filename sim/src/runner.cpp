@@ -82,7 +82,8 @@ Runner::Runner(const Scenario& scenario, World& world, const RunOptions& options
       slots_(scenario.nodes.size()),
       local_nodes_(scenario.nodes.size(), nullptr),
       mining_(scenario),
-      checker_(scenario.nodes.size(), ChainParams{scenario.difficulty}),
+      checker_(scenario.nodes.size(), ChainParams{scenario.difficulty},
+               std::clamp(options.threads, 1u, BlockLanes::kMaxLanes)),
       trace_(scenario.trace, options) {
   const bool may_mine_empty =
       scenario.mining == MiningMode::modeled ||
@@ -106,6 +107,10 @@ Runner::Runner(const Scenario& scenario, World& world, const RunOptions& options
   }
   neighbours_ = topology_neighbours(scenario);
   world_.attach(*this);
+  if (!live_ && options.threads > 1 && world_.block_window_us() >= 0 &&
+      std::none_of(scenario.nodes.begin(), scenario.nodes.end(),
+                   [](const NodeSpec& n) { return n.behaviour != Behaviour::honest; }))
+    lanes_ = std::make_unique<BlockLanes>(options.threads, scenario.nodes.size());
   for (std::size_t i = 0; i < slots_.size(); ++i) {
     Slot& s = slots_[i];
     s.remote = world_.remote(static_cast<int>(i));
@@ -143,19 +148,53 @@ bool Runner::counted(int node) const {
   return honest(node) && slot(node).state == State::up;
 }
 
+// A step run on a lane (block_lanes.hpp) asks for everything beyond its node through these: what
+// it asks is kept as an effect and done, in order, by the runner's walk.
 void Runner::at(std::int64_t time_us, const char* label, int node, std::function<void()> fn) {
+  if (Lane* lane = BlockLanes::current()) {
+    lane->holds_node = true;
+    return lane->add(effect::Later([this, time_us, label, node, fn = std::move(fn)]() mutable {
+      at(time_us, label, node, std::move(fn));
+    }));
+  }
   queue_.push_closure(std::max(time_us, now_us()), EventBody{label, node, false, 0, std::move(fn)});
 }
 
 void Runner::at_node(std::int64_t time_us, const char* label, int node, std::uint32_t incarnation,
                      std::function<void()> fn) {
+  if (Lane* lane = BlockLanes::current()) {
+    lane->holds_node = true;
+    return lane->add(
+        effect::Later([this, time_us, label, node, incarnation, fn = std::move(fn)]() mutable {
+          at_node(time_us, label, node, incarnation, std::move(fn));
+        }));
+  }
   queue_.push_closure(std::max(time_us, now_us()),
                       EventBody{label, node, true, incarnation, std::move(fn)});
 }
 
+void Runner::push_step(std::int64_t time_us, StepKind kind, std::uint32_t payload, int node,
+                       int from) {
+  time_us = std::max(time_us, now_us());
+  if (Lane* lane = BlockLanes::current())
+    return lane->add(effect::Push{time_us, payload, node, from, kind});
+  queue_.push_step(time_us, kind, payload, node, from);
+}
+
 void Runner::trace(int node, TraceEvent kind, Json detail) {
+  if (Lane* lane = BlockLanes::current()) {
+    return lane->add(effect::Later([this, node, kind, detail = std::move(detail)]() mutable {
+      trace(node, kind, std::move(detail));
+    }));
+  }
   ++event_count_;
   trace_.write(now_us(), node, kind, std::move(detail));
+}
+
+void Runner::count_untraced() {
+  if (Lane* lane = BlockLanes::current())
+    return lane->add(effect::Later([this] { count_untraced(); }));
+  ++event_count_;
 }
 
 // ---- nodes ------------------------------------------------------------------------------------
@@ -222,16 +261,27 @@ void Runner::serve(int node, const HttpRequest& request, Respond respond) {
   handle_request(*s.node, request, std::move(respond));
 }
 
+// On a lane (block_lanes.hpp) too: what the run keeps of the node itself (the checker's view)
+// changes at once, the rest is asked for as effects.
 void Runner::node_event(int self, const NodeEvent& event) {
   Slot& s = slot(self);
   if (s.muted) return;
   if (const auto* accepted = std::get_if<event::BlockAccepted>(&event)) {
     return block_accepted(self, *accepted->block, *accepted->from, accepted->main);
   }
+  if (const auto* reorg = std::get_if<event::Reorg>(&event))
+    checker_.on_reorg(self, reorg->joined.size());
+  if (Lane* lane = BlockLanes::current()) {
+    return lane->add(effect::Later([this, self, event] { node_event_told(self, event); }));
+  }
+  node_event_told(self, event);
+}
+
+void Runner::node_event_told(int self, const NodeEvent& event) {
+  Slot& s = slot(self);
   const bool is_honest = honest(self);
   std::visit(Overloaded{[&](const event::Mined& e) { note_mined(self, e.hash); },
                         [&](const event::Reorg& e) {
-                          checker_.on_reorg(self, e.joined.size());
                           figures_.max_reorg_depth =
                               std::max<std::uint64_t>(figures_.max_reorg_depth, e.left.size());
                         },
@@ -258,15 +308,33 @@ void Runner::node_event(int self, const NodeEvent& event) {
 
 // Once per block per node: the detail is built only when the trace keeps it.
 void Runner::block_accepted(int self, const Block& block, const std::string& from, bool main) {
+  std::optional<Checker::TipMove> move = move_tip(self);
+  effect::Accepted accepted{self, main, &block, &from, effect::Accepted::kNoMove};
+  if (Lane* lane = BlockLanes::current()) {
+    if (move) {
+      accepted.tip_move = static_cast<std::uint32_t>(lane->tip_moves.size());
+      lane->tip_moves.push_back(std::move(*move));
+    }
+    return lane->add(accepted);
+  }
+  block_accepted_told(accepted, move ? &*move : nullptr);
+}
+
+void Runner::block_accepted_told(const effect::Accepted& accepted, const Checker::TipMove* move) {
+  const int self = accepted.node;
+  const Block& block = *accepted.block;
   Slot& s = slot(self);
   if (traced(TraceEvent::block_accepted)) {
     trace(self, TraceEvent::block_accepted,
-          Json{{"hash", block.hash}, {"index", block.index}, {"from", from}, {"main", main}});
+          Json{{"hash", block.hash},
+               {"index", block.index},
+               {"from", *accepted.from},
+               {"main", accepted.main}});
   } else {
     ++event_count_;
   }
   propagation_.accepted(block.hash, self, now_us());
-  note_tip(self);
+  if (move) tip_moved(self, *move);
   if (s.adversary) {
     auto miner = miner_of_.find(block.hash);
     s.adversary->on_block_accepted(block, miner != miner_of_.end() && miner->second == self);
@@ -310,13 +378,22 @@ void Runner::note_mined(int self, const std::string& hash) {
 }
 
 void Runner::note_tip(int self) {
-  Slot& s = slot(self);
-  const BlockTree& tree = tree_of(s);
-  if (tree.tip().hash == checker_.tip_of(self)) return;
-  if (auto broken = checker_.on_tip(self, tree, honest(self), counted(self), now_us()))
-    fail(self, *broken);
+  if (auto move = move_tip(self)) tip_moved(self, *move);
+}
+
+// The node's half of a tip's move (on its lane, if it runs on one).
+std::optional<Checker::TipMove> Runner::move_tip(int self) {
+  const BlockTree& tree = tree_of(slot(self));
+  if (tree.tip().hash == checker_.tip_of(self)) return std::nullopt;
+  const Lane* lane = BlockLanes::current();
+  return checker_.move_tip(self, tree, honest(self), lane ? lane->index : 0);
+}
+
+void Runner::tip_moved(int self, const Checker::TipMove& move) {
+  checker_.count_tip(self, move, counted(self), now_us());
+  if (move.broken) fail(self, *move.broken);
   if (traced(TraceEvent::tip)) {
-    trace(self, TraceEvent::tip, Json{{"hash", tree.tip().hash}, {"height", tree.tip().index}});
+    trace(self, TraceEvent::tip, Json{{"hash", move.to->hash}, {"height", move.to->index}});
   } else {
     ++event_count_;
   }
@@ -329,6 +406,8 @@ void Runner::recount() {
 }
 
 void Runner::fail(int node, const std::string& what) {
+  if (Lane* lane = BlockLanes::current())
+    return lane->add(effect::Later([this, node, what] { fail(node, what); }));
   if (stop_) return;
   stop_ = true;
   std::string event = current_ ? std::string(current_->label) : "setup";
@@ -343,6 +422,9 @@ void Runner::fail(int node, const std::string& what) {
 // ---- what crosses the network -------------------------------------------------------------------
 
 void Runner::note_send(int from, int to, const std::string& route, std::size_t bytes) {
+  if (Lane* lane = BlockLanes::current())
+    return lane->add(
+        effect::Note{effect::Note::Kind::send, false, from, to, route, bytes, nullptr});
   ++figures_.messages_sent;
   if (scenario_.trace == TraceDetail::full) {
     trace(from, TraceEvent::send, Json{{"to", to}, {"route", route}, {"bytes", bytes}});
@@ -352,6 +434,8 @@ void Runner::note_send(int from, int to, const std::string& route, std::size_t b
 }
 
 void Runner::note_drop(int from, int to, const std::string& route, const char* why) {
+  if (Lane* lane = BlockLanes::current())
+    return lane->add(effect::Note{effect::Note::Kind::drop, false, from, to, route, 0, why});
   ++figures_.messages_dropped;
   if (scenario_.trace == TraceDetail::full) {
     trace(from, TraceEvent::drop, Json{{"to", to}, {"route", route}, {"why", why}});
@@ -361,6 +445,9 @@ void Runner::note_drop(int from, int to, const std::string& route, const char* w
 }
 
 void Runner::note_deliver(int from, int to, const std::string& route, bool duplicate) {
+  if (Lane* lane = BlockLanes::current())
+    return lane->add(
+        effect::Note{effect::Note::Kind::deliver, duplicate, from, to, route, 0, nullptr});
   ++figures_.messages_delivered;
   if (scenario_.trace == TraceDetail::full) {
     Json detail{{"from", from}, {"route", route}};
@@ -534,7 +621,6 @@ RunResult Runner::run() {
     if (slot(static_cast<int>(i)).state == State::up) start_routines(static_cast<int>(i));
   }
   const std::int64_t stop_at = scenario_.stop_at_us;
-  std::uint64_t processed = 0;
   while (!stop_) {
     const bool due = !queue_.empty() && queue_.top().time_us <= stop_at;
     if (live_) {
@@ -549,31 +635,15 @@ RunResult Runner::run() {
       break;
     }
     const EventKey key = queue_.pop();
-    now_us_ = std::max(now_us_, key.time_us);
-    ++processed;
+    if (lanes_ && key.kind == StepKind::deliver_block) {
+      run_block_window(key, stop_at);
+      continue;
+    }
     for (std::size_t stage = 0; stage < kPrefetchDistances.size(); ++stage) {
       if (const EventKey* next = queue_.ahead(kPrefetchDistances[stage]))
         world_.prefetch_step(*next, stage);
     }
-    if (key.kind != StepKind::closure) {
-      current_ = CurrentEvent{key.kind == StepKind::deliver || key.kind == StepKind::deliver_block
-                                  ? "deliver"
-                                  : (key.kind == StepKind::response ? "response" : "timeout"),
-                              key.node, key.sequence};
-      world_.run_step(key);
-    } else {
-      EventBody event = queue_.take(key);
-      if (event.guarded && !alive(event.node, event.incarnation)) {
-        --processed;
-        continue;
-      }
-      current_ = CurrentEvent{event.label, event.node, key.sequence};
-      event.fn();
-    }
-    current_.reset();
-    if (options_.progress && processed % kProgressEvery == 0) {
-      options_.progress(now_us(), stop_at, event_count_);
-    }
+    run_event(key);
   }
   // The run ends at the stop time, when nothing is left to happen, or at a broken invariant.
   if (live_ || (!stop_ && !queue_.empty())) now_us_ = stop_at;
@@ -588,6 +658,107 @@ RunResult Runner::run() {
   result.summary["trace_sha256"] = trace_.sha256_hex();
   result.passed = result.summary["passed"].get<bool>();
   return result;
+}
+
+void Runner::run_event(const EventKey& key) {
+  now_us_ = std::max(now_us_, key.time_us);
+  if (key.kind != StepKind::closure) {
+    current_ = CurrentEvent{key.kind == StepKind::deliver || key.kind == StepKind::deliver_block
+                                ? "deliver"
+                                : (key.kind == StepKind::response ? "response" : "timeout"),
+                            key.node, key.sequence};
+    world_.run_step(key);
+  } else {
+    EventBody event = queue_.take(key);
+    if (event.guarded && !alive(event.node, event.incarnation)) return;
+    current_ = CurrentEvent{event.label, event.node, key.sequence};
+    event.fn();
+  }
+  current_.reset();
+  note_processed();
+}
+
+void Runner::note_processed() {
+  if (options_.progress && ++processed_ % kProgressEvery == 0)
+    options_.progress(now_us(), scenario_.stop_at_us, event_count_);
+}
+
+// The block steps due within the world's block window of `first` (block_lanes.hpp): those that
+// may run ahead on the lanes, then all in order: the effects of those that ran, the others in
+// full, and the events these cause meanwhile in their turn.
+void Runner::run_block_window(const EventKey& first, std::int64_t stop_at) {
+  window_.assign(1, first);
+  const std::int64_t last = std::min(first.time_us + world_.block_window_us(), stop_at);
+  while (window_.size() < kMaxBlockWindow && !queue_.empty() &&
+         queue_.top().kind == StepKind::deliver_block && queue_.top().time_us <= last)
+    window_.push_back(queue_.pop());
+  const bool ahead = window_.size() >= kMinLaneWindow;
+  if (ahead) lanes_->run(window_, world_);
+  window_serial_.clear();
+  std::size_t ran_end = 0;  // one past the last step that ran ahead
+  for (std::size_t i = 0; i < window_.size(); ++i) {
+    if (ahead && lanes_->ran(i)) {
+      ran_end = i + 1;
+    } else {
+      window_serial_.push_back(i);
+    }
+  }
+  std::size_t serial_done = 0;
+  for (std::size_t i = 0; i < window_.size() && !stop_;) {
+    const EventKey& step = window_[i];
+    // Steps of the window may set timers due before its later steps: each runs in its turn,
+    // about a node whose steps that ran ahead are all behind (its own timer, which held it).
+    if (!queue_.empty() && step > queue_.top()) {
+      const EventKey key = queue_.pop();
+      const int node = key.kind == StepKind::closure ? queue_.node_of(key) : key.node;
+      YOURNET_ASSERT(node >= 0 ? !(ahead && lanes_->ran_from(node, i)) : ran_end <= i,
+                     "an event due inside a window of block steps reaches a node that ran ahead");
+      run_event(key);
+      continue;
+    }
+    queue_.resume_from(step);
+    if (ahead && lanes_->ran(i)) {
+      now_us_ = std::max(now_us_, step.time_us);
+      current_ = CurrentEvent{"deliver", step.node, step.sequence};
+      if (options_.steps_run_ahead) ++*options_.steps_run_ahead;
+      for (LaneEffect& effect : lanes_->effects(i)) apply(i, effect);
+      current_.reset();
+      note_processed();
+    } else {
+      for (std::size_t stage = 0; stage < kPrefetchDistances.size(); ++stage) {
+        if (const std::size_t next = serial_done + 1 + kPrefetchDistances[stage];
+            next < window_serial_.size())
+          world_.prefetch_step(window_[window_serial_[next]], stage);
+      }
+      ++serial_done;
+      run_event(step);
+    }
+    ++i;
+  }
+}
+
+void Runner::apply(std::size_t step, LaneEffect& effect) {
+  std::visit(
+      Overloaded{[&](effect::Push& push) {
+                   queue_.push_step(push.time_us, push.kind, push.payload, push.node, push.from);
+                 },
+                 [&](effect::Note& note) {
+                   switch (note.kind) {
+                     case effect::Note::Kind::send:
+                       return note_send(note.from, note.to, note.route, note.bytes);
+                     case effect::Note::Kind::drop:
+                       return note_drop(note.from, note.to, note.route, note.why);
+                     case effect::Note::Kind::deliver:
+                       return note_deliver(note.from, note.to, note.route, note.duplicate);
+                   }
+                 },
+                 [&](effect::Accepted& accepted) {
+                   block_accepted_told(accepted, accepted.tip_move == effect::Accepted::kNoMove
+                                                     ? nullptr
+                                                     : &lanes_->tip_move(step, accepted.tip_move));
+                 },
+                 [](effect::Later& later) { later(); }},
+      effect);
 }
 
 Json Runner::summarize() {

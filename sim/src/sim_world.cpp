@@ -105,7 +105,7 @@ int SimWorld::index_of(const std::string& address) const {
 }
 
 void SimWorld::send(int from, const std::string& peer, int to, HttpRequest request,
-                    ResponseCallback done, std::shared_ptr<const Block> block) {
+                    ResponseCallback done, const std::shared_ptr<const Block>& block) {
   Runner& runner = *runner_;
   const std::int64_t now = runner.now_us();
   const std::uint32_t from_incarnation = runner.incarnation(from);
@@ -133,19 +133,26 @@ void SimWorld::send(int from, const std::string& peer, int to, HttpRequest reque
   }
   const std::int64_t arrival = std::max(network_.arrival_us(from, to, bytes, now), now);
   if (block && !done) {  // the step itself carries all there is: no record to keep
-    runner.queue().push_step(arrival, StepKind::deliver_block, sent_block(block), to, from);
+    runner.push_step(arrival, StepKind::deliver_block, sent_block(block), to, from);
     return;
   }
-  const bool carries_block = block != nullptr;
-  const std::uint32_t id =
-      store_message(Message{from, to, from_incarnation, false, std::move(block), std::move(done)});
-  if (!carries_block) requests_[id] = std::move(request);
-  push_step(arrival, StepKind::deliver, id);
+  // The message's record goes into tables every node shares: a step run on a lane leaves that to
+  // the runner's walk (block_lanes.hpp).
+  auto record = [this, from, to, from_incarnation, arrival, block, done = std::move(done),
+                 request = std::move(request)]() mutable {
+    const bool carries_block = block != nullptr;
+    const std::uint32_t id = store_message(
+        Message{from, to, from_incarnation, false, std::move(block), std::move(done)});
+    if (!carries_block) requests_[id] = std::move(request);
+    push_step(arrival, StepKind::deliver, id);
+  };
+  if (Lane* lane = BlockLanes::current()) return lane->add(effect::Later(std::move(record)));
+  record();
 }
 
 void SimWorld::push_step(std::int64_t time_us, StepKind kind, std::uint32_t message) {
   const int node = kind == StepKind::deliver ? messages_[message].to : messages_[message].from;
-  runner_->queue().push_step(std::max(time_us, runner_->now_us()), kind, message, node);
+  runner_->push_step(time_us, kind, message, node);
 }
 
 // A large run spends most of its time waiting for memory: the records of a message step are
@@ -295,6 +302,11 @@ const std::string& SimWorld::wire_body(const std::shared_ptr<const Block>& block
 }
 
 std::uint32_t SimWorld::sent_block(const std::shared_ptr<const Block>& block) {
+  if (BlockLanes::current()) {  // a node on a lane passes on a block it was sent: never a new one
+    const auto it = sent_block_index_.find(block.get());
+    YOURNET_ASSERT(it != sent_block_index_.end(), "a block first sent from a lane");
+    return it->second;
+  }
   auto [it, added] =
       sent_block_index_.try_emplace(block.get(), static_cast<std::uint32_t>(sent_blocks_.size()));
   if (added) sent_blocks_.push_back(SentBlock{block, block_to_json(*block).dump()});

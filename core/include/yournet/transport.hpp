@@ -30,11 +30,12 @@ using ResponseCallback =
 // (by the first transport that needs them) however many peers it goes to.
 class OutgoingBlock {
  public:
-  // `sender`: the sending node's own address, sent as kSenderHeader; empty sends none. A view:
-  // made once per block per node in a simulated network, it outlives no send (transports take
-  // what they need during send_block).
-  explicit OutgoingBlock(std::shared_ptr<const Block> block, std::string_view sender = {})
-      : block_(std::move(block)), sender_(sender) {}
+  // `sender`: the sending node's own address, sent as kSenderHeader; empty sends none. A view of
+  // both: made once per block per node in a simulated network, it outlives no send (transports
+  // take what they need during send_block), and copies no pointer (the count of a block's
+  // owners, which every node of a simulated network shares, is written by no send).
+  explicit OutgoingBlock(const std::shared_ptr<const Block>& block, std::string_view sender = {})
+      : block_(block), sender_(sender) {}
   const std::shared_ptr<const Block>& block() const { return block_; }
   std::string_view sender() const { return sender_; }
   const std::string& body() const {
@@ -50,7 +51,7 @@ class OutgoingBlock {
   }
 
  private:
-  std::shared_ptr<const Block> block_;
+  const std::shared_ptr<const Block>& block_;
   std::string_view sender_;
   mutable std::string body_;
 };

@@ -17,13 +17,23 @@
 namespace yournet::sim {
 
 class Checker {
+  class TipHash;
+
  public:
-  Checker(std::size_t nodes, ChainParams params);
+  // `lanes`: how many threads may move tips at once (move_tip), at most.
+  Checker(std::size_t nodes, ChainParams params, unsigned lanes = 1);
 
   // A node's tip may have changed. `honest`: its chain is checked; `counted`: it is an honest
   // running node, whose tip counts for convergence. Returns what broke, if anything.
   std::optional<std::string> on_tip(int node, const BlockTree& tree, bool honest, bool counted,
                                     std::int64_t now_us);
+  // on_tip in two halves, for a node on a lane (block_lanes.hpp). move_tip reads the node's tree
+  // and writes the node's own view, nothing else (`lane`: which thread, below `lanes`); nullopt:
+  // the tip did not move. count_tip does the rest (the count of tips, convergence), in the run's
+  // order.
+  struct TipMove;
+  std::optional<TipMove> move_tip(int node, const BlockTree& tree, bool honest, unsigned lane);
+  void count_tip(int node, const TipMove& move, bool counted, std::int64_t now_us);
   // Blocks that joined the main chain in the reorg just reported (checked at the next tip).
   void on_reorg(int node, std::size_t joined) { nodes_[idx(node)].reorg_depth = joined; }
   // A node's tip as it is now, without checks (a restart, a reload): the next change is judged
@@ -59,6 +69,15 @@ class Checker {
     std::array<char, kCapacity> text_{};
     std::uint8_t size_ = 0;
   };
+
+ public:
+  struct TipMove {
+    TipHash from;
+    const Block* to;
+    std::optional<std::string> broken;  // what broke, if anything
+  };
+
+ private:
   struct NodeView {
     TipHash tip;
     std::uint64_t work = 0;
@@ -66,7 +85,7 @@ class Checker {
     bool counted = false;
   };
   static std::size_t idx(int node) { return static_cast<std::size_t>(node); }
-  bool valid_alone(const Block& block);
+  bool valid_alone(const Block& block, unsigned lane);
   void note_convergence(std::int64_t now_us);
 
   ChainParams params_;
@@ -83,7 +102,8 @@ class Checker {
   int counted_ = 0;
   std::int64_t last_heal_us_ = 0;
   std::optional<std::int64_t> converged_at_us_;
-  std::unordered_set<std::string> verified_;  // blocks that passed check_block_alone
+  // Blocks that passed check_block_alone, as each lane found (one verdict per block and lane).
+  std::vector<std::unordered_set<std::string>> verified_;
 };
 
 }  // namespace yournet::sim

@@ -43,6 +43,10 @@ class EventQueue {
   // The key `i` steps after the next (0: top()); nullptr past the few the queue keeps in order.
   const EventKey* ahead(std::size_t i) { return keys_.ahead(i); }
   std::uint64_t next_sequence() const { return sequence_; }
+  // Keys popped ahead are being run by the caller, in order, from `present` on (MonotoneQueue).
+  void resume_from(const EventKey& present) { keys_.resume_from(present); }
+  // The node a closure event is about (-1: none), before it is taken.
+  int node_of(const EventKey& closure) const { return slots_[closure.payload].node; }
 
   void push_closure(std::int64_t time_us, EventBody body) {
     std::uint32_t slot;

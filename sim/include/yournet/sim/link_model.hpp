@@ -13,6 +13,8 @@ struct LatencyModel {
   double b_ms = 50;  // uniform max, normal standard deviation, Pareto shape (alpha)
   double sample_ms(Rng& rng) const;  // never negative, at most an hour
   void skip(Rng& rng) const;         // draws what sample_ms draws, and no more
+  // No sample is less (in whole microseconds, as a message's arrival rounds it).
+  std::int64_t least_us() const;
   bool operator==(const LatencyModel&) const = default;
 };
 

@@ -59,6 +59,13 @@ class MonotoneQueue {
     popped_any_ = true;
     return last_popped_;
   }
+  // The caller popped keys ahead and runs them itself, in order with this queue's: `present`, one
+  // of them, is now the last key run, and a key pushed may come before the later ones again (it
+  // waits apart, before the heap's keys, as a key of the window would).
+  void resume_from(const Key& present) {
+    YOURNET_ASSERT(popped_any_, "resumed before any key was popped");
+    last_popped_ = present;
+  }
   // The key `i` pops after the next (ahead(0) is top()), as the queue stands; nullptr past the
   // window (kWindow keys due within kWindowSpan; none before the first pop) or the queue's end.
   const Key* ahead(std::size_t i) {

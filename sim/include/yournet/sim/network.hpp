@@ -32,6 +32,9 @@ class Network {
   // link's stream as answer_arrival_us (so what follows on the link is unchanged), but its arrival
   // time is not worked out. Returns why it was dropped, or nullptr.
   const char* unawaited_answer(int server, int client, std::size_t bytes, std::int64_t now_us);
+  // No message arrives sooner than this after it is sent, on any link (the least latency of every
+  // link model; bandwidth and reordering only add).
+  std::int64_t least_latency_us() const { return least_latency_us_; }
 
   void partition(const std::vector<std::vector<int>>& groups);  // unnamed nodes each alone
   void isolate(int node);
@@ -68,8 +71,12 @@ class Network {
   // A message step searches its node's links and uses one or several: the whole list is fetched
   // ahead, up to this much (a dozen peers' links).
   static constexpr std::size_t kPrefetchedLinkBytes = 640;
+  // The link from -> to, made on first use: reads and writes `from`'s links only (a step run on
+  // a lane, block_lanes.hpp, sends over its own node's links only).
   Link& link(int from, int to);
+  const char* drops_on(Link& l, int from, int to);
   const char* drops_answer(int server, int client);
+  const char* drops_answer_on(Link& back, int server, int client);
   // The link is busy sending `bytes` after what it already had to send: when they have left.
   static std::int64_t occupy(Link& l, const LinkModel& model, std::size_t bytes,
                              std::int64_t now_us);
@@ -80,9 +87,7 @@ class Network {
   std::vector<std::vector<Link>> links_;  // outgoing, sorted by peer
   std::vector<int> group_;                // partition group of each node; equal groups can talk
   bool any_partition_ = false;            // a partition or isolation since the last heal
-  // The link looked up last: a message asks about its link several times in a row.
-  int last_from_ = -1, last_to_ = -1;
-  Link* last_link_ = nullptr;
+  std::int64_t least_latency_us_ = 0;
 };
 
 }  // namespace yournet::sim

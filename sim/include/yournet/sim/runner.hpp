@@ -15,6 +15,7 @@
 
 #include "yournet/node/http_api.hpp"
 #include "yournet/sim/adversary.hpp"
+#include "yournet/sim/block_lanes.hpp"
 #include "yournet/sim/checker.hpp"
 #include "yournet/sim/event_queue.hpp"
 #include "yournet/sim/mining.hpp"
@@ -47,7 +48,11 @@ class Runner {
   // ---- for worlds
   const Scenario& scenario() const { return scenario_; }
   int node_count() const { return scenario_.node_count; }
-  std::int64_t now_us() const { return live_ ? world_.live_now_us() : now_us_; }
+  std::int64_t now_us() const {
+    if (live_) return world_.live_now_us();
+    if (const Lane* lane = BlockLanes::current()) return lane->now_us;  // a step run ahead
+    return now_us_;
+  }
   // The next step's node record is fetched while the current one runs.
   [[gnu::always_inline]] void prefetch_node(int node) const {
     __builtin_prefetch(&slots_[static_cast<std::size_t>(node)]);
@@ -62,7 +67,9 @@ class Runner {
     prefetch_node(node);
     checker_.prefetch(node);
   }
-  EventQueue& queue() { return queue_; }
+  // A message step at `time_us` (not before now).
+  void push_step(std::int64_t time_us, StepKind kind, std::uint32_t payload, int node,
+                 int from = -1);
   bool up(int node) const { return slot(node).state == State::up; }
   bool alive(int node, std::uint32_t incarnation) const {
     const Slot& s = slot(node);
@@ -87,7 +94,7 @@ class Runner {
   bool traced(TraceEvent kind) const { return trace_.keeps(kind); }
   void trace(int node, TraceEvent kind, Json detail);
   // An event that happened but is not traced at this detail level still counts.
-  void count_untraced() { ++event_count_; }
+  void count_untraced();
 
  private:
   enum class State { waiting, up, down, gone };  // not joined yet, running, crashed, left for good
@@ -129,13 +136,25 @@ class Runner {
   void start_node(int node, bool keep_state);  // (re)creates an in-process node, or a remote one
   void stop_node(int node, State to);
   void node_event(int node, const NodeEvent& event);
+  // A step on a lane tells these to the run as effects (block_lanes.hpp): the halves that end in
+  // _told are what the run does with them.
+  void node_event_told(int node, const NodeEvent& event);
   void block_accepted(int node, const Block& block, const std::string& from, bool main);
+  void block_accepted_told(const effect::Accepted& accepted, const Checker::TipMove* move);
+  std::optional<Checker::TipMove> move_tip(int node);
+  void tip_moved(int node, const Checker::TipMove& move);
   void mine_with(int node, MiningRequest request, std::function<void(MiningResult)> done);
   void note_tip(int node);
   void note_mined(int node, const std::string& hash);
   void add_post_ids(int node, const event::Mined& mined, Json& detail);
   void recount();
   void fail(int node, const std::string& what);
+
+  // One event popped from the queue, in full.
+  void run_event(const EventKey& key);
+  void note_processed();  // and shows progress now and then
+  void run_block_window(const EventKey& first, std::int64_t stop_at);
+  void apply(std::size_t step, LaneEffect& effect);  // an effect of the window's step
 
   void perform(const Action& action);
   void post(const action::Post& post);
@@ -179,6 +198,16 @@ class Runner {
     std::uint64_t sequence;
   };
   std::optional<CurrentEvent> current_;
+  std::uint64_t processed_ = 0;  // events run, for progress
+  // Block steps on several threads (RunOptions::threads > 1, a world that allows it, no
+  // adversaries: they act on what their node is told at once).
+  std::unique_ptr<BlockLanes> lanes_;
+  // A window's steps: at most kMaxBlockWindow; lanes only from kMinLaneWindow (fewer are not
+  // worth waking a thread for).
+  static constexpr std::size_t kMaxBlockWindow = 1 << 16;
+  static constexpr std::size_t kMinLaneWindow = 256;
+  std::vector<EventKey> window_;
+  std::vector<std::size_t> window_serial_;  // the steps the walk runs in full, by index
   RunFigures figures_;
   PropagationTracker propagation_;
   std::uint64_t event_count_ = 0;

@@ -26,13 +26,14 @@ class SimWorld : public World {
   Transport& transport_of(int node) override;
   void run_step(const EventKey& step) override;
   void prefetch_step(const EventKey& step, std::size_t stage) override;
+  std::int64_t block_window_us() const override { return network_.least_latency_us(); }
   NodeStore* open_store(int node, bool fresh) override;
   StoredState stored_state(int node) override;
 
   // What a node's transport does: `to` is `peer`'s index (index_of), -1 for an unknown host;
   // `block`, when set, is what the empty body of a POST /add_block stands for.
   void send(int from, const std::string& peer, int to, HttpRequest request, ResponseCallback done,
-            std::shared_ptr<const Block> block);
+            const std::shared_ptr<const Block>& block);
 
  private:
   class SimTransport;

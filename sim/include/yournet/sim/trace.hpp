@@ -21,6 +21,10 @@ struct RunOptions {
   // Called now and then (every few thousand events) with scenario time reached, stop time, events
   // so far; and once at the end, with now_us == stop_us.
   std::function<void(std::int64_t now_us, std::int64_t stop_us, std::uint64_t events)> progress;
+  // Threads a simulated run may use (block_lanes.hpp); the trace is the same bytes for any number.
+  unsigned threads = 1;
+  // When set: counts the block steps that ran ahead on lanes (how a test knows they did).
+  std::uint64_t* steps_run_ahead = nullptr;
 };
 
 // Every kind of trace line, in one place: the names the writer writes, the levels the filter

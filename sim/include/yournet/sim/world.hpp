@@ -82,6 +82,11 @@ class World {
   // before, arrived since).
   virtual void run_step(const EventKey& /*step*/) {}
   virtual void prefetch_step(const EventKey& /*step*/, std::size_t /*stage*/) {}
+  // No message a step sends arrives sooner than this after it (block_lanes.hpp: block steps this
+  // close run ahead on several threads); negative: the world's block steps may not run ahead.
+  // A step run ahead reads and writes only its node's state and its own outgoing links, and asks
+  // the runner for everything else.
+  virtual std::int64_t block_window_us() const { return -1; }
 
   // ---- hosting
   // Where an in-process node keeps its state; nullptr: nowhere (it cannot restart with it).
