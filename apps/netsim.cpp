@@ -123,8 +123,8 @@ int main(int argc, char** argv) {
       "jobs,j", po::value<unsigned>()->default_value(cores),
       "how many cores to use (1..256; default: all): a sweep runs this many seeds at once, a "
       "simulated run this many threads (by default one below 20,000 nodes); the trace and "
-      "sweep.json are the same bytes")(
-      "out", po::value<std::string>(), "report folder (default reports/<scenario name>/)")(
+      "sweep.json are the same bytes")("out", po::value<std::string>(),
+                                       "report folder (default reports/<scenario name>/)")(
       "check-determinism",
       "run twice (the second time on one thread) and compare the trace hashes")(
       "quiet,q", "print only the verdict")(
