@@ -57,30 +57,30 @@ void expect_same_on_lanes(const Json& scenario, double share) {
 }
 
 TEST(BlockLanes, AFloodTracesTheSameOnOneTwoAndThreeThreads) {
-  Json scenario = flood(1500, 12);
+  Json scenario = flood(800, 10);
   auto one = run_on(scenario, 1);
   ASSERT_TRUE(one.result.passed) << one.result.summary.dump(2);
   expect_same_on_lanes(scenario, 0.5);
 }
 
 TEST(BlockLanes, EveryTraceLineIsTheSameWithFaultsAndTimeline) {
-  Json scenario = flood(1200, 10);
+  Json scenario = flood(700, 8);
   scenario["trace"] = "full";
   scenario["link"]["loss"] = 0.02;
   scenario["link"]["response_loss"] = 0.02;
   scenario["link"]["duplicate"] = 0.01;
   scenario["link"]["reorder"] = 0.05;
   scenario["link"]["reorder_ms"] = 300;
-  scenario["nodes"] = Json::array({Json{{"count", 1199}}, Json{{"online", false}}});
+  scenario["nodes"] = Json::array({Json{{"count", 699}}, Json{{"online", false}}});
   Json groups = Json::array({Json::array(), Json::array()});
-  for (int i = 0; i < 1200; ++i) groups[i % 2].push_back(i);
+  for (int i = 0; i < 700; ++i) groups[i % 2].push_back(i);
   scenario["timeline"] = Json::array({
       Json{{"at_s", 30}, {"do", "post"}, {"node", 3}, {"author", "a"}, {"content", "one"}},
       Json{{"at_s", 100}, {"do", "partition"}, {"groups", groups}},
       Json{{"at_s", 150}, {"do", "crash"}, {"node", 5}},
       Json{{"at_s", 200}, {"do", "heal"}},
       Json{{"at_s", 230}, {"do", "restart"}, {"node", 5}, {"keep_state", true}},
-      Json{{"at_s", 260}, {"do", "join"}, {"node", 1199}},
+      Json{{"at_s", 260}, {"do", "join"}, {"node", 699}},
       Json{{"at_s", 300}, {"do", "set_link"}, {"from", 0}, {"to", 1}, {"latency_ms", 5}},
       Json{{"at_s", 420}, {"do", "sync"}},
   });
@@ -90,15 +90,15 @@ TEST(BlockLanes, EveryTraceLineIsTheSameWithFaultsAndTimeline) {
 
 // No least latency to run ahead within: windows hold only steps due at the same moment.
 TEST(BlockLanes, LinksWithNoLeastLatencyStillTraceTheSame) {
-  Json scenario = flood(1000, 6);
+  Json scenario = flood(800, 6);
   scenario["link"] = Json{{"latency_ms", {{"dist", "exponential"}, {"mean_ms", 50}}}};
   expect_same_on_lanes(scenario, 0);
 }
 
 // Adversaries act on what their node is told at once: such runs stay on one thread.
 TEST(BlockLanes, ARunWithAnAdversaryStaysOnOneThread) {
-  Json scenario = flood(1000, 6);
-  scenario["nodes"] = Json::array({Json{{"count", 999}}, Json{{"behaviour", "selfish"}}});
+  Json scenario = flood(800, 6);
+  scenario["nodes"] = Json::array({Json{{"count", 799}}, Json{{"behaviour", "selfish"}}});
   expect_same_on_lanes(scenario, 0);
 }
 
