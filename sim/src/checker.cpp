@@ -28,16 +28,8 @@ bool Checker::valid_alone(const Block& block, unsigned lane) {
   return true;
 }
 
-std::optional<std::string> Checker::on_tip(int node, const BlockTree& tree, bool honest,
-                                           bool counted, std::int64_t now_us) {
-  std::optional<TipMove> move = move_tip(node, tree, honest, 0);
-  if (!move) return std::nullopt;
-  count_tip(node, *move, counted, now_us);
-  return std::move(move->broken);
-}
-
 std::optional<Checker::TipMove> Checker::move_tip(int node, const BlockTree& tree, bool honest,
-                                                  unsigned lane) {
+                                                  bool counted, unsigned lane) {
   NodeView& view = nodes_[idx(node)];
   const Block& tip = tree.tip();
   if (tip.hash == view.tip.view()) return std::nullopt;
@@ -61,15 +53,15 @@ std::optional<Checker::TipMove> Checker::move_tip(int node, const BlockTree& tre
       block = parent;
     }
   }
-  TipMove move{view.tip, &tip, std::move(broken)};
+  TipMove move{view.tip, &tip, counted && view.counted, std::move(broken)};
   view.tip.assign(tip.hash);
   view.work = tree.tip_work();
   view.reorg_depth = 0;
   return move;
 }
 
-void Checker::count_tip(int node, const TipMove& move, bool counted, std::int64_t now_us) {
-  if (counted && nodes_[idx(node)].counted) {
+void Checker::count_tip(const TipMove& move, std::int64_t now_us) {
+  if (move.counted) {
     auto old = tip_counts_.find(move.from.view());
     if (old != tip_counts_.end() && --old->second == 0) tip_counts_.erase(old);
     ++tip_counts_[move.to->hash];

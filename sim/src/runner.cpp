@@ -79,6 +79,8 @@ Runner::Runner(const Scenario& scenario, World& world, const RunOptions& options
       world_(world),
       options_(options),
       live_(world.live()),
+      adversaries_(std::any_of(scenario.nodes.begin(), scenario.nodes.end(),
+                               [](const NodeSpec& n) { return n.behaviour != Behaviour::honest; })),
       slots_(scenario.nodes.size()),
       local_nodes_(scenario.nodes.size(), nullptr),
       mining_(scenario),
@@ -107,9 +109,7 @@ Runner::Runner(const Scenario& scenario, World& world, const RunOptions& options
   }
   neighbours_ = topology_neighbours(scenario);
   world_.attach(*this);
-  if (!live_ && options.threads > 1 && world_.block_window_us() >= 0 &&
-      std::none_of(scenario.nodes.begin(), scenario.nodes.end(),
-                   [](const NodeSpec& n) { return n.behaviour != Behaviour::honest; }))
+  if (!live_ && options.threads > 1 && world_.block_window_us() >= 0 && !adversaries_)
     lanes_ = std::make_unique<BlockLanes>(options.threads, scenario.nodes.size());
   for (std::size_t i = 0; i < slots_.size(); ++i) {
     Slot& s = slots_[i];
@@ -323,7 +323,6 @@ void Runner::block_accepted(int self, const Block& block, const std::string& fro
 void Runner::block_accepted_told(const effect::Accepted& accepted, const Checker::TipMove* move) {
   const int self = accepted.node;
   const Block& block = *accepted.block;
-  Slot& s = slot(self);
   if (traced(TraceEvent::block_accepted)) {
     trace(self, TraceEvent::block_accepted,
           Json{{"hash", block.hash},
@@ -335,9 +334,10 @@ void Runner::block_accepted_told(const effect::Accepted& accepted, const Checker
   }
   propagation_.accepted(block.hash, self, now_us());
   if (move) tip_moved(self, *move);
-  if (s.adversary) {
+  // Only where there are adversaries is the node's slot read (a large run's are scattered).
+  if (Adversary* adversary = adversaries_ ? slot(self).adversary.get() : nullptr) {
     auto miner = miner_of_.find(block.hash);
-    s.adversary->on_block_accepted(block, miner != miner_of_.end() && miner->second == self);
+    adversary->on_block_accepted(block, miner != miner_of_.end() && miner->second == self);
   }
 }
 
@@ -386,11 +386,11 @@ std::optional<Checker::TipMove> Runner::move_tip(int self) {
   const BlockTree& tree = tree_of(slot(self));
   if (tree.tip().hash == checker_.tip_of(self)) return std::nullopt;
   const Lane* lane = BlockLanes::current();
-  return checker_.move_tip(self, tree, honest(self), lane ? lane->index : 0);
+  return checker_.move_tip(self, tree, honest(self), counted(self), lane ? lane->index : 0);
 }
 
 void Runner::tip_moved(int self, const Checker::TipMove& move) {
-  checker_.count_tip(self, move, counted(self), now_us());
+  checker_.count_tip(move, now_us());
   if (move.broken) fail(self, *move.broken);
   if (traced(TraceEvent::tip)) {
     trace(self, TraceEvent::tip, Json{{"hash", move.to->hash}, {"height", move.to->index}});

@@ -23,17 +23,15 @@ class Checker {
   // `lanes`: how many threads may move tips at once (move_tip), at most.
   Checker(std::size_t nodes, ChainParams params, unsigned lanes = 1);
 
-  // A node's tip may have changed. `honest`: its chain is checked; `counted`: it is an honest
-  // running node, whose tip counts for convergence. Returns what broke, if anything.
-  std::optional<std::string> on_tip(int node, const BlockTree& tree, bool honest, bool counted,
-                                    std::int64_t now_us);
-  // on_tip in two halves, for a node on a lane (block_lanes.hpp). move_tip reads the node's tree
-  // and writes the node's own view, nothing else (`lane`: which thread, below `lanes`); nullopt:
-  // the tip did not move. count_tip does the rest (the count of tips, convergence), in the run's
-  // order.
+  // A node's tip may have changed, in two halves (a node on a lane, block_lanes.hpp, runs the
+  // first there). move_tip reads the node's tree and writes the node's own view, nothing else
+  // (`lane`: which thread, below `lanes`); nullopt: the tip did not move. `honest`: its chain is
+  // checked; `counted`: it is an honest running node, whose tip counts for convergence.
+  // count_tip does the rest (the count of tips, convergence), in the run's order.
   struct TipMove;
-  std::optional<TipMove> move_tip(int node, const BlockTree& tree, bool honest, unsigned lane);
-  void count_tip(int node, const TipMove& move, bool counted, std::int64_t now_us);
+  std::optional<TipMove> move_tip(int node, const BlockTree& tree, bool honest, bool counted,
+                                  unsigned lane);
+  void count_tip(const TipMove& move, std::int64_t now_us);
   // Blocks that joined the main chain in the reorg just reported (checked at the next tip).
   void on_reorg(int node, std::size_t joined) { nodes_[idx(node)].reorg_depth = joined; }
   // A node's tip as it is now, without checks (a restart, a reload): the next change is judged
@@ -74,6 +72,7 @@ class Checker {
   struct TipMove {
     TipHash from;
     const Block* to;
+    bool counted;                       // its tip counts (as the node was when it moved)
     std::optional<std::string> broken;  // what broke, if anything
   };
 

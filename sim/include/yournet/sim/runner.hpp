@@ -181,6 +181,7 @@ class Runner {
   const RunOptions& options_;
   NodeConfig config_;  // shared by every node but its address
   bool live_;          // the world passes wall time (asked once: every message reads the clock)
+  bool adversaries_;   // some node is not honest (and may have an adversary)
   std::vector<Slot> slots_;
   // Each node's in-process Node while it is up, else nullptr: all a delivered block reads of the
   // runner's records of its node, kept dense (a large run's slots are scattered over 25 MB).
