@@ -421,10 +421,30 @@ void Runner::fail(int node, const std::string& what) {
 
 // ---- what crosses the network -------------------------------------------------------------------
 
+// A note asked for on a lane: by the route's number, or (another route) with its text.
+void Runner::tell_note(Lane& lane, const effect::Note& note, const std::string& route) {
+  if (const auto number = effect::Note::number_of(route)) {
+    effect::Note numbered = note;
+    numbered.route = *number;
+    return lane.add(numbered);
+  }
+  lane.add(effect::Later([this, note, route] { take_note(note, route); }));
+}
+
+void Runner::take_note(const effect::Note& note, const std::string& route) {
+  switch (note.kind) {
+    case effect::Note::Kind::send:
+      return note_send(note.from, note.to, route, note.bytes);
+    case effect::Note::Kind::drop:
+      return note_drop(note.from, note.to, route, note.why);
+    case effect::Note::Kind::deliver:
+      return note_deliver(note.from, note.to, route, note.duplicate);
+  }
+}
+
 void Runner::note_send(int from, int to, const std::string& route, std::size_t bytes) {
   if (Lane* lane = BlockLanes::current())
-    return lane->add(
-        effect::Note{effect::Note::Kind::send, false, from, to, route, bytes, nullptr});
+    return tell_note(*lane, {effect::Note::Kind::send, false, 0, from, to, bytes, nullptr}, route);
   ++figures_.messages_sent;
   if (scenario_.trace == TraceDetail::full) {
     trace(from, TraceEvent::send, Json{{"to", to}, {"route", route}, {"bytes", bytes}});
@@ -435,7 +455,7 @@ void Runner::note_send(int from, int to, const std::string& route, std::size_t b
 
 void Runner::note_drop(int from, int to, const std::string& route, const char* why) {
   if (Lane* lane = BlockLanes::current())
-    return lane->add(effect::Note{effect::Note::Kind::drop, false, from, to, route, 0, why});
+    return tell_note(*lane, {effect::Note::Kind::drop, false, 0, from, to, 0, why}, route);
   ++figures_.messages_dropped;
   if (scenario_.trace == TraceDetail::full) {
     trace(from, TraceEvent::drop, Json{{"to", to}, {"route", route}, {"why", why}});
@@ -445,9 +465,10 @@ void Runner::note_drop(int from, int to, const std::string& route, const char* w
 }
 
 void Runner::note_deliver(int from, int to, const std::string& route, bool duplicate) {
-  if (Lane* lane = BlockLanes::current())
-    return lane->add(
-        effect::Note{effect::Note::Kind::deliver, duplicate, from, to, route, 0, nullptr});
+  if (Lane* lane = BlockLanes::current()) {
+    return tell_note(*lane, {effect::Note::Kind::deliver, duplicate, 0, from, to, 0, nullptr},
+                     route);
+  }
   ++figures_.messages_delivered;
   if (scenario_.trace == TraceDetail::full) {
     Json detail{{"from", from}, {"route", route}};
@@ -742,16 +763,7 @@ void Runner::apply(std::size_t step, LaneEffect& effect) {
       Overloaded{[&](effect::Push& push) {
                    queue_.push_step(push.time_us, push.kind, push.payload, push.node, push.from);
                  },
-                 [&](effect::Note& note) {
-                   switch (note.kind) {
-                     case effect::Note::Kind::send:
-                       return note_send(note.from, note.to, note.route, note.bytes);
-                     case effect::Note::Kind::drop:
-                       return note_drop(note.from, note.to, note.route, note.why);
-                     case effect::Note::Kind::deliver:
-                       return note_deliver(note.from, note.to, note.route, note.duplicate);
-                   }
-                 },
+                 [&](effect::Note& note) { take_note(note, effect::Note::routes()[note.route]); },
                  [&](effect::Accepted& accepted) {
                    block_accepted_told(accepted, accepted.tip_move == effect::Accepted::kNoMove
                                                      ? nullptr

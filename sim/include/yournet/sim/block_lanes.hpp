@@ -12,6 +12,7 @@
 // What the run keeps of a node (the checker's view of its tip) is its lane's to write as well.
 // A node's steps after one that set a timer stay for that walk and run in full then: the timer
 // may be due among them.
+#include <array>
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
@@ -44,11 +45,23 @@ struct Push {  // EventQueue::push_step
 struct Note {  // Runner::note_send, note_drop, note_deliver
   enum class Kind : std::uint8_t { send, drop, deliver } kind;
   bool duplicate = false;
+  std::uint8_t route;  // its number in routes(); a note on another route is told as Later
   int from;
   int to;
-  std::string route;
   std::size_t bytes = 0;
   const char* why = nullptr;
+  // The routes notes name by number (most effects are notes: no text is copied for them).
+  static const std::array<std::string, 4>& routes() {
+    static const std::array<std::string, 4> kRoutes = {"/add_block", "response", "/chain",
+                                                       "/register_node"};
+    return kRoutes;
+  }
+  static std::optional<std::uint8_t> number_of(const std::string& route) {
+    for (std::size_t i = 0; i < routes().size(); ++i) {
+      if (routes()[i] == route) return static_cast<std::uint8_t>(i);
+    }
+    return std::nullopt;
+  }
 };
 struct Accepted {  // what Runner::block_accepted tells the run
   int node;

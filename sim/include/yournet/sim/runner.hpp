@@ -155,6 +155,8 @@ class Runner {
   void note_processed();  // and shows progress now and then
   void run_block_window(const EventKey& first, std::int64_t stop_at);
   void apply(std::size_t step, LaneEffect& effect);  // an effect of the window's step
+  void tell_note(Lane& lane, const effect::Note& note, const std::string& route);
+  void take_note(const effect::Note& note, const std::string& route);
 
   void perform(const Action& action);
   void post(const action::Post& post);
