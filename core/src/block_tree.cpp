@@ -116,11 +116,15 @@ AddResult BlockTree::add(const std::shared_ptr<const Block>& block) {
   AddResult result;
   // The usual new block extends the tip, and then it cannot be known already: a known child of
   // the tip would have more work than the tip, and be the tip. Neither lookup by hash is needed.
-  if (knows(*block)) {
+  if (tip_is(*block)) {  // the very block object of the tip, handed over again
     result.status = AddStatus::already_known;
     return result;
   }
   const bool extends_tip = block->previous_hash == tip_block_->hash;
+  if (!extends_tip && contains(block->hash)) {
+    result.status = AddStatus::already_known;
+    return result;
+  }
   if (auto verdict = check_block_alone(*block, params_)) {
     result.error = verdict;
     return result;

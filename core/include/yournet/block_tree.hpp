@@ -75,12 +75,6 @@ class BlockTree {
   // Whether `block` is the tip's very object (a simulated network shares one per block), not
   // merely a copy of it.
   bool tip_is(const Block& block) const { return &block == tip_block_; }
-  // Whether add would answer already_known at once, before any check: the tip's own object, or a
-  // block held that does not extend the tip (a known child of the tip would be the tip). Reads
-  // the tree and changes nothing.
-  bool knows(const Block& block) const {
-    return tip_is(block) || (block.previous_hash != tip_block_->hash && contains(block.hash));
-  }
   // Once prefetch_tip's line is in: asks for what connecting `block` on the tip reads and writes
   // (the tree's own fields, the tip's entry, the main chain's next place). Returns false,
   // fetching nothing, for the tip's own block: a copy the tree holds already, which reads nothing

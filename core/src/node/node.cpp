@@ -346,9 +346,6 @@ std::size_t Node::PeerIds::index_of(PeerId id) const {
 
 BlockVerdict Node::receive_block(const std::shared_ptr<const Block>& block, const std::string& from,
                                  PeerId from_id) {
-  // The usual case in a network (every node is handed each block by several peers), and the one
-  // the simulator runs on several threads at once (block_lanes.hpp): nothing changes.
-  if (ignores_block(*block, from, from_id)) return BlockVerdict{AddStatus::already_known, {}};
   AddResult result = accept_block(block, from);
   switch (result.status) {
     case AddStatus::invalid:

@@ -83,16 +83,12 @@ void Node::forget_idle_senders() {
   });
 }
 
-bool Node::sender_known(const std::string& sender, PeerId sender_id) const {
-  // A numbered sender has an address: its text is not read (the simulator's nodes are
-  // scattered over gigabytes).
-  return sender_id != kNoPeerId ? is_peer(sender, sender_id) : sender.empty() || is_peer(sender);
-}
-
 void Node::learn_sender(const std::string& sender, PeerId sender_id) {
-  // Asked first: the usual sender is a peer, found in the node's own cache line, and the
-  // policy's is then not read.
-  if (sender_known(sender, sender_id)) return;
+  // A numbered sender has an address: its text is not read (the simulator's nodes are
+  // scattered over gigabytes). Asked first: the usual sender is a peer, found in the node's own
+  // cache line, and the policy's is then not read.
+  if (sender_id != kNoPeerId ? is_peer(sender, sender_id) : sender.empty() || is_peer(sender))
+    return;
   if (peer_keys_.size() >= config_.policy.max_peers) return;
   catch_up(sender, event::CatchUpReason::new_sender);
 }

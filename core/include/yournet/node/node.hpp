@@ -119,12 +119,6 @@ class Node {
   // node finds it among its peers by number, never reading an address (the simulator's way).
   BlockVerdict receive_block(const std::shared_ptr<const Block>& block, const std::string& from,
                              PeerId from_id);
-  // Whether receive_block would change nothing and answer already_known: a block the tree holds
-  // (BlockTree::knows) from a sender among the peers (nothing to learn of it). Reads the node and
-  // nothing else (no clock, no transport): the simulator asks this of many nodes at once.
-  bool ignores_block(const Block& block, const std::string& from, PeerId from_id) const {
-    return tree_.knows(block) && sender_known(from, from_id);
-  }
   // Asks the CPU to fetch what receive_block reads of the node first: its tip and its peers'
   // numbers, all that a copy of the tip's own block (most blocks a node is handed) reads. A
   // simulated network hands blocks to nodes scattered over gigabytes, and calls this two events
@@ -215,8 +209,6 @@ class Node {
   void forget_idle_senders();
   // Takes a block's sender as a peer if it answers with its chain, when there is room.
   void learn_sender(const std::string& sender, PeerId sender_id);
-  // A sender learn_sender has nothing to learn of: none, or a peer already.
-  bool sender_known(const std::string& sender, PeerId sender_id) const;
   // Whether a GET /chain body can be left unparsed: its head says it is shorter than our chain,
   // or as long and ending in a block we hold.
   bool brings_nothing(const std::string& body) const;
