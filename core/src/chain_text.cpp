@@ -459,13 +459,15 @@ class ChainScanner {
     settle_hash(*pending_check_, sha256(messages_[0]));
     pending_check_.reset();
   }
+  // A block whose hash does not hold was still read whole by fast_block, with every check a
+  // block whose hash holds gets: the body needs no exact parse for it (a tampered chain costs
+  // what a valid one does), only the block, which validate gives the exact path to name the fault.
   void settle_hash(std::size_t record, const Digest& digest) {
     ChainText::Scanned& block = segment_->blocks[record];
     if (digest_is_hex(digest, block.hash_text())) return;
     const std::string_view json = block.json;
     block = ChainText::Scanned{};  // its post ids stay behind in the segment, unused
     block.json = json;
-    confirm = true;  // as skip_value would flag the block
   }
 
   // Asks for the text a few blocks ahead, a cache line at a time: its first read (straight from
