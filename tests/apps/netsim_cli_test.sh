@@ -238,7 +238,10 @@ live_refusals)
   ;;
 live_signal_leaves_no_process_TERM|live_signal_leaves_no_process_INT|live_signal_leaves_no_process_KILL)
   signal=${case_name##*_}
-  "$netsim" "$src/scenarios/late_join.json" --transport process --time-scale 0.1 --quiet \
+  # A non-interactive shell starts a background job with SIGINT ignored, which netsim (as a
+  # program should) leaves ignored: the signals are put back to their default first.
+  env --default-signal=INT,TERM "$netsim" "$src/scenarios/late_join.json" --transport process \
+    --time-scale 0.1 --quiet \
     --out "$work/out" >"$work/stdout" 2>"$work/stderr" &
   pid=$!
   for _ in $(seq 100); do
@@ -248,6 +251,10 @@ live_signal_leaves_no_process_TERM|live_signal_leaves_no_process_INT|live_signal
   [ "$(pgrep -f "$work/out/run" | wc -l)" -ge 6 ] || fail "the chainnode processes did not start"
   kill -s "$signal" "$pid"
   wait "$pid"
+  status=$?
+  # Ended by the signal (128 + its number), not by the run finishing.
+  case "$signal" in INT) expected=130 ;; KILL) expected=137 ;; TERM) expected=143 ;; esac
+  [ "$status" -eq "$expected" ] || fail "netsim exited $status after SIG$signal, expected $expected"
   for _ in $(seq 20); do
     pgrep -f "$work/out/run" >/dev/null || break
     sleep 0.1
