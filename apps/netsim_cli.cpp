@@ -82,6 +82,8 @@ int run_single(const sim::Scenario& scenario, const Json& drawn, const Invocatio
   const auto started = WallClock::now();
   sim::RunOptions options;
   options.threads = how.threads;
+  std::uint64_t steps_run_ahead = 0;
+  options.steps_run_ahead = &steps_run_ahead;
   // Each line goes to the file and the report's aggregates, never into one big string.
   options.trace_sink = [&](std::string_view line) {
     trace_file << line << '\n';
@@ -150,6 +152,9 @@ int run_single(const sim::Scenario& scenario, const Json& drawn, const Invocatio
   }
   spdlog::info("{} events in {:.3f} s wall", result.summary["events"].get<std::uint64_t>(),
                wall_seconds);
+  // Whether -j paid: the block steps that ran on the other threads' lanes (block_lanes.hpp).
+  if (how.threads > 1)
+    spdlog::info("{} threads: {} block steps ran ahead on lanes", how.threads, steps_run_ahead);
   if (!drawn.empty() && !how.quiet) std::cout << "  drawn: " << drawn.dump() << "\n";
   std::cout << (result.passed ? "PASS " : "FAIL ") << scenario.name << " seed " << scenario.seed
             << ": height " << result.summary["final_height"] << ", "

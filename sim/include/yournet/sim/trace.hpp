@@ -23,7 +23,8 @@ struct RunOptions {
   std::function<void(std::int64_t now_us, std::int64_t stop_us, std::uint64_t events)> progress;
   // Threads a simulated run may use (block_lanes.hpp); the trace is the same bytes for any number.
   unsigned threads = 1;
-  // When set: counts the block steps that ran ahead on lanes (how a test knows they did).
+  // When set: counts the block steps that ran ahead on lanes (how a test, or netsim -j, knows
+  // they did).
   std::uint64_t* steps_run_ahead = nullptr;
 };
 
